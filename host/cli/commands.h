@@ -1,0 +1,17 @@
+// Each subcommand lives in its own file and registers itself on the top-level app.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace clickagg::cli {
+
+// Thrown by a command for bad usage or unreadable input: one line on stderr, exit status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void register_aggregate(CLI::App& app);
+void register_gen(CLI::App& app);
+void register_run(CLI::App& app);
+void register_serve(CLI::App& app);
+
+}  // namespace clickagg::cli

@@ -1,0 +1,67 @@
+#include "host/cli/engine_options.h"
+
+#include <charconv>
+
+#include "host/cli/commands.h"
+#include "host/common/time_util.h"
+
+namespace clickagg::cli {
+
+void EngineOptions::add_to(CLI::App& cmd) {
+  cmd.add_option("--delay", delay, "Watermark delay (ms, s, m, h)")->capture_default_str();
+  cmd.add_option("--allowed-lateness", allowed_lateness, "How long closed windows accept late events")
+      ->capture_default_str();
+  cmd.add_option("--top", top, "N of the top-N lists")->capture_default_str();
+  cmd.add_option("--topn-windows", topn_windows, "Top-N window sizes in minutes, comma-separated")
+      ->capture_default_str();
+  cmd.add_option("--filters", filters_path, "YAML filter file");
+  cmd.add_option("--engine", engine, "cpu, gpu or auto")->capture_default_str();
+  cmd.add_option("--threads", threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
+}
+
+EngineConfig EngineOptions::config() const {
+  EngineConfig c;
+  auto d = parse_duration_ms(delay);
+  if (!d) throw UsageError("bad --delay '" + delay + "' (expected e.g. 15s, 500ms, 1m)");
+  auto l = parse_duration_ms(allowed_lateness);
+  if (!l) throw UsageError("bad --allowed-lateness '" + allowed_lateness + "' (expected e.g. 10m)");
+  c.delay_ms = *d;
+  c.allowed_lateness_ms = *l;
+  if (top < 1 || top > 100000) throw UsageError("--top must be in 1..100000");
+  c.top_n = top;
+  c.topn_windows.clear();
+  std::string_view rest = topn_windows;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    uint32_t m = 0;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), m);
+    if (ec != std::errc{} || p != item.data() + item.size() || m < 1 || m > 10080)
+      throw UsageError("bad --topn-windows '" + topn_windows + "' (minutes 1..10080, comma-separated)");
+    c.topn_windows.push_back(m);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  if (c.topn_windows.empty()) throw UsageError("--topn-windows is empty");
+  if (!filters_path.empty()) {
+#if defined(CLICKAGG_HAVE_YAML)
+    try {
+      c.filters = load_filters_yaml(filters_path);
+    } catch (const std::exception& e) {
+      throw UsageError(e.what());
+    }
+#else
+    throw UsageError("this build cannot read YAML filter files");
+#endif
+  }
+  c.threads = threads;
+  return c;
+}
+
+EngineKind EngineOptions::kind() const {
+  if (engine == "cpu") return EngineKind::Cpu;
+  if (engine == "gpu") return EngineKind::Gpu;
+  if (engine == "auto") return EngineKind::Auto;
+  throw UsageError("bad --engine '" + engine + "' (cpu, gpu or auto)");
+}
+
+}  // namespace clickagg::cli

@@ -1,0 +1,85 @@
+// The engine interface every implementation (CPU, GPU) sits behind. An engine holds
+// read-only configuration plus explicit window state; callers feed decoded events per input
+// partition in arrival order and receive results through a ResultSink.
+//
+// Semantics (identical in every engine):
+//  - minute = floor(t_ms / 60000); window = [minute*60s, (minute+1)*60s).
+//  - per partition, wm_p = max accepted event time - delay; the watermark W is the minimum
+//    over active partitions (a partition idle for longer than idle_timeout stops counting).
+//  - a window closes (counts final, emitted) once W >= end; it is retained until
+//    W >= end + allowed_lateness, then purged.
+//  - an event is judged against W as it stood just before the event: purged window ->
+//    dropped late; else deduplicated per window (click_id, else the whole tuple);
+//    else counted for filter 0 and every matching filter; counted into a closed window ->
+//    late_counted and the window is emitted again as a correction.
+//  - emissions happen at the end of each process() call: a window that closes inside a call
+//    is emitted once with everything the call counted into it.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/decode/event.h"
+#include "host/engine/filters.h"
+#include "host/engine/results.h"
+
+namespace clickagg {
+
+struct EngineConfig {
+  int64_t delay_ms = 15'000;
+  int64_t allowed_lateness_ms = 600'000;
+  uint32_t top_n = 100;
+  std::vector<uint32_t> topn_windows{1};  // window sizes in minutes, ascending, unique
+  FilterSet filters;
+  unsigned threads = 0;                   // 0: all hardware threads
+  int64_t idle_timeout_ms = 60'000;       // processing time without events before a
+                                          // partition stops holding the watermark back
+};
+
+struct EngineStats {
+  uint64_t events = 0;        // events handed to the engine (decoded ones)
+  uint64_t duplicates = 0;
+  uint64_t dropped_late = 0;
+  uint64_t counted = 0;
+  uint64_t late_counted = 0;  // subset of counted
+  uint64_t windows_closed = 0;
+  uint64_t corrections = 0;
+  int64_t watermark_ms = INT64_MIN;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string_view name() const = 0;
+
+  // Events of one partition, in arrival order. `now_ms` is processing time, used only for
+  // partition idleness.
+  virtual void process(uint32_t partition, std::span<const Event> events, int64_t now_ms,
+                       ResultSink& sink) = 0;
+  // Re-evaluates idleness at processing time `now_ms` (no events), closing what that allows.
+  virtual void tick(int64_t now_ms, ResultSink& sink) = 0;
+  // End of input (batch mode): closes every window and emits the remaining top-N lists.
+  virtual void finish(ResultSink& sink) = 0;
+  // Forgets a revoked partition: it no longer holds the watermark back.
+  virtual void drop_partition(uint32_t partition) = 0;
+
+  virtual EngineStats stats() const = 0;
+
+  // Complete state (watermarks, open and retained windows, dedup sets, top-N history) so a
+  // restart resumes exactly; restore() replaces the current state.
+  virtual void save_state(std::ostream& out) const = 0;
+  virtual void restore_state(std::istream& in) = 0;
+};
+
+enum class EngineKind { Cpu, Gpu, Auto };
+
+// Throws std::runtime_error when the kind cannot run here (gpu without a device).
+std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config);
+std::unique_ptr<Engine> make_cpu_engine(const EngineConfig& config);
+bool gpu_available(std::string* why_not = nullptr);
+
+}  // namespace clickagg

@@ -1,0 +1,40 @@
+#include <stdexcept>
+#include <string>
+
+#include "host/engine/engine.h"
+#if defined(CLICKAGG_HAVE_CUDA)
+#include "kernels/gpu_engine.h"
+#endif
+
+namespace clickagg {
+
+bool gpu_available(std::string* why_not) {
+#if defined(CLICKAGG_HAVE_CUDA)
+  return gpu::device_available(why_not);
+#else
+  if (why_not) *why_not = "this build has no CUDA support";
+  return false;
+#endif
+}
+
+std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config) {
+  std::string why;
+  switch (kind) {
+    case EngineKind::Cpu:
+      return make_cpu_engine(config);
+    case EngineKind::Auto:
+      if (!gpu_available(&why)) return make_cpu_engine(config);
+      [[fallthrough]];
+    case EngineKind::Gpu:
+#if defined(CLICKAGG_HAVE_CUDA)
+      if (!gpu_available(&why)) throw std::runtime_error("--engine gpu: no usable GPU (" + why + ")");
+      return gpu::make_gpu_engine(config);
+#else
+      gpu_available(&why);
+      throw std::runtime_error("--engine gpu: no usable GPU (" + why + ")");
+#endif
+  }
+  throw std::logic_error("unknown engine kind");
+}
+
+}  // namespace clickagg

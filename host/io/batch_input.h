@@ -1,0 +1,28 @@
+// Batch input: files decoded record by record into micro-batches for an engine. All inputs
+// form one stream (partition 0) in the order given; rejected records go to a reject writer
+// with their position and reason, never silently dropped.
+#pragma once
+#include <cstdio>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/decode/decode.h"
+#include "host/engine/engine.h"
+
+namespace clickagg {
+
+struct BatchInputStats {
+  uint64_t records = 0;   // every record read, rejected ones included
+  uint64_t rejected = 0;
+  uint64_t bytes = 0;
+};
+
+// Decodes `paths` in order and calls `consume` with batches of at most `batch_size` events
+// (views stay valid during the call only). Rejects are written as "FILE:line N: reason".
+// Throws std::runtime_error when a file cannot be read (before any event of it is consumed).
+BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
+                            std::FILE* rejects, const std::function<void(std::span<const Event>)>& consume);
+
+}  // namespace clickagg

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package clickagg needs to build, test and run. Idempotent and
+# non-interactive: packages already present are not touched, apt runs only when one is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  clang libclang-rt-14-dev                                  # libFuzzer targets, sanitizers
+  libgtest-dev libgmock-dev libbenchmark-dev                # tests, benchmarks
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev           # JSON, YAML, command line
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev    # HTTP (httplib's own deps)
+  libsqlite3-dev sqlite3 libpq-dev                          # storage
+  librdkafka-dev libzmq3-dev cppzmq-dev libzstd-dev         # streaming
+  curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present"
