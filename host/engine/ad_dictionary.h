@@ -10,7 +10,9 @@ namespace clickagg {
 
 class AdDictionary {
  public:
-  uint32_t intern(std::string_view ad);
+  uint32_t intern(std::string_view ad) { return intern(ad, hash(ad)); }
+  // With the hash already computed by the caller (hash(ad)).
+  uint32_t intern(std::string_view ad, uint64_t h);
   // Index of `ad`, or kMissing.
   static constexpr uint32_t kMissing = 0xFFFFFFFFu;
   uint32_t find(std::string_view ad) const;
@@ -26,7 +28,9 @@ class AdDictionary {
   std::vector<char> bytes_;
   std::vector<uint32_t> offsets_{0};
   std::vector<uint64_t> hashes_;  // per index, so growing needs no rehash of strings
-  std::vector<uint32_t> slots_;
+  // Slot: high 32 bits of the hash | index + 1 (0 = empty). The tag settles almost every
+  // probe without touching the string bytes.
+  std::vector<uint64_t> slots_;
 };
 
 }  // namespace clickagg

@@ -25,6 +25,33 @@ std::pair<size_t, size_t> range_of(size_t n, unsigned parts, unsigned i) {
   const size_t lo = std::min(n, per * i);
   return {lo, std::min(n, lo + per)};
 }
+// Rows by filter, then ad_id bytes. Sorting an index by (filter, first 16 name bytes as
+// big-endian integers) settles most comparisons without touching the strings.
+void sort_rows(std::vector<CountRow>& rows) {
+  struct Key {
+    uint64_t hi, lo;
+    uint32_t filter, row;
+  };
+  auto be = [](const std::string& s, size_t off) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = (v << 8) | (off + i < s.size() ? static_cast<unsigned char>(s[off + i]) : 0);
+    return v;
+  };
+  std::vector<Key> keys(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    keys[i] = Key{be(rows[i].ad_id, 0), be(rows[i].ad_id, 8), rows[i].filter_id, static_cast<uint32_t>(i)};
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.filter != b.filter) return a.filter < b.filter;
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return rows[a.row].ad_id < rows[b.row].ad_id;
+  });
+  std::vector<CountRow> sorted;
+  sorted.reserve(rows.size());
+  for (const Key& k : keys) sorted.push_back(std::move(rows[k.row]));
+  rows = std::move(sorted);
+}
+
 }  // namespace
 
 CpuEngine::CpuEngine(const EngineConfig& config)
@@ -49,8 +76,8 @@ std::vector<CountTable>& CpuEngine::tables_for(Shard& shard, int64_t minute) {
   return tables;
 }
 
-void CpuEngine::count_one(Shard& shard, const Event& ev, int64_t minute) {
-  const uint32_t ad = shard.ads.intern(ev.ad_id);
+void CpuEngine::count_one(Shard& shard, const Event& ev, uint64_t ad_hash, int64_t minute) {
+  const uint32_t ad = shard.ads.intern(ev.ad_id, ad_hash);
   auto& tables = tables_for(shard, minute);
   tables[0].add(ad, 1);
   const auto& defs = cfg_.filters.defs();
@@ -65,6 +92,7 @@ void CpuEngine::process(uint32_t partition, std::span<const Event> events, int64
   minute_.resize(n);
   verdict_.resize(n);
   fp_.resize(n);
+  ad_hash_.resize(n);
   fp_shard_.resize(n);
   ad_shard_.resize(n);
   duplicate_.assign(n, 0);
@@ -79,7 +107,7 @@ void CpuEngine::process(uint32_t partition, std::span<const Event> events, int64
     verdict_[i] = life_.judge(minute_[i], w);
     if (verdict_[i] == Verdict::DroppedLate) {
       ++stats_.dropped_late;
-      sink.on_late(LateRecord{partition, std::string(ev.ad_id), ev.t_ms, w});
+      sink.on_late(LateRecord{partition, ev.position, std::string(ev.ad_id), ev.t_ms, w});
     }
     pmax = std::max(pmax, ev.t_ms);
     w = std::max(w, std::min(others, wm_.from_max(pmax)));
@@ -94,7 +122,8 @@ void CpuEngine::process(uint32_t partition, std::span<const Event> events, int64
       if (verdict_[i] == Verdict::DroppedLate) continue;
       fp_[i] = fingerprint_of(events[i]);
       fp_shard_[i] = static_cast<uint16_t>(fp_[i].hi % s_count);
-      ad_shard_[i] = static_cast<uint16_t>((AdDictionary::hash(events[i].ad_id) >> 32) % s_count);
+      ad_hash_[i] = AdDictionary::hash(events[i].ad_id);
+      ad_shard_[i] = static_cast<uint16_t>((ad_hash_[i] >> 32) % s_count);
     }
   });
 
@@ -118,7 +147,7 @@ void CpuEngine::process(uint32_t partition, std::span<const Event> events, int64
     Shard& shard = shards_[s];
     for (size_t i = 0; i < n; ++i) {
       if (ad_shard_[i] != s || verdict_[i] == Verdict::DroppedLate || duplicate_[i]) continue;
-      count_one(shard, events[i], minute_[i]);
+      count_one(shard, events[i], ad_hash_[i], minute_[i]);
     }
   });
 
@@ -166,10 +195,7 @@ WindowResult CpuEngine::window_result(int64_t minute, bool correction) const {
       });
     }
   }
-  std::sort(r.rows.begin(), r.rows.end(), [](const CountRow& a, const CountRow& b) {
-    if (a.filter_id != b.filter_id) return a.filter_id < b.filter_id;
-    return a.ad_id < b.ad_id;
-  });
+  sort_rows(r.rows);
   return r;
 }
 
@@ -195,14 +221,22 @@ void CpuEngine::emit_topn(int64_t minute, bool correction, ResultSink& sink) {
           });
         }
         while (wi < nwin && cfg_.topn_windows[wi] == age + 1) {
+          // A bounded heap whose front is the worst kept entry: most candidates lose to it on
+          // the count alone, so names are compared only on ties with the current N-th.
           ranked.clear();
-          for (uint32_t ad : shard.touched) ranked.emplace_back(shard.sums[ad], ad);
           auto before = [&](const auto& a, const auto& b) {
             return ranks_before(a.first, shard.ads.name(a.second), b.first, shard.ads.name(b.second));
           };
-          if (ranked.size() > top_n) {
-            std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top_n), ranked.end(), before);
-            ranked.resize(top_n);
+          for (uint32_t ad : shard.touched) {
+            const std::pair<uint64_t, uint32_t> cand{shard.sums[ad], ad};
+            if (ranked.size() < top_n) {
+              ranked.push_back(cand);
+              std::push_heap(ranked.begin(), ranked.end(), before);
+            } else if (cand.first >= ranked.front().first && before(cand, ranked.front())) {
+              std::pop_heap(ranked.begin(), ranked.end(), before);
+              ranked.back() = cand;
+              std::push_heap(ranked.begin(), ranked.end(), before);
+            }
           }
           auto& out = candidates[s][slot * nwin + wi];
           for (const auto& [c, ad] : ranked) out.push_back(TopNEntry{std::string(shard.ads.name(ad)), c});

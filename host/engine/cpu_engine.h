@@ -52,7 +52,7 @@ class CpuEngine final : public Engine {
   void apply(const WindowPlan& plan, ResultSink& sink);
   WindowResult window_result(int64_t minute, bool correction) const;
   void emit_topn(int64_t minute, bool correction, ResultSink& sink);
-  void count_one(Shard& shard, const Event& ev, int64_t minute);
+  void count_one(Shard& shard, const Event& ev, uint64_t ad_hash, int64_t minute);
   std::vector<CountTable>& tables_for(Shard& shard, int64_t minute);
 
   EngineConfig cfg_;
@@ -67,6 +67,7 @@ class CpuEngine final : public Engine {
   std::vector<int64_t> minute_;
   std::vector<Verdict> verdict_;
   std::vector<Hash128> fp_;
+  std::vector<uint64_t> ad_hash_;
   std::vector<uint16_t> fp_shard_, ad_shard_;
   std::vector<uint8_t> duplicate_;
 };

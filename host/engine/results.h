@@ -42,6 +42,7 @@ struct TopNList {
 // An event whose window was already purged: not counted, reported for reconciliation.
 struct LateRecord {
   uint32_t partition = 0;
+  uint64_t position = 0;  // Event::position
   std::string ad_id;
   int64_t t_ms = 0;
   int64_t watermark_ms = 0;

@@ -24,6 +24,13 @@ std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config)
       return make_cpu_engine(config);
     case EngineKind::Auto:
       if (!gpu_available(&why)) return make_cpu_engine(config);
+#if defined(CLICKAGG_HAVE_CUDA)
+      try {
+        return gpu::make_gpu_engine(config);
+      } catch (const std::runtime_error&) {
+        return make_cpu_engine(config);  // a device that cannot host the engine: the CPU can
+      }
+#endif
       [[fallthrough]];
     case EngineKind::Gpu:
 #if defined(CLICKAGG_HAVE_CUDA)
