@@ -7,7 +7,7 @@
 //     3    1 flags: bit0 = IPv4 (ip holds ::ffff:a.b.c.d), bit1 = click_id present
 //     4    2 record_len: total bytes of this record, header included (<= kMaxRecordLen)
 //     6    1 ad_id_len (1..64)
-//     7    1 country_len (0..16)
+//     7    1 country_len (1..16)
 //     8    8 click_timestamp: int64 ms since the epoch, UTC
 //    16   16 ip: IPv6 address bytes in network order
 //    32    2 user_id_len

@@ -35,6 +35,7 @@ struct Event {
   int64_t t_ms = 0;           // event time, UTC milliseconds since the epoch
   IpAddr ip;
   Country country;
+  uint64_t position = 0;      // where it came from: line, byte offset or Kafka offset
 };
 
 }  // namespace clickagg

@@ -1,0 +1,9 @@
+// UTF-8 validation for text records (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+#pragma once
+#include <cstddef>
+
+namespace clickagg {
+
+bool valid_utf8(const char* data, size_t len);
+
+}  // namespace clickagg
