@@ -37,6 +37,7 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
           std::fprintf(rejects, "%s:%s: %s\n", paths[f].c_str(), splitter.position_label(rec.position).c_str(), err);
         continue;
       }
+      ev.position = rec.position;
       batch.push_back(ev);
       if (batch.size() >= batch_size) flush();
     }

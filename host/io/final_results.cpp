@@ -7,12 +7,12 @@
 namespace clickagg {
 
 FinalResults::FinalResults(std::FILE* late_out) : late_out_(late_out) {
-  if (late_out_) std::fputs("partition,ad_id,event_time_ms,watermark_ms\n", late_out_);
+  if (late_out_) std::fputs("partition,position,ad_id,event_time_ms,watermark_ms\n", late_out_);
 }
 
 void FinalResults::on_late(const LateRecord& r) {
   if (!late_out_) return;
-  std::fprintf(late_out_, "%" PRIu32 ",%s,%" PRId64 ",%" PRId64 "\n", r.partition, r.ad_id.c_str(), r.t_ms,
+  std::fprintf(late_out_, "%" PRIu32 ",%" PRIu64 ",%s,%" PRId64 ",%" PRId64 "\n", r.partition, r.position, r.ad_id.c_str(), r.t_ms,
                r.watermark_ms);
 }
 
