@@ -11,6 +11,9 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev    # HTTP (httplib's own deps)
   libsqlite3-dev sqlite3 libpq-dev                          # storage
   librdkafka-dev libzmq3-dev cppzmq-dev libzstd-dev         # streaming
+  protobuf-compiler libprotobuf-dev                         # wire format
+  openjdk-17-jre-headless maven                             # the Kafka broker for tests
+  python3 postgresql-client                                 # integration test drivers
   curl
 )
 

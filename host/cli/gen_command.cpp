@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "host/cli/commands.h"
+#include "host/ingest/kafka_record_sink.h"
 #include "host/gen/generator.h"
 #include "host/gen/record_writer.h"
 #include "host/gen/time_text.h"
@@ -26,6 +27,8 @@ struct GenArgs {
   std::string format = "log";
   std::string out = "-";
   double rate = 0;  // records per wall-clock second; 0 = unpaced
+  std::string kafka;  // brokers: produce to Kafka instead of writing a file
+  std::string topic = "clicks";
 };
 
 struct FileCloser {
@@ -77,6 +80,28 @@ void run_paced(gen::Generator& g, Format format, double rate, std::FILE* f, std:
   }
 }
 
+// Produces to Kafka (key = ad_id, idempotent producer), paced like run_paced when rate > 0.
+void run_kafka(gen::Generator& g, Format format, double rate, const GenArgs& a) {
+  ingest::ProducerOptions po;
+  po.brokers = a.kafka;
+  ingest::KafkaRecordSink sink(po, a.topic, format);
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  uint64_t sent = 0;
+  while (!g.done()) {
+    if (rate <= 0) {
+      sent += sink.write(g, kRecordsPerPull);
+      continue;
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto due = static_cast<uint64_t>(elapsed * rate) + 1;
+    if (due > sent) sent += sink.write(g, std::min(due - sent, kRecordsPerPull));
+    const double wake = std::max(static_cast<double>(sent) / rate, elapsed + kPacingTickSeconds);
+    std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wake)));
+  }
+  sink.finish();  // throws unless every record was delivered
+}
+
 void run_gen(GenArgs& a) {
   const Format format = output_format(a.format);
   const auto start = gen::parse_time_text(a.start);
@@ -84,6 +109,12 @@ void run_gen(GenArgs& a) {
   a.config.start_ms = *start;
   if (const std::string why = gen::validate(a.config); !why.empty()) throw UsageError(why);
   if (!(a.rate >= 0) || a.rate > 1e9) throw UsageError("--rate must be between 0 and 1e9");
+
+  if (!a.kafka.empty()) {
+    gen::Generator g(a.config);
+    run_kafka(g, format, a.rate, a);
+    return;
+  }
 
   File file;
   std::FILE* f = stdout;
@@ -133,6 +164,8 @@ void register_gen(CLI::App& app) {
   cmd->add_option("--malformed", c.malformed, "Share of corrupt records")->capture_default_str();
   cmd->add_option("--format", args->format, "log, json or binary")->capture_default_str();
   cmd->add_option("--out", args->out, "Output file ('-' = stdout)")->capture_default_str();
+  cmd->add_option("--kafka", args->kafka, "Produce to these Kafka brokers instead of a file (key = ad_id)");
+  cmd->add_option("--topic", args->topic, "Kafka topic for --kafka")->capture_default_str();
   cmd->callback([args] { run_gen(*args); });
 }
 
