@@ -1,0 +1,108 @@
+// clickagg serve: the query API, dashboard and metrics over an aggregate store that another
+// process (clickagg run, clickagg sink) writes. Runs until SIGINT/SIGTERM, then exits 0.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "host/cli/commands.h"
+#include "host/cli/stop_flag.h"
+#include "host/engine/filters.h"
+#include "host/serve/http_server.h"
+#include "host/serve/listen_address.h"
+#include "host/serve/store_probe.h"
+#include "host/store/aggregate_store.h"
+#include "host/store/store_pool.h"
+
+namespace clickagg::cli {
+
+namespace {
+
+struct ServeArgs {
+  std::string db = "clickagg.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string filters_path;
+  std::string port_file;
+};
+
+// The filter ids the API accepts: from the YAML file when given, else those the writer
+// recorded in the store.
+std::set<uint16_t> known_filters(const ServeArgs& a, store::AggregateStore& store) {
+  std::set<uint16_t> ids;
+  if (!a.filters_path.empty()) {
+#if defined(CLICKAGG_HAVE_YAML)
+    try {
+      const FilterSet filters = load_filters_yaml(a.filters_path);
+      for (const FilterDef& f : filters.defs()) ids.insert(f.id);
+    } catch (const std::exception& e) {
+      throw UsageError(e.what());
+    }
+#else
+    throw UsageError("this build cannot read YAML filter files");
+#endif
+    return ids;
+  }
+  for (const store::FilterInfo& f : store.filters()) ids.insert(f.id);
+  return ids;
+}
+
+void run_serve(const ServeArgs& a) {
+  serve::ListenAddress addr;
+  try {
+    addr = serve::parse_listen_address(a.listen);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const std::atomic<bool>& stop = install_stop_flag();
+
+  serve::ServerOptions opts;
+  opts.host = addr.host;
+  opts.port = addr.port;
+  {
+    // Opened once as the writer would: creates an empty database (or migrates an old one) so
+    // the API can come up before the first results are written.
+    auto store = store::open_store(a.db, store::OpenMode::Writer);
+    opts.filter_ids = known_filters(a, *store);
+  }
+  auto pool = std::make_shared<store::StorePool>(
+      [db = a.db] { return store::open_store(db, store::OpenMode::Reader); });
+  opts.metrics = std::make_shared<serve::MetricsRegistry>();
+  serve::register_store_metrics(*opts.metrics, pool);
+
+  serve::HttpServer server(opts, pool);
+  const uint16_t port = server.start();
+  if (!a.port_file.empty()) {
+    const std::string tmp = a.port_file + ".tmp";
+    std::ofstream(tmp) << port << '\n';
+    std::filesystem::rename(tmp, a.port_file);
+  }
+  std::fprintf(stderr, "clickagg serve: http://%s:%u/ over %s\n", addr.host.c_str(), port,
+               a.db.c_str());
+  while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  server.stop();
+  std::fprintf(stderr, "clickagg serve: stopped\n");
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve the query API, dashboard and /metrics from an aggregate store");
+  cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")
+      ->capture_default_str();
+  cmd->add_option("--listen", args->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--filters", args->filters_path,
+                  "YAML filter file giving the accepted filter ids (default: the ids the writer "
+                  "recorded in the store)");
+  cmd->add_option("--port-file", args->port_file, "Write the bound port to this file");
+  cmd->callback([args] { run_serve(*args); });
+}
+
+}  // namespace clickagg::cli

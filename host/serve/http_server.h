@@ -1,0 +1,44 @@
+// The HTTP front of the store: the query API, /healthz, /metrics and the dashboard page,
+// served from a background thread. Requests read through a pool of reader connections, so
+// the server works beside a writer on the same database.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "host/serve/metrics_registry.h"
+#include "host/store/store_pool.h"
+
+namespace clickagg::serve {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;                       // 0: any free port
+  std::set<uint16_t> filter_ids;              // configured filters; 0 is always accepted
+  std::shared_ptr<MetricsRegistry> metrics;   // null: the server makes its own
+  std::function<int64_t()> wall_clock_ms;     // null: the system clock
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, std::shared_ptr<store::StorePool> stores);
+  ~HttpServer();  // stops
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving in a background thread; returns the bound port. Throws
+  // std::runtime_error when the address cannot be bound.
+  uint16_t start();
+  // Stops accepting, finishes requests in flight and joins the thread. Idempotent.
+  void stop();
+  uint16_t port() const;
+  MetricsRegistry& metrics();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clickagg::serve

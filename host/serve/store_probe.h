@@ -1,0 +1,13 @@
+// Exposes the progress recorded in the store (last closed minute, event counters) as
+// metrics, read once per scrape through a reader connection.
+#pragma once
+#include <memory>
+
+#include "host/serve/metrics_registry.h"
+#include "host/store/store_pool.h"
+
+namespace clickagg::serve {
+
+void register_store_metrics(MetricsRegistry& metrics, std::shared_ptr<store::StorePool> stores);
+
+}  // namespace clickagg::serve

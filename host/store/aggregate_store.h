@@ -1,0 +1,118 @@
+// The aggregate store: where closed windows and top-N lists are kept for the query API.
+// Backends (SQLite today, PostgreSQL later) implement this interface; everything above it
+// (the sink adapter, the popular-ads policy, the HTTP API) is backend-neutral.
+//
+// Writes are idempotent: a window result replaces its minute, a top-N list replaces its
+// (minute, window, filter), counters are absolute values, and the last closed minute only
+// moves forward. Replaying a batch therefore changes nothing.
+//
+// One store object is one connection: use it from one thread at a time. Several objects may
+// be open on the same database (one writer, several readers).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "host/engine/results.h"
+
+namespace clickagg::store {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Where the pipeline stands, for progress lines and the dashboard. Counters are cumulative
+// values owned by the writer (absolute, so a replay does not double them).
+struct Progress {
+  std::optional<int64_t> last_closed_minute;  // minutes since the epoch
+  uint64_t events = 0;
+  uint64_t counted = 0;
+  uint64_t late_counted = 0;
+  uint64_t duplicates = 0;
+  uint64_t dropped_late = 0;
+  uint64_t rejected = 0;
+  uint64_t windows_closed = 0;
+  uint64_t corrections = 0;
+  bool operator==(const Progress&) const = default;
+};
+
+struct FilterInfo {
+  uint16_t id = 0;
+  std::string name;
+  bool operator==(const FilterInfo&) const = default;
+};
+
+// A record that could not be decoded, kept with where it came from (dead letter).
+struct RejectEntry {
+  uint32_t partition = 0;
+  uint64_t offset = 0;
+  std::string reason;
+  std::string record;  // the raw bytes
+};
+
+// Everything one transaction writes.
+struct ResultBatch {
+  std::vector<WindowResult> windows;  // each one the complete minute
+  std::vector<TopNList> topn;         // each one the complete list
+  uint32_t top_n = 0;                 // the N the lists were cut at; 0: unknown
+  std::optional<Progress> progress;   // counters to record; last_closed_minute moves forward only
+  // Upserted by (partition, position/offset), so a replay adds nothing.
+  std::vector<LateRecord> late;
+  std::vector<RejectEntry> rejects;
+  // The highest sequence number now committed per producer (moves forward only): written in
+  // the same transaction as the results, so "committed" and "stored" never disagree.
+  std::vector<std::pair<std::string, uint64_t>> producer_seqs;
+  bool empty() const {
+    return windows.empty() && topn.empty() && !progress && late.empty() && rejects.empty() &&
+           producer_seqs.empty();
+  }
+};
+
+class AggregateStore {
+ public:
+  virtual ~AggregateStore() = default;
+
+  // One transaction; all or nothing. The last closed minute also advances to the newest
+  // minute of a non-correction window result or top-N list in the batch.
+  virtual void write(const ResultBatch& batch) = 0;
+  // Replaces the recorded filter table (ids and names) so readers know which ids exist.
+  virtual void set_filters(const std::vector<FilterInfo>& filters) = 0;
+
+  // Sum of counts of `ad_id` over minutes [from_minute, to_minute) for `filter_id`.
+  virtual uint64_t aggregated_count(std::string_view ad_id, int64_t from_minute,
+                                    int64_t to_minute, uint16_t filter_id) = 0;
+  // The stored top-N list; nullopt when none was stored for that key.
+  struct StoredList {
+    std::vector<TopNEntry> entries;
+    uint32_t top_n = 0;  // the N it was cut at; 0: unknown
+  };
+  virtual std::optional<StoredList> topn_list(int64_t minute, uint32_t window,
+                                              uint16_t filter_id) = 0;
+  // Top `limit` ads by the sum of counts over minutes [first_minute, last_minute] computed
+  // from the counts; by sum descending, then ad_id byte order ascending; zero sums absent.
+  virtual std::vector<TopNEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
+                                            uint16_t filter_id, uint32_t limit) = 0;
+  virtual Progress progress() = 0;
+  virtual std::vector<FilterInfo> filters() = 0;
+  // The highest sequence number committed for `producer` (ResultBatch::producer_seqs); 0 when
+  // none. Backends that do not record sequence numbers refuse.
+  virtual uint64_t committed_seq(const std::string& producer) {
+    throw StoreError("this store does not record sequence numbers (producer " + producer + ")");
+  }
+};
+
+enum class OpenMode {
+  Writer,  // creates the database and its schema when missing, migrates an older schema
+  Reader,  // the database must exist with the current schema; never writes
+};
+
+// Opens a store by location: "sqlite:PATH", a plain file path, or a PostgreSQL URI
+// ("postgresql://..." or "postgres://..."). Throws StoreError.
+std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode mode);
+
+}  // namespace clickagg::store

@@ -1,0 +1,19 @@
+#include <string_view>
+
+#include "host/store/aggregate_store.h"
+#include "host/store/postgres_store.h"
+#include "host/store/sqlite_store.h"
+
+namespace clickagg::store {
+
+std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode mode) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  const std::string_view loc = location;
+  if (loc.starts_with("postgres://") || loc.starts_with("postgresql://"))
+    return open_postgres_store(location, mode);
+  const std::string path(loc.starts_with(kSqlite) ? loc.substr(kSqlite.size()) : loc);
+  if (path.empty()) throw StoreError("empty database path");
+  return open_sqlite_store(path, mode);
+}
+
+}  // namespace clickagg::store

@@ -1,0 +1,24 @@
+// Names of the progress values in the meta table, shared by every backend so a database
+// reads the same whichever process wrote it.
+#pragma once
+#include <cstdint>
+#include <utility>
+
+#include "host/store/aggregate_store.h"
+
+namespace clickagg::store {
+
+inline constexpr const char* kLastClosedMinuteKey = "last_closed_minute";
+
+inline constexpr std::pair<const char*, uint64_t Progress::*> kCounterKeys[] = {
+    {"events", &Progress::events},
+    {"counted", &Progress::counted},
+    {"late_counted", &Progress::late_counted},
+    {"duplicates", &Progress::duplicates},
+    {"dropped_late", &Progress::dropped_late},
+    {"rejected", &Progress::rejected},
+    {"windows_closed", &Progress::windows_closed},
+    {"corrections", &Progress::corrections},
+};
+
+}  // namespace clickagg::store

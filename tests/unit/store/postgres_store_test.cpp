@@ -1,0 +1,258 @@
+// The PostgreSQL backend: the whole store contract, run against SQLite and PostgreSQL alike
+// (same results from both), the sink's additions, and what is specific to PostgreSQL.
+// PostgreSQL is at CLICKAGG_PG_URL (default postgresql://postgres@127.0.0.1:5432/test); the
+// tests create a database of their own there and drop it at exit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <thread>
+#include <tuple>
+
+#include "host/store/pg_connection.h"
+#include "host/store/popular_ads.h"
+#include "tests/unit/store/store_backends.h"
+
+namespace clickagg::store {
+namespace {
+
+using clickagg::testing::backend_name;
+using clickagg::testing::SinkStoreTest;
+using clickagg::testing::StoreContractTest;
+
+INSTANTIATE_TEST_SUITE_P(Postgres, SinkStoreTest, ::testing::Values("postgresql"), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values("sqlite", "postgresql"), backend_name);
+
+ResultBatch batch_of(std::vector<WindowResult> windows, std::vector<TopNList> lists = {}) {
+  ResultBatch b;
+  b.windows = std::move(windows);
+  b.topn = std::move(lists);
+  b.top_n = 3;
+  return b;
+}
+
+TEST_P(StoreContractTest, ReplayingTheSameBatchChangesNothing) {
+  auto store = writer();
+  ResultBatch b = batch_of({{100, false, {{"ad1", 0, 5}, {"ad2", 0, 2}, {"ad1", 12, 4}}}, {101, false, {{"ad2", 0, 7}}}},
+                           {TopNList{101, 1, 0, false, {{"ad2", 7}}}});
+  Progress p;
+  p.events = 20;
+  p.duplicates = 3;
+  p.last_closed_minute = 101;
+  b.progress = p;
+  store->write(b);
+  auto state = [&] {
+    std::vector<std::string> all;
+    for (const char* sql : {"SELECT ad_id, minute, filter_id, count FROM counts ORDER BY 1, 2, 3",
+                            "SELECT minute, \"window\", filter_id, rank, ad_id, count FROM topn ORDER BY 1, 2, 3, 4",
+                            "SELECT minute, \"window\", filter_id, top_n FROM topn_lists ORDER BY 1, 2, 3",
+                            "SELECT key, value FROM meta ORDER BY 1"})
+      for (auto& row : backend->rows(sql)) all.push_back(row);
+    return all;
+  };
+  const auto before = state();
+  EXPECT_EQ(backend->rows("SELECT ad_id FROM counts").size(), 4u);
+  store->write(b);
+  store->write(b);
+  EXPECT_EQ(state(), before);
+  EXPECT_EQ(store->progress(), p);
+}
+
+TEST_P(StoreContractTest, CorrectionReplacesTheWholeMinute) {
+  auto store = writer();
+  store->write(batch_of({{100, false, {{"ad1", 0, 5}, {"ad2", 0, 2}}}, {101, false, {{"ad1", 0, 1}}}}));
+  store->write(batch_of({{100, true, {{"ad1", 0, 6}, {"ad3", 0, 1}, {"ad4", 0, 0}}}}));
+  EXPECT_EQ(store->aggregated_count("ad1", 100, 101, 0), 6u);
+  EXPECT_EQ(store->aggregated_count("ad2", 100, 101, 0), 0u);
+  EXPECT_EQ(store->aggregated_count("ad3", 100, 101, 0), 1u);
+  EXPECT_EQ(store->aggregated_count("ad1", 101, 102, 0), 1u);
+  EXPECT_EQ(backend->rows("SELECT ad_id FROM counts WHERE count = 0").size(), 0u) << "zero rows are not stored";
+  EXPECT_EQ(store->progress().last_closed_minute, 101);
+}
+
+TEST_P(StoreContractTest, TopNListIsReplacedPerKeyAndKeepsItsN) {
+  auto store = writer();
+  store->write(batch_of({}, {TopNList{100, 1, 0, false, {{"a", 3}, {"b", 2}, {"c", 1}}},
+                             TopNList{100, 5, 0, false, {{"z", 9}}}}));
+  store->write(batch_of({}, {TopNList{100, 1, 0, true, {{"b", 4}}}}));
+  auto one = store->topn_list(100, 1, 0);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->entries, (std::vector<TopNEntry>{{"b", 4}}));
+  EXPECT_EQ(one->top_n, 3u);
+  auto five = store->topn_list(100, 5, 0);
+  ASSERT_TRUE(five);
+  EXPECT_EQ(five->entries, (std::vector<TopNEntry>{{"z", 9}}));
+  EXPECT_FALSE(store->topn_list(100, 1, 7));
+  store->write(batch_of({}, {TopNList{102, 1, 7, false, {}}}));
+  auto empty = store->topn_list(102, 1, 7);
+  ASSERT_TRUE(empty) << "an empty list exists";
+  EXPECT_TRUE(empty->entries.empty());
+  EXPECT_EQ(store->progress().last_closed_minute, 102);
+}
+
+TEST_P(StoreContractTest, AggregatedCountIsAHalfOpenRange) {
+  auto store = writer();
+  store->write(batch_of({{10, false, {{"ad1", 0, 1}}}, {11, false, {{"ad1", 0, 2}, {"ad1", 5, 16}}},
+                         {12, false, {{"ad1", 0, 4}, {"ad2", 0, 100}}}, {13, false, {{"ad1", 0, 8}}}}));
+  EXPECT_EQ(store->aggregated_count("ad1", 10, 14, 0), 15u);
+  EXPECT_EQ(store->aggregated_count("ad1", 10, 13, 0), 7u);
+  EXPECT_EQ(store->aggregated_count("ad1", 11, 13, 0), 6u);
+  EXPECT_EQ(store->aggregated_count("ad1", 12, 12, 0), 0u);
+  EXPECT_EQ(store->aggregated_count("ad1", 0, 1000, 5), 16u);
+  EXPECT_EQ(store->aggregated_count("nope", 0, 1000, 0), 0u);
+  EXPECT_EQ(store->aggregated_count("ad1", 14, 10, 0), 0u);
+}
+
+TEST_P(StoreContractTest, TopBySumBreaksTiesByAdIdBytes) {
+  auto store = writer();
+  // Sums over 11..12: "B"=5, "a"=5, "B "=5, "\xc3\xa9"=5 (é, above every ASCII byte), c=4, d=1.
+  store->write(batch_of({{10, false, {{"z", 0, 50}}},
+                         {11, false, {{"B", 0, 2}, {"a", 0, 5}, {"c", 0, 4}, {"\xc3\xa9", 0, 5}}},
+                         {12, false, {{"B", 0, 3}, {"B ", 0, 5}, {"d", 0, 1}, {"x", 9, 99}}}}));
+  const std::vector<TopNEntry> want = {{"B", 5}, {"B ", 5}, {"a", 5}, {"\xc3\xa9", 5}, {"c", 4}, {"d", 1}};
+  EXPECT_EQ(store->top_by_sum(11, 12, 0, 10), want);
+  EXPECT_EQ(store->top_by_sum(11, 12, 0, 2), (std::vector<TopNEntry>{{"B", 5}, {"B ", 5}}));
+  EXPECT_TRUE(store->top_by_sum(12, 11, 0, 10).empty());
+  EXPECT_TRUE(store->top_by_sum(11, 12, 0, 0).empty());
+  auto popular = popular_ads_at(*store, 12, 3, 2, 0);
+  EXPECT_EQ(popular.entries, (std::vector<TopNEntry>{{"B", 5}, {"B ", 5}, {"a", 5}}));
+}
+
+TEST_P(StoreContractTest, ProgressCountersAndLastClosedMinute) {
+  auto store = writer();
+  EXPECT_FALSE(store->progress().last_closed_minute);
+  store->write(batch_of({{50, false, {{"a", 0, 1}}}}));
+  EXPECT_EQ(store->progress().last_closed_minute, 50);
+  ResultBatch b;
+  Progress p;
+  p.last_closed_minute = 40;
+  p.rejected = 9;
+  p.events = static_cast<uint64_t>(INT64_MAX);
+  b.progress = p;
+  store->write(b);
+  EXPECT_EQ(store->progress().last_closed_minute, 50);
+  EXPECT_EQ(store->progress().rejected, 9u);
+  EXPECT_EQ(store->progress().events, static_cast<uint64_t>(INT64_MAX));
+  p.last_closed_minute = 60;
+  b.progress = p;
+  store->write(b);
+  EXPECT_EQ(store->progress().last_closed_minute, 60);
+}
+
+TEST_P(StoreContractTest, FiltersAreReplacedAndSurviveReopen) {
+  {
+    auto store = writer();
+    store->set_filters({{12, "us"}, {14, "eu"}, {3, ""}});
+    store->set_filters({{12, "us"}, {14, "eu"}});
+    store->write(batch_of({{7, false, {{"ad1", 0, 3}}}}));
+  }
+  auto again = writer();
+  EXPECT_EQ(again->filters(), (std::vector<FilterInfo>{{12, "us"}, {14, "eu"}}));
+  EXPECT_EQ(again->aggregated_count("ad1", 7, 8, 0), 3u);
+  EXPECT_EQ(reader()->filters(), again->filters());
+}
+
+TEST_P(StoreContractTest, ReaderSeesWritesAndCannotWrite) {
+  auto w = writer();
+  auto r = reader();
+  EXPECT_EQ(r->aggregated_count("ad1", 0, 100, 0), 0u);
+  w->write(batch_of({{7, false, {{"ad1", 0, 3}}}}));
+  EXPECT_EQ(r->aggregated_count("ad1", 0, 100, 0), 3u);
+  EXPECT_EQ(r->progress().last_closed_minute, 7);
+  EXPECT_THROW(r->write(batch_of({{8, false, {{"ad1", 0, 1}}}})), StoreError);
+  EXPECT_THROW(r->set_filters({}), StoreError);
+}
+
+TEST_P(StoreContractTest, FailedBatchWritesNothingAndTheStoreStaysUsable) {
+  auto store = writer();
+  ResultBatch b = batch_of({{1, false, {{"a", 0, 1}}}, {2, false, {{"b", 0, static_cast<uint64_t>(INT64_MAX) + 1}}}});
+  EXPECT_THROW(store->write(b), StoreError);
+  EXPECT_EQ(store->aggregated_count("a", 0, 10, 0), 0u);
+  EXPECT_FALSE(store->progress().last_closed_minute);
+  store->write(batch_of({{1, false, {{"a", 0, 1}}}}));
+  EXPECT_EQ(store->aggregated_count("a", 0, 10, 0), 1u);
+}
+
+TEST_P(StoreContractTest, AdIdsKeepTheirExactBytes) {
+  auto store = writer();
+  // Quotes, backslashes, braces and spaces must survive the array literals PostgreSQL is fed.
+  const std::vector<std::string> odd = {"a\"b", "c\\d", "{e}", " f ", "g,h", "NULL", "\xe2\x82\xac"};
+  std::vector<CountRow> rows;
+  for (const auto& id : odd) rows.push_back(CountRow{id, 0, 2});
+  store->write(batch_of({{1, false, rows}}, {TopNList{1, 1, 0, false, {{odd[0], 2}, {odd[1], 2}}}}));
+  for (const auto& id : odd) EXPECT_EQ(store->aggregated_count(id, 0, 10, 0), 2u) << id;
+  EXPECT_EQ(store->topn_list(1, 1, 0)->entries, (std::vector<TopNEntry>{{odd[0], 2}, {odd[1], 2}}));
+}
+
+// --- PostgreSQL only ---------------------------------------------------------------------
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    backend = clickagg::testing::make_store_backend("postgresql", &skip);
+    if (!backend) GTEST_SKIP() << skip;
+  }
+  std::unique_ptr<clickagg::testing::StoreBackend> backend;
+};
+
+TEST_F(PostgresStoreTest, OpenStoreSelectsPostgresByScheme) {
+  const std::string loc = backend->location();
+  ASSERT_EQ(loc.rfind("postgresql://", 0), 0u) << "CLICKAGG_PG_URL is expected as a URI";
+  open_store(loc, OpenMode::Writer)->write(batch_of({{3, false, {{"x", 0, 1}}}}));
+  const std::string short_scheme = "postgres://" + loc.substr(std::string("postgresql://").size());
+  EXPECT_EQ(open_store(short_scheme, OpenMode::Reader)->aggregated_count("x", 0, 10, 0), 1u);
+  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"), (std::vector<std::string>{"1|"}));
+}
+
+TEST_F(PostgresStoreTest, ReaderNeedsTheSchemaAndRefusesANewerOne) {
+  EXPECT_THROW(open_store(backend->location(), OpenMode::Reader), StoreError);
+  open_store(backend->location(), OpenMode::Writer).reset();
+  open_store(backend->location(), OpenMode::Writer).reset();  // a second writer finds it current
+  open_store(backend->location(), OpenMode::Reader).reset();
+  {
+    pg::Connection c(backend->location());
+    c.exec("UPDATE clickagg_schema SET version = 99");
+  }
+  EXPECT_THROW(open_store(backend->location(), OpenMode::Writer), StoreError);
+  EXPECT_THROW(open_store(backend->location(), OpenMode::Reader), StoreError);
+}
+
+TEST_F(PostgresStoreTest, UnreachableServerIsAStoreError) {
+  EXPECT_THROW(open_store("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", OpenMode::Reader), StoreError);
+}
+
+TEST_F(PostgresStoreTest, ConcurrentWritersCreateTheSchemaOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      try {
+        open_store(backend->location(), OpenMode::Writer).reset();
+      } catch (const StoreError&) {
+        ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"), (std::vector<std::string>{"1|"}));
+}
+
+TEST_F(PostgresStoreTest, LargeWindowGoesInOneStatement) {
+  auto store = open_store(backend->location(), OpenMode::Writer);
+  std::vector<CountRow> rows;
+  for (int i = 0; i < 50'000; ++i) rows.push_back(CountRow{"ad" + std::to_string(i), static_cast<uint16_t>(i % 3), 1});
+  std::sort(rows.begin(), rows.end(), [](const CountRow& a, const CountRow& b) {
+    return std::tie(a.filter_id, a.ad_id) < std::tie(b.filter_id, b.ad_id);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  store->write(batch_of({{5, false, rows}}));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(backend->rows("SELECT count(*) FROM counts"), (std::vector<std::string>{"50000|"}));
+  EXPECT_LT(secs, 30.0);
+}
+
+}  // namespace
+}  // namespace clickagg::store

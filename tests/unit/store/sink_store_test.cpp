@@ -1,0 +1,126 @@
+// What the sink needs from a store: producer sequence numbers, late events and rejects, all
+// in the same transaction as the results. Runs against SQLite here; postgres_store_test.cpp
+// instantiates the same suite for PostgreSQL.
+#include <sqlite3.h>
+
+#include <gtest/gtest.h>
+
+#include <climits>
+
+#include "tests/unit/store/store_backends.h"
+#include "tests/unit/store/temp_dir.h"
+
+namespace clickagg::store {
+namespace {
+
+using clickagg::testing::SinkStoreTest;
+
+ResultBatch seq_batch(std::vector<std::pair<std::string, uint64_t>> seqs) {
+  ResultBatch b;
+  b.producer_seqs = std::move(seqs);
+  return b;
+}
+
+TEST_P(SinkStoreTest, CommittedSeqIsPerProducerAndOnlyMovesForward) {
+  auto store = writer();
+  EXPECT_EQ(store->committed_seq("agg-1"), 0u);
+  EXPECT_FALSE(seq_batch({{"agg-1", 5}}).empty()) << "a batch of sequence numbers alone is written";
+  store->write(seq_batch({{"agg-1", 5}, {"agg-2", 9}}));
+  EXPECT_EQ(store->committed_seq("agg-1"), 5u);
+  EXPECT_EQ(store->committed_seq("agg-2"), 9u);
+  store->write(seq_batch({{"agg-1", 3}}));  // a stale value never moves it back
+  EXPECT_EQ(store->committed_seq("agg-1"), 5u);
+  store->write(seq_batch({{"agg-1", 6}}));
+  EXPECT_EQ(store->committed_seq("agg-1"), 6u);
+  store.reset();
+  EXPECT_EQ(writer()->committed_seq("agg-1"), 6u) << "durable across reopen";
+  EXPECT_EQ(reader()->committed_seq("agg-2"), 9u) << "readable by readers";
+  EXPECT_EQ(reader()->committed_seq("nobody"), 0u);
+}
+
+TEST_P(SinkStoreTest, LateEventsAndRejectsAreUpsertedByPosition) {
+  auto store = writer();
+  ResultBatch b;
+  b.late = {LateRecord{0, 17, "ad1", 1'000, 900'000}, LateRecord{3, 17, "ad2", 2'000, 900'000}};
+  const std::string raw("bad\0\xff,record", 12);
+  b.rejects = {RejectEntry{0, 18, "bad timestamp", raw}, RejectEntry{1, 4, "empty ad_id", ""}};
+  store->write(b);
+  const std::string late_sql =
+      "SELECT kafka_partition, kafka_offset, ad_id, event_time_ms, watermark_ms FROM late_events ORDER BY 1, 2";
+  const std::string reject_sql = "SELECT kafka_partition, kafka_offset, reason, length(record), " +
+                                 backend->hex_of("record") + " FROM rejects ORDER BY 1, 2";
+  const auto late = backend->rows(late_sql);
+  const auto rejects = backend->rows(reject_sql);
+  EXPECT_EQ(late, (std::vector<std::string>{"0|17|ad1|1000|900000|", "3|17|ad2|2000|900000|"}));
+  EXPECT_EQ(rejects, (std::vector<std::string>{"0|18|bad timestamp|12|62616400ff2c7265636f7264|",
+                                               "1|4|empty ad_id|0||"}));
+  // A replay (the sink re-applying after a crash) rewrites the same rows.
+  store->write(b);
+  store->write(b);
+  EXPECT_EQ(backend->rows(late_sql), late);
+  EXPECT_EQ(backend->rows(reject_sql), rejects);
+}
+
+TEST_P(SinkStoreTest, SequenceNumbersCommitWithTheResultsOrNotAtAll) {
+  auto store = writer();
+  ResultBatch b;
+  b.windows = {WindowResult{1, false, {{"a", 0, 1}}}};
+  b.late = {LateRecord{0, 1, "a", 0, 0}};
+  b.producer_seqs = {{"agg-1", 3}};
+  b.windows.push_back(WindowResult{2, false, {{"b", 0, static_cast<uint64_t>(INT64_MAX) + 1}}});
+  EXPECT_THROW(store->write(b), StoreError);
+  EXPECT_EQ(store->committed_seq("agg-1"), 0u);
+  EXPECT_EQ(store->aggregated_count("a", 0, 10, 0), 0u);
+  EXPECT_TRUE(backend->rows("SELECT ad_id FROM late_events").empty());
+  b.windows.pop_back();
+  store->write(b);
+  EXPECT_EQ(store->committed_seq("agg-1"), 3u);
+  EXPECT_EQ(store->aggregated_count("a", 0, 10, 0), 1u);
+  EXPECT_EQ(store->progress().last_closed_minute, 1);
+}
+
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, SinkStoreTest, ::testing::Values("sqlite"), clickagg::testing::backend_name);
+
+// A database written by schema version 1 (before the sink tables) upgrades in place.
+TEST(SqliteSinkSchema, MigratesAVersion1Database) {
+  clickagg::testing::TempDir dir;
+  const std::string path = dir.file("v1.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v1 = R"sql(
+CREATE TABLE counts (ad_id TEXT NOT NULL, minute INTEGER NOT NULL, filter_id INTEGER NOT NULL,
+  count INTEGER NOT NULL, PRIMARY KEY (filter_id, ad_id, minute)) WITHOUT ROWID;
+CREATE INDEX counts_by_minute ON counts (minute, filter_id, ad_id, count);
+CREATE TABLE topn (minute INTEGER NOT NULL, "window" INTEGER NOT NULL, filter_id INTEGER NOT NULL,
+  rank INTEGER NOT NULL, ad_id TEXT NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (minute, "window", filter_id, rank)) WITHOUT ROWID;
+CREATE TABLE topn_lists (minute INTEGER NOT NULL, "window" INTEGER NOT NULL,
+  filter_id INTEGER NOT NULL, top_n INTEGER NOT NULL,
+  PRIMARY KEY (minute, "window", filter_id)) WITHOUT ROWID;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE filters (filter_id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+INSERT INTO counts VALUES ('ad1', 7, 0, 3);
+INSERT INTO meta VALUES ('last_closed_minute', 7);
+PRAGMA user_version = 1;
+)sql";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_THROW(open_store(path, OpenMode::Reader), StoreError) << "a reader never migrates";
+  auto store = open_store(path, OpenMode::Writer);
+  EXPECT_EQ(store->aggregated_count("ad1", 0, 100, 0), 3u);
+  EXPECT_EQ(store->progress().last_closed_minute, 7);
+  EXPECT_EQ(store->committed_seq("agg-1"), 0u);
+  ResultBatch b;
+  b.producer_seqs = {{"agg-1", 12}};
+  b.late.push_back(LateRecord{1, 2, "ad1", 3, 4});
+  b.rejects.push_back(RejectEntry{1, 5, "bad", "x"});
+  store->write(b);
+  EXPECT_EQ(store->committed_seq("agg-1"), 12u);
+  EXPECT_EQ(open_store(path, OpenMode::Reader)->committed_seq("agg-1"), 12u);
+}
+
+}  // namespace
+}  // namespace clickagg::store
