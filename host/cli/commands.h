@@ -13,5 +13,7 @@ void register_aggregate(CLI::App& app);
 void register_gen(CLI::App& app);
 void register_run(CLI::App& app);
 void register_serve(CLI::App& app);
+void register_sink(CLI::App& app);
+void register_aggregator(CLI::App& app);
 
 }  // namespace clickagg::cli

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   clickagg::cli::register_gen(app);
   clickagg::cli::register_run(app);
   clickagg::cli::register_serve(app);
+  clickagg::cli::register_sink(app);
+  clickagg::cli::register_aggregator(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

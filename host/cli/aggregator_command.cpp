@@ -1,0 +1,86 @@
+// clickagg aggregator: the streaming pipeline (Kafka -> engine -> sink and subscribers) with
+// checkpoints. Runs until SIGINT/SIGTERM (then checkpoints and exits 0) or, with
+// --finish-when-idle, until the input has been quiet that long.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "host/cli/aggregator_metrics.h"
+#include "host/cli/commands.h"
+#include "host/cli/engine_options.h"
+#include "host/cli/stop_flag.h"
+#include "host/common/time_util.h"
+#include "host/stream/aggregator.h"
+
+namespace clickagg::cli {
+
+namespace {
+
+struct AggregatorArgs {
+  stream::AggregatorConfig config;
+  std::string format = "auto";
+  std::string batch_wait = "100ms";
+  std::string checkpoint_interval = "5s";
+  std::string finish_when_idle = "0ms";
+  std::string metrics_listen;
+  EngineOptions engine;
+};
+
+std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
+  const auto ms = parse_duration_ms(text);
+  if (!ms) throw UsageError("bad " + flag + " '" + text + "' (expected e.g. 100ms, 5s, 1m)");
+  return std::chrono::milliseconds(*ms);
+}
+
+void run_aggregator_command(AggregatorArgs& a) {
+  stream::AggregatorConfig& c = a.config;
+  const auto format = parse_format(a.format);
+  if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
+  c.format = *format;
+  c.batch_wait = duration("--batch-wait", a.batch_wait);
+  c.checkpoint_interval = duration("--checkpoint-interval", a.checkpoint_interval);
+  c.finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
+  if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
+  if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
+  if (c.producer_id.empty() || c.producer_id.size() > 255)
+    throw UsageError("--producer-id must be 1 to 255 bytes");
+  c.engine = a.engine.config();
+  c.engine_kind = a.engine.kind();
+  const std::atomic<bool>& stop = install_stop_flag();
+  stream::AggregatorProbe probe;
+  std::unique_ptr<AggregatorMetricsServer> metrics;
+  if (!a.metrics_listen.empty()) metrics = std::make_unique<AggregatorMetricsServer>(a.metrics_listen, probe);
+  stream::run_aggregator(c, stop, &probe);
+}
+
+}  // namespace
+
+void register_aggregator(CLI::App& app) {
+  auto args = std::make_shared<AggregatorArgs>();
+  stream::AggregatorConfig& c = args->config;
+  CLI::App* cmd = app.add_subcommand("aggregator", "Aggregate a Kafka topic continuously; results to the sink");
+  cmd->add_option("--brokers", c.brokers, "Kafka bootstrap servers")->capture_default_str();
+  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
+  cmd->add_option("--topic", c.topic, "Kafka topic of click events")->capture_default_str();
+  cmd->add_option("--group", c.group, "Kafka consumer group")->capture_default_str();
+  cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
+  cmd->add_option("--state-dir", c.state_dir, "Checkpoints and the batch log")->capture_default_str();
+  cmd->add_option("--sink", c.sink_endpoint, "The sink's ZeroMQ endpoint")->capture_default_str();
+  cmd->add_option("--pub", c.pub_endpoint, "ZeroMQ endpoint to bind the PUB socket for subscribers");
+  cmd->add_option("--producer-id", c.producer_id, "Unique name of this aggregator on the channel")
+      ->capture_default_str();
+  cmd->add_option("--batch-max", c.batch_max, "Messages per micro-batch at most")->capture_default_str();
+  cmd->add_option("--batch-wait", args->batch_wait, "How long a poll waits to fill a micro-batch")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-interval", args->checkpoint_interval, "Time between checkpoints")
+      ->capture_default_str();
+  cmd->add_option("--max-in-flight", c.max_in_flight, "Results the sink may leave unacknowledged")
+      ->capture_default_str();
+  cmd->add_option("--finish-when-idle", args->finish_when_idle,
+                  "End of input after this long without messages (0ms: run until stopped)")
+      ->capture_default_str();
+  args->engine.add_to(*cmd);
+  cmd->callback([args] { run_aggregator_command(*args); });
+}
+
+}  // namespace clickagg::cli

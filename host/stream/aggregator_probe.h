@@ -1,0 +1,42 @@
+// What an operator watches on an aggregator, updated by the aggregator as it works and read
+// by a metrics endpoint at scrape time (no locks on the hot path but the lag map's).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+
+namespace clickagg::stream {
+
+struct AggregatorProbe {
+  std::atomic<uint64_t> messages{0};          // records consumed
+  std::atomic<uint64_t> rejected{0};          // records that failed to decode (dead letters)
+  std::atomic<uint64_t> counted{0};
+  std::atomic<uint64_t> late_counted{0};
+  std::atomic<uint64_t> dropped_late{0};
+  std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> replayed_batches{0};  // re-executed from the batch log after a restart
+  std::atomic<uint64_t> checkpoints{0};
+  std::atomic<double> last_checkpoint_seconds{0};
+  std::atomic<double> last_batch_seconds{0};
+  std::atomic<int64_t> watermark_ms{INT64_MIN};
+  std::atomic<uint64_t> in_flight{0};         // results the sink has not acknowledged
+  std::atomic<uint64_t> acked_seq{0};
+  std::atomic<uint64_t> backpressure_ms{0};   // time spent waiting for the sink
+
+  void set_lag(const std::map<uint32_t, int64_t>& lag) {
+    std::lock_guard lock(mu);
+    lag_ = lag;
+  }
+  std::map<uint32_t, int64_t> lag() const {
+    std::lock_guard lock(mu);
+    return lag_;
+  }
+
+ private:
+  mutable std::mutex mu;
+  std::map<uint32_t, int64_t> lag_;  // per partition: records not yet consumed
+};
+
+}  // namespace clickagg::stream

@@ -1,0 +1,25 @@
+// The aggregator's checkpoint: engine state, the next offset of every partition, the last
+// output sequence number and the batch-log generation that follows it. Written atomically
+// only when every output before it has been acknowledged by the sink, so a restore needs no
+// outbox: whatever came later is re-derived from the batch log.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace clickagg::stream {
+
+struct Checkpoint {
+  uint64_t log_generation = 0;              // batch log to replay after this checkpoint
+  uint64_t out_seq = 0;                     // last output sequence number used
+  std::map<uint32_t, int64_t> next_offset;  // per partition
+  std::string engine_state;                 // Engine::save_state bytes
+};
+
+std::string checkpoint_path(const std::string& dir);
+void save_checkpoint(const std::string& dir, const Checkpoint& cp);
+// nullopt when there is none yet; throws on a corrupt file (never silently starts over).
+std::optional<Checkpoint> load_checkpoint(const std::string& dir);
+
+}  // namespace clickagg::stream

@@ -1,0 +1,162 @@
+#include "host/stream/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace clickagg::stream {
+
+MessageBatch::~MessageBatch() {
+  for (auto* m : raw_) rd_kafka_message_destroy(m);
+}
+MessageBatch::MessageBatch(MessageBatch&& o) noexcept : raw_(std::move(o.raw_)), view_(std::move(o.view_)) {
+  o.raw_.clear();
+  o.view_.clear();
+}
+MessageBatch& MessageBatch::operator=(MessageBatch&& o) noexcept {
+  if (this != &o) {
+    for (auto* m : raw_) rd_kafka_message_destroy(m);
+    raw_ = std::move(o.raw_);
+    view_ = std::move(o.view_);
+    o.raw_.clear();
+    o.view_.clear();
+  }
+  return *this;
+}
+void MessageBatch::add(rd_kafka_message_s* m) {
+  raw_.push_back(m);
+  view_.push_back(KafkaMessage{static_cast<uint32_t>(m->partition), m->offset,
+                               std::string_view(static_cast<const char*>(m->payload), m->len)});
+}
+void MessageBatch::append(MessageBatch&& other) {
+  raw_.insert(raw_.end(), other.raw_.begin(), other.raw_.end());
+  view_.insert(view_.end(), other.view_.begin(), other.view_.end());
+  other.raw_.clear();
+  other.view_.clear();
+}
+
+namespace {
+void set(rd_kafka_conf_t* conf, const std::string& k, const std::string& v) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
+    throw std::runtime_error("kafka config " + k + "=" + v + ": " + err);
+}
+void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+  if (level <= 4) std::fprintf(stderr, "kafka %s: %s\n", fac, buf);
+}
+}  // namespace
+
+KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, const std::string& group,
+                         const std::map<std::string, std::string>& extra_config)
+    : topic_(topic) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  try {
+    set(conf, "bootstrap.servers", brokers);
+    set(conf, "group.id", group);
+    set(conf, "enable.auto.commit", "false");
+    set(conf, "enable.auto.offset.store", "false");
+    set(conf, "enable.partition.eof", "false");
+    set(conf, "auto.offset.reset", "earliest");
+    // Eager assignment only: the cooperative-sticky assignor of librdkafka 2.0.x can hang.
+    set(conf, "partition.assignment.strategy", "range");
+    set(conf, "fetch.wait.max.ms", "50");
+    set(conf, "queued.max.messages.kbytes", "262144");
+    for (const auto& [k, v] : extra_config) set(conf, k, v);
+  } catch (...) {
+    rd_kafka_conf_destroy(conf);
+    throw;
+  }
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  char err[512];
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk_) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("kafka consumer: ") + err);
+  }
+  queue_ = rd_kafka_queue_get_consumer(rk_);
+}
+
+KafkaSource::~KafkaSource() {
+  if (queue_) rd_kafka_queue_destroy(static_cast<rd_kafka_queue_t*>(queue_));
+  if (rk_) {
+    rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+}
+
+std::vector<uint32_t> KafkaSource::partitions(int timeout_ms) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, t, &md, timeout_ms);
+  rd_kafka_topic_destroy(t);
+  if (err) throw std::runtime_error("kafka metadata for " + topic_ + ": " + rd_kafka_err2str(err));
+  std::vector<uint32_t> out;
+  std::string problem;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (md->topics[i].err) problem = rd_kafka_err2str(md->topics[i].err);
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p)
+      out.push_back(static_cast<uint32_t>(md->topics[i].partitions[p].id));
+  }
+  rd_kafka_metadata_destroy(md);
+  if (out.empty()) throw std::runtime_error("kafka topic " + topic_ + " has no partitions" + (problem.empty() ? "" : ": " + problem));
+  return out;
+}
+
+void KafkaSource::assign(const std::vector<uint32_t>& parts, const std::map<uint32_t, int64_t>& next_offset) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(parts.size()));
+  for (uint32_t p : parts) {
+    auto* tp = rd_kafka_topic_partition_list_add(list, topic_.c_str(), static_cast<int32_t>(p));
+    auto it = next_offset.find(p);
+    tp->offset = it == next_offset.end() ? RD_KAFKA_OFFSET_BEGINNING : it->second;
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) throw std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(err));
+}
+
+MessageBatch KafkaSource::poll(size_t max, int timeout_ms) {
+  MessageBatch batch;
+  std::vector<rd_kafka_message_t*> msgs(max);
+  const ssize_t n = rd_kafka_consume_batch_queue(static_cast<rd_kafka_queue_t*>(queue_), timeout_ms, msgs.data(), max);
+  if (n < 0) throw std::runtime_error(std::string("kafka consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
+  for (ssize_t i = 0; i < n; ++i) {
+    rd_kafka_message_t* m = msgs[static_cast<size_t>(i)];
+    if (m->err) {
+      char fatal[512];
+      if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal)) {
+        rd_kafka_message_destroy(m);
+        throw std::runtime_error(std::string("kafka fatal error: ") + fatal);
+      }
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        std::fprintf(stderr, "kafka: %s (transient, retrying)\n", rd_kafka_message_errstr(m));
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    batch.add(m);
+  }
+  return batch;
+}
+
+void KafkaSource::commit(const std::map<uint32_t, int64_t>& next_offset) {
+  if (next_offset.empty()) return;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(next_offset.size()));
+  for (const auto& [p, off] : next_offset) rd_kafka_topic_partition_list_add(list, topic_.c_str(), static_cast<int32_t>(p))->offset = off;
+  const rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list, 0);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    std::fprintf(stderr, "kafka commit: %s (will retry at the next checkpoint)\n", rd_kafka_err2str(err));
+}
+
+std::map<uint32_t, int64_t> KafkaSource::lag(const std::map<uint32_t, int64_t>& next_offset) {
+  std::map<uint32_t, int64_t> out;
+  for (const auto& [p, off] : next_offset) {
+    int64_t lo = 0, hi = 0;
+    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), static_cast<int32_t>(p), &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      out[p] = std::max<int64_t>(0, hi - std::max(off, lo));
+  }
+  return out;
+}
+
+}  // namespace clickagg::stream

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Exactly-once through crashes, with real processes, the real broker and a real database.
+
+Produces a generated click stream into a Kafka topic with several partitions, runs
+`clickagg sink` and `clickagg aggregator`, kills them with SIGKILL at random moments and
+restarts them, and at the end requires the database to hold exactly what
+`clickagg aggregate` computes from the same records: nothing lost, nothing counted twice.
+
+Variants: --db sqlite|postgresql, --broker-restart (stop and start the broker mid-stream),
+--slow-sink (commits throttled so the aggregator must apply backpressure),
+--kills N (0 for a plain run).
+"""
+import argparse
+import csv
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def log(msg):
+    print(f"[crash-test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class Proc:
+    """A restartable child process whose output goes to a log file."""
+
+    def __init__(self, name, argv, workdir):
+        self.name, self.argv, self.workdir = name, argv, workdir
+        self.p = None
+        self.starts = 0
+        self.logf = open(os.path.join(workdir, f"{name}.log"), "ab")
+
+    def start(self):
+        self.starts += 1
+        self.logf.write(f"--- start {self.starts}\n".encode())
+        self.logf.flush()
+        self.p = subprocess.Popen(self.argv, stdout=self.logf, stderr=subprocess.STDOUT, cwd=self.workdir)
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+    def kill9(self):
+        if self.alive():
+            self.p.send_signal(signal.SIGKILL)
+            self.p.wait()
+
+    def stop(self, timeout=30):
+        if self.alive():
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+    def wait(self, timeout):
+        return self.p.wait(timeout)
+
+
+def read_expected(out_dir):
+    counts = {}
+    with open(os.path.join(out_dir, "counts.csv")) as f:
+        for row in csv.DictReader(f):
+            counts[(row["ad_id"], row["minute"], int(row["filter_id"]))] = int(row["count"])
+    topn = {}
+    with open(os.path.join(out_dir, "topn.csv")) as f:
+        for row in csv.DictReader(f):
+            key = (row["minute"], int(row["window"]), int(row["filter_id"]))
+            topn.setdefault(key, []).append((int(row["rank"]), row["ad_id"], int(row["count"])))
+    return counts, topn
+
+
+def label(minute):
+    return time.strftime("%Y%m%d%H%M", time.gmtime(minute * 60))
+
+
+def read_db(db):
+    if db.startswith("postgres"):
+        def q(sql):
+            out = subprocess.run(["psql", db, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
+            return [line.split("\t") for line in out.splitlines() if line]
+    else:
+        conn = sqlite3.connect(db)
+
+        def q(sql):
+            return [tuple(str(v) for v in r) for r in conn.execute(sql)]
+    counts = {(a, label(int(m)), int(f)): int(c) for a, m, f, c in q("SELECT ad_id, minute, filter_id, count FROM counts")}
+    topn = {}
+    for m, w, f, r, a, c in q('SELECT minute, "window", filter_id, rank, ad_id, count FROM topn'):
+        topn.setdefault((label(int(m)), int(w), int(f)), []).append((int(r), a, int(c)))
+    for v in topn.values():
+        v.sort()
+    return counts, topn
+
+
+def compare(name, expected, actual):
+    missing = [k for k in expected if k not in actual]
+    extra = [k for k in actual if k not in expected]
+    wrong = [k for k in expected if k in actual and expected[k] != actual[k]]
+    if missing or extra or wrong:
+        log(f"{name}: {len(missing)} missing, {len(extra)} extra, {len(wrong)} different of {len(expected)}")
+        for k in (missing[:5] + extra[:5] + wrong[:5]):
+            log(f"  {k}: expected {expected.get(k)} got {actual.get(k)}")
+        return False
+    log(f"{name}: {len(expected)} rows identical")
+    return True
+
+
+def scrape_metrics(port):
+    """The aggregator's /metrics text (it may be restarting: a few tries)."""
+    import urllib.request
+    for _ in range(50):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                return r.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clickagg", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--brokers", default=os.environ.get("CLICKAGG_KAFKA_BROKERS", "127.0.0.1:19092"))
+    ap.add_argument("--kafka-dir", default=None, help="the broker's data dir (for restarts)")
+    ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--pg-url", default=os.environ.get("CLICKAGG_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--events", type=int, default=150000)
+    ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--kills", type=int, default=24)
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("CLICKAGG_TEST_SEED", "7")))
+    ap.add_argument("--broker-restart", action="store_true")
+    ap.add_argument("--slow-sink", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    a.clickagg = os.path.abspath(a.clickagg)
+
+    rng = random.Random(a.seed)
+    work = tempfile.mkdtemp(prefix="clickagg-crash-")
+    topic = f"clicks-{os.getpid()}-{a.seed}"
+    kafka = os.path.join(a.source_dir, "scripts", "kafka")
+    port = a.brokers.rsplit(":", 1)[1]
+    log(f"work dir {work}, topic {topic}, seed {a.seed}")
+    subprocess.run([os.path.join(kafka, "topic.sh"), "create", topic, "--partitions", str(a.partitions), "--port", port],
+                   check=True)
+    broker_args = ["--port", port] + (["--dir", a.kafka_dir] if a.kafka_dir else [])
+
+    # The same records go to a file (for the batch reference) and to Kafka.
+    gen = [a.clickagg, "gen", "--seed", str(a.seed), "--count", str(a.events), "--format", "log",
+           "--ads", "5000", "--events-per-second", "1000", "--out-of-order", "0.05", "--late", "0",
+           "--very-late", "0", "--duplicates", "0.03", "--malformed", "0.005"]
+    records = os.path.join(work, "records.log")
+    filters = os.path.join(work, "filters.yaml")
+    with open(filters, "w") as f:
+        f.write("filters:\n  - id: 12\n    country: US\n  - id: 14\n    country: [GB, DE]\n"
+                "  - id: 20\n    ip: [10.0.0.0/8, 2001:db8::/32, 100.0.0.0/6]\n")
+    subprocess.run(gen + ["--out", records], check=True)
+    producer = Proc("producer", gen + ["--kafka", a.brokers, "--topic", topic, "--rate", str(a.events // 30)], work)
+    producer.start()
+
+    if a.db == "postgresql":
+        dbname = f"clickagg_crash_{os.getpid()}"
+        admin = a.pg_url
+        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {dbname}"], check=True, capture_output=True)
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {dbname}"], check=True, capture_output=True)
+        db = admin.rsplit("/", 1)[0] + "/" + dbname
+    else:
+        db = os.path.join(work, "clicks.db")
+
+    sink_port = 10000 + os.getpid() % 20000  # below the ephemeral port range
+    sink_ep = f"tcp://127.0.0.1:{sink_port}"
+    sink_argv = [a.clickagg, "sink", "--listen", sink_ep, "--db", db]
+    if a.slow_sink:
+        sink_argv += ["--delay-per-commit", "150ms"]
+    sink = Proc("sink", sink_argv, work)
+    agg = Proc("aggregator", [a.clickagg, "aggregator", "--brokers", a.brokers, "--topic", topic,
+                              "--group", topic, "--format", "log", "--state-dir", os.path.join(work, "state"),
+                              "--sink", sink_ep, "--producer-id", "agg-test", "--batch-max", "5000",
+                              "--checkpoint-interval", "700ms", "--max-in-flight", "4" if a.slow_sink else "2000",
+                              "--finish-when-idle", "6s", "--engine", "cpu", "--threads", "2",
+                              "--filters", filters, "--topn-windows", "1,5", "--top", "20",
+                              "--metrics-listen", f"127.0.0.1:{sink_port + 1}"], work)
+    sink.start()
+    agg.start()
+
+    kills = 0
+    broker_restarted = False
+    deadline = time.time() + 600
+    while kills < a.kills and time.time() < deadline:
+        time.sleep(rng.uniform(0.2, 1.2))
+        if a.broker_restart and not broker_restarted and kills == a.kills // 2:
+            log("restarting the broker")
+            subprocess.run([os.path.join(kafka, "restart.sh")] + broker_args, check=True)
+            broker_restarted = True
+        victim = agg if rng.random() < 0.6 else sink
+        if not victim.alive() and victim is agg:
+            break  # finished already
+        victim.kill9()
+        kills += 1
+        log(f"kill -9 {victim.name} (#{kills})")
+        time.sleep(rng.uniform(0.0, 0.5))
+        victim.start()
+
+    producer.wait(300)
+    if producer.p.returncode != 0:
+        log("producer failed")
+        return 1
+    log(f"{kills} kills; producer done; waiting for the aggregator to finish")
+    metrics = scrape_metrics(sink_port + 1)
+    if a.broker_restart and not broker_restarted:
+        subprocess.run([os.path.join(kafka, "restart.sh")] + broker_args, check=True)
+    rc = agg.wait(300)
+    if rc != 0:
+        log(f"aggregator exited with {rc}")
+        return 1
+    # The aggregator exits only after the sink acknowledged everything.
+    sink.stop()
+
+    ref = os.path.join(work, "reference")
+    subprocess.run([a.clickagg, "aggregate", "--input", records, "--format", "log", "--engine", "cpu", "--out", ref,
+                    "--filters", filters, "--topn-windows", "1,5", "--top", "20"],
+                   check=True)
+    exp_counts, exp_topn = read_expected(ref)
+    got_counts, got_topn = read_db(db)
+    ok = compare("counts", exp_counts, got_counts) & compare("top-N lists", exp_topn, got_topn)
+    if a.db == "postgresql":
+        subprocess.run(["psql", a.pg_url, "-qc", f"DROP DATABASE IF EXISTS {dbname}"], capture_output=True)
+    needed = ["clickagg_aggregator_messages_total", "clickagg_aggregator_consumer_lag{partition=",
+              "clickagg_aggregator_in_flight", "clickagg_aggregator_checkpoint_seconds"]
+    if not metrics or any(n not in metrics for n in needed):
+        log("the aggregator's /metrics lacks the operator counters")
+        ok = False
+    needed = ["clickagg_aggregator_messages_total", "clickagg_aggregator_consumer_lag{partition=",
+              "clickagg_aggregator_in_flight", "clickagg_aggregator_checkpoint_seconds"]
+    if not metrics or any(n not in metrics for n in needed):
+        log("the aggregator's /metrics lacks the operator counters")
+        ok = False
+    if a.slow_sink:
+        # The throttled sink must have made the aggregator wait for room in flight.
+        import re
+        with open(os.path.join(work, "aggregator.log"), errors="replace") as f:
+            waited = [int(m) for m in re.findall(r"backpressure (\d+) ms", f.read())]
+        log(f"aggregator waited for the sink: up to {max(waited, default=0)} ms per run")
+        if not waited or max(waited) == 0:
+            log("the slow sink never held the aggregator back")
+            ok = False
+    if kills < a.kills:
+        log(f"only {kills} kills happened before the run ended (wanted {a.kills})")
+        ok = False
+    if ok and not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    print("1 passed, 0 failed" if ok else "0 passed, 1 failed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
