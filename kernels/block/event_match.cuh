@@ -1,0 +1,58 @@
+// Per-event device functions: the dedup fingerprint (the host's dedup_fingerprint, compiled
+// for the device, over the chunk blob) and filter matching (FilterDef::matches, field by field).
+#pragma once
+#include <cstdint>
+
+#include "host/common/ip.h"
+#include "host/engine/dedup_key.h"
+#include "kernels/device_layout.h"
+
+namespace clickagg::gpu::block {
+
+__device__ __forceinline__ Hash128 event_fingerprint(const DeviceEvent& e, const char* blob) {
+  const char* ad = blob + e.str_off;
+  const char* user = ad + e.ad_len;
+  const char* click = user + e.user_len;
+  return dedup_fingerprint(ad, e.ad_len, e.t_ms, user, e.user_len, e.ip, e.country, e.country_len, click,
+                           e.click_len);
+}
+
+// Country codes compare as byte strings of their own length (Country::operator==).
+__device__ __forceinline__ bool same_country(const DeviceCountry& c, const DeviceEvent& e) {
+  if (c.len != e.country_len) return false;
+  for (uint32_t i = 0; i < c.len; ++i)
+    if (c.code[i] != e.country[i]) return false;
+  return true;
+}
+
+// Every field the filter names must match one of its values; unnamed fields match anything.
+// user_id is compared through tokens: the host maps the event's user_id to the index of the
+// equal string among all filter user ids (kNoToken when there is none).
+__device__ __forceinline__ bool filter_matches(const FilterTableRef& ft, uint32_t k, const DeviceEvent& e) {
+  const DeviceFilter f = ft.filters[k];
+  if (f.country_begin != f.country_end) {
+    bool any = false;
+    for (uint32_t j = f.country_begin; j < f.country_end && !any; ++j) any = same_country(ft.countries[j], e);
+    if (!any) return false;
+  }
+  if (f.cidr_begin != f.cidr_end) {
+    bool any = false;
+    for (uint32_t j = f.cidr_begin; j < f.cidr_end && !any; ++j) any = cidr_contains(ft.cidrs[j], e.ip);
+    if (!any) return false;
+  }
+  if (f.user_begin != f.user_end) {
+    if (e.user_token == kNoToken) return false;
+    bool any = false;
+    for (uint32_t j = f.user_begin; j < f.user_end && !any; ++j) any = ft.users[j] == e.user_token;
+    if (!any) return false;
+  }
+  return true;
+}
+
+__device__ __forceinline__ uint32_t count_matches(const FilterTableRef& ft, const DeviceEvent& e) {
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < ft.count; ++k) n += filter_matches(ft, k, e) ? 1u : 0u;
+  return n;
+}
+
+}  // namespace clickagg::gpu::block

@@ -1,0 +1,92 @@
+// The device work of one chunk: exact dedup, then group-by COUNT into the minutes' tables.
+//
+// Phase 1 (start): every event's fingerprint (dedup_fingerprint over the chunk blob) is
+//   inserted into its minute's fingerprint table; every copy then does atomicMin(first[slot],
+//   1 + its arrival index). Once that kernel is done, `first` holds the smallest index of each
+//   key that is new in this chunk, and 0 for keys of earlier chunks. A second kernel lets the
+//   copy whose index is that minimum swap it for 0 (atomicCAS): that copy, and only it, is
+//   counted. This is exactly the CPU engine's rule (the first copy in arrival order counts; a
+//   key seen in an earlier chunk or batch is a duplicate), for any thread interleaving, because
+//   the minimum does not depend on the order of the atomics. Counted events also count the
+//   filters they match, giving each event's number of group keys.
+// Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys, sorted
+//   (cub::DeviceRadixSort) and run-length encoded (cub::DeviceRunLengthEncode): one
+//   (key, count) per distinct group of the chunk. Hot ads therefore never serialise on an
+//   atomic; the number of distinct groups per minute is read back to size the count tables.
+// Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table.
+//
+// The host synchronises twice per chunk (after phases 1 and 2) to learn exact sizes; phase 3's
+// new-key counts are absorbed at the next synchronisation (next chunk's finish, or drain()).
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/device_layout.h"
+#include "kernels/device_memory.h"
+#include "kernels/device_window_table.h"
+#include "kernels/dispatch/cub_temp.h"
+#include "kernels/event_packer.h"
+
+namespace clickagg::gpu {
+
+// Counted events per chunk-local minute, split by the verdict they were judged with.
+struct ChunkCounts {
+  std::vector<uint32_t> open, late;
+};
+
+class ChunkPipeline {
+ public:
+  ChunkPipeline(cudaStream_t stream, unsigned* d_error);
+  ChunkPipeline(const ChunkPipeline&) = delete;
+  ChunkPipeline& operator=(const ChunkPipeline&) = delete;
+
+  // Phase 1 for `chunk`, whose rows and blob are on the device once `ready` (an event, may be
+  // null) has completed. Reserves room in the minutes' fingerprint tables first.
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const char* d_blob, cudaEvent_t ready,
+             DeviceWindowTable& table, const FilterTableRef& filters);
+  // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
+  // count tables and issues phase 3. Records `rows_released` (may be null) once the chunk's
+  // rows and blob are no longer read.
+  void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
+              cudaEvent_t rows_released, ChunkCounts& out);
+  // Waits for the last phase 3 and notes its new count keys.
+  void drain(DeviceWindowTable& table);
+
+ private:
+  // What the kernels report back, in pinned memory (one outstanding chunk at a time).
+  struct Readback {
+    unsigned error;
+    uint32_t expansions;
+    int runs;
+    uint32_t counted[2 * kMaxChunkMinutes];  // [2 * local minute + late]
+    uint32_t distinct[kMaxChunkMinutes];
+    uint32_t new_keys[kMaxChunkMinutes];
+  };
+  void sync_and_check();
+  void absorb_pending(DeviceWindowTable& table);
+
+  cudaStream_t stream_;
+  unsigned* d_error_;
+  PinnedArray<Readback> rb_;
+  dispatch::CubTemp temp_;
+
+  // The chunk in flight between start() and finish().
+  const DeviceEvent* rows_ = nullptr;
+  size_t n_ = 0;
+  // Minutes of the last phase 3 whose new-key counts are not noted yet.
+  std::vector<int64_t> pending_minutes_;
+
+  std::vector<FpTableRef> fp_refs_;
+  std::vector<CountTableRef> count_refs_;
+  DeviceArray<FpTableRef> d_fp_refs_;
+  DeviceArray<CountTableRef> d_count_refs_;
+  DeviceArray<uint32_t> slot_, exp_, offs_;
+  DeviceArray<unsigned> counted_, distinct_, new_keys_;
+  DeviceArray<unsigned long long> keys_, sorted_, unique_;
+  DeviceArray<uint32_t> run_len_;
+  DeviceArray<int> runs_;
+};
+
+}  // namespace clickagg::gpu

@@ -1,0 +1,101 @@
+// Data layouts shared by the host code that packs a chunk of events and the kernels that read
+// it. Plain structs only (no device code), so host-only translation units include this too.
+//
+// A chunk is a run of consecutive events of one process() call, in arrival order, that the
+// watermark did not drop. The host packs each event into one 64-byte DeviceEvent row and its
+// strings into a byte blob (ad_id, user_id, click_id back to back, no terminators).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "host/common/hd.h"
+#include "host/common/ip.h"
+
+namespace clickagg::gpu {
+
+// Limits of one chunk. The local minute id and the "late" flag share 16 bits of a row; the
+// expansion of a chunk into group keys must stay addressable by CUB's int item counts.
+constexpr uint32_t kMaxChunkMinutes = 1u << 15;
+constexpr uint64_t kMaxChunkExpansions = 1ull << 28;  // group keys per chunk (events x slots)
+constexpr uint32_t kLateFlag = 0x8000u;
+constexpr uint32_t kNoToken = 0xFFFFFFFFu;
+
+struct alignas(16) DeviceEvent {
+  uint8_t ip[16];         // IPv6 bytes (IPv4 mapped)
+  char country[16];       // normalised code; only the first country_len bytes are meaningful
+  int64_t t_ms;           // event time
+  uint32_t str_off;       // offset of ad_id in the chunk blob; user_id and click_id follow
+  uint32_t ad;            // dense ad index (the engine's AdDictionary)
+  uint32_t user_len;
+  uint32_t click_len;     // 0: no click_id (the tuple is the dedup key)
+  uint32_t user_token;    // index of the filter user id equal to user_id, or kNoToken
+  uint16_t minute_late;   // bits 0..14: chunk-local minute id; bit 15: judged ClosedLate
+  uint8_t ad_len;         // 1..255 (the decoders allow 64)
+  uint8_t country_len;    // 0..16
+};
+static_assert(sizeof(DeviceEvent) == 64, "one row is one 64-byte line");
+static_assert(std::is_trivially_copyable_v<DeviceEvent>);
+
+CLICKAGG_HD uint32_t local_minute(const DeviceEvent& e) { return e.minute_late & (kLateFlag - 1); }
+CLICKAGG_HD bool is_late(const DeviceEvent& e) { return (e.minute_late & kLateFlag) != 0; }
+
+// --- filters -------------------------------------------------------------------------------
+// The filter table in device memory: per filter, ranges into three flat value arrays. An empty
+// range means the filter does not name that field (matches everything). Filter k (0-based, in
+// FilterSet order, i.e. ascending id) counts into group slot k + 1; slot 0 is "all clicks".
+// Global rather than __constant__ memory: 1024 filters with their value lists can pass the
+// 64 KB constant bank, and every lane of a warp walks the same filter entries in the same
+// order, so the reads are uniform and served from L1 as broadcasts either way.
+struct DeviceFilter {
+  uint32_t country_begin, country_end;
+  uint32_t cidr_begin, cidr_end;
+  uint32_t user_begin, user_end;
+};
+struct DeviceCountry {
+  char code[16];
+  uint32_t len;
+};
+struct FilterTableRef {
+  const DeviceFilter* filters = nullptr;
+  const DeviceCountry* countries = nullptr;
+  const Cidr* cidrs = nullptr;
+  const uint32_t* users = nullptr;  // user tokens
+  uint32_t count = 0;               // number of filters (slots - 1)
+};
+static_assert(std::is_trivially_copyable_v<FilterTableRef>);
+
+// --- group keys ----------------------------------------------------------------------------
+// A count table is per minute, so its key is (slot, ad): slot in bits 32..42 (0..1024), ad in
+// bits 0..31. Inside one chunk the chunk-local minute id is added in bits 43..57.
+constexpr int kSlotShift = 32;
+constexpr int kChunkMinuteShift = 43;
+constexpr uint64_t kCountKeyMask = (1ull << kChunkMinuteShift) - 1;
+
+CLICKAGG_HD uint64_t count_key(uint32_t slot, uint32_t ad) {
+  return (static_cast<uint64_t>(slot) << kSlotShift) | ad;
+}
+CLICKAGG_HD uint32_t key_slot(uint64_t key) { return static_cast<uint32_t>((key & kCountKeyMask) >> kSlotShift); }
+CLICKAGG_HD uint32_t key_ad(uint64_t key) { return static_cast<uint32_t>(key); }
+CLICKAGG_HD uint64_t chunk_key(uint32_t local_minute, uint64_t key) {
+  return (static_cast<uint64_t>(local_minute) << kChunkMinuteShift) | key;
+}
+CLICKAGG_HD uint32_t chunk_key_minute(uint64_t ck) { return static_cast<uint32_t>(ck >> kChunkMinuteShift); }
+
+// Smallest b with 2^b >= n (0 for n <= 1): how many key bits a sort has to look at.
+CLICKAGG_HD int bits_for(uint64_t n) {
+  int b = 0;
+  while (b < 64 && (1ull << b) < n) ++b;
+  return b;
+}
+
+// --- device error word ---------------------------------------------------------------------
+// Kernels never trap: they set a bit in the engine's error word, which the host checks at
+// every synchronisation and turns into an exception. These are invariant violations (the host
+// sizes every table before the kernels run), so any bit set means a bug, not bad input.
+constexpr unsigned kErrTableFull = 1u;       // a probe went round a whole table
+constexpr unsigned kErrOutputOverflow = 2u;  // a gather found more entries than expected
+constexpr unsigned kErrCountTooLarge = 4u;   // a top-N sum does not fit the rank key
+constexpr unsigned kErrExpansion = 8u;       // a chunk expanded differently in two passes
+
+}  // namespace clickagg::gpu

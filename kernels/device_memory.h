@@ -1,0 +1,133 @@
+// Owning buffers: device arrays (stream-ordered through the engine's compute stream, or plain
+// for buffers two streams share) and pinned host arrays for asynchronous copies.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <utility>
+
+#include "kernels/cuda_check.h"
+
+namespace clickagg::gpu {
+
+template <class T>
+class DeviceArray {
+ public:
+  DeviceArray() = default;
+  // Stream-ordered: allocated and freed in the order of `stream` (cudaMallocAsync), so only
+  // work on that stream may touch it. A null stream means plain cudaMalloc/cudaFree, for
+  // buffers that several streams use (the caller orders those uses with events).
+  explicit DeviceArray(cudaStream_t stream, bool ordered = true) : stream_(stream), ordered_(ordered) {}
+  ~DeviceArray() { reset(); }
+  DeviceArray(DeviceArray&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), size_(std::exchange(o.size_, 0)), stream_(o.stream_), ordered_(o.ordered_) {}
+  DeviceArray& operator=(DeviceArray&& o) noexcept {
+    if (this != &o) {
+      reset();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+      stream_ = o.stream_;
+      ordered_ = o.ordered_;
+    }
+    return *this;
+  }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+
+  // Room for at least `n` elements; the old contents are dropped. Grows by half again at
+  // least, so a slowly rising size does not reallocate every call.
+  void reserve_discard(size_t n) {
+    if (n <= size_) return;
+    const size_t want = std::max(n, size_ + size_ / 2);
+    reset();
+    allocate(want);
+  }
+  // Exactly `n` elements (a table), old contents dropped.
+  void assign_exact(size_t n) {
+    reset();
+    if (n > 0) allocate(n);
+  }
+  // Room for at least `n` elements, keeping the first `keep` (stream-ordered copy).
+  void reserve_keep(size_t n, size_t keep) {
+    if (n <= size_) return;
+    DeviceArray bigger(stream_, ordered_);
+    bigger.allocate(std::max(n, size_ + size_ / 2));
+    if (keep > 0) {
+      if (ordered_)
+        CLICKAGG_CUDA(cudaMemcpyAsync(bigger.ptr_, ptr_, keep * sizeof(T), cudaMemcpyDeviceToDevice, stream_));
+      else
+        CLICKAGG_CUDA(cudaMemcpy(bigger.ptr_, ptr_, keep * sizeof(T), cudaMemcpyDeviceToDevice));
+    }
+    *this = std::move(bigger);
+  }
+  void reset() noexcept {
+    if (ptr_ == nullptr) return;
+    // Errors cannot be reported from here (destructors); a failed free leaks at worst.
+    if (ordered_) (void)cudaFreeAsync(ptr_, stream_);
+    else (void)cudaFree(ptr_);
+    ptr_ = nullptr;
+    size_ = 0;
+  }
+
+  T* data() const { return ptr_; }
+  size_t size() const { return size_; }
+
+ private:
+  void allocate(size_t n) {
+    void* p = nullptr;
+    if (ordered_) CLICKAGG_CUDA(cudaMallocAsync(&p, n * sizeof(T), stream_));
+    else CLICKAGG_CUDA(cudaMalloc(&p, n * sizeof(T)));
+    ptr_ = static_cast<T*>(p);
+    size_ = n;
+  }
+
+  T* ptr_ = nullptr;
+  size_t size_ = 0;
+  cudaStream_t stream_ = nullptr;
+  bool ordered_ = true;
+};
+
+// Page-locked host memory: the source or target of copies that overlap other work.
+template <class T>
+class PinnedArray {
+ public:
+  PinnedArray() = default;
+  ~PinnedArray() { reset(); }
+  PinnedArray(PinnedArray&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  PinnedArray& operator=(PinnedArray&& o) noexcept {
+    if (this != &o) {
+      reset();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+    }
+    return *this;
+  }
+  PinnedArray(const PinnedArray&) = delete;
+  PinnedArray& operator=(const PinnedArray&) = delete;
+
+  // The caller guarantees no copy from or into the old buffer is still in flight.
+  void reserve_discard(size_t n) {
+    if (n <= size_) return;
+    const size_t want = std::max(n, size_ + size_ / 2);
+    reset();
+    void* p = nullptr;
+    CLICKAGG_CUDA(cudaMallocHost(&p, want * sizeof(T)));
+    ptr_ = static_cast<T*>(p);
+    size_ = want;
+  }
+  void reset() noexcept {
+    if (ptr_ != nullptr) (void)cudaFreeHost(ptr_);
+    ptr_ = nullptr;
+    size_ = 0;
+  }
+  T* data() const { return ptr_; }
+  size_t size() const { return size_; }
+  T& operator[](size_t i) const { return ptr_[i]; }
+
+ private:
+  T* ptr_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace clickagg::gpu

@@ -1,0 +1,44 @@
+// The trivially copyable device views ("refs") of one minute's tables, passed to kernels by
+// value or in small arrays. The owning host object is DeviceWindowTable.
+//
+// Fingerprint table (dedup): open addressing, linear probing over 16-byte slots holding the
+// 128-bit fingerprint; {0, 0} marks an empty slot (dedup_fingerprint never returns it).
+// `first` runs beside the slots: UINT32_MAX for an empty slot, 0 for a key committed by an
+// earlier chunk, and during a chunk 1 + the smallest arrival index that holds the key.
+//
+// Count table (group-by): open addressing over 16-byte slots {key, count}; key ~0 is empty.
+// Keys are count_key(slot, ad) (device_layout.h); counts are 64-bit.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+namespace clickagg::gpu {
+
+struct alignas(16) FpSlot {
+  unsigned long long lo;
+  unsigned long long hi;
+};
+struct alignas(16) CountSlot {
+  unsigned long long key;
+  unsigned long long count;
+};
+constexpr unsigned long long kEmptyCountKey = ~0ull;
+constexpr uint32_t kFirstEmpty = 0xFFFFFFFFu;
+constexpr uint32_t kNoSlot = 0xFFFFFFFFu;
+// Slot indexes are 32-bit (one per event in a chunk), so a table has at most 2^31 slots:
+// 2^30 distinct keys per minute at the maximum load of 1/2.
+constexpr uint64_t kMaxTableSlots = 1ull << 31;
+
+struct FpTableRef {
+  FpSlot* slots = nullptr;
+  uint32_t* first = nullptr;
+  unsigned long long mask = 0;  // capacity - 1 (capacity is a power of two)
+};
+struct CountTableRef {
+  CountSlot* slots = nullptr;
+  unsigned long long mask = 0;
+};
+static_assert(std::is_trivially_copyable_v<FpTableRef> && std::is_trivially_copyable_v<CountTableRef>);
+static_assert(sizeof(FpSlot) == 16 && sizeof(CountSlot) == 16);
+
+}  // namespace clickagg::gpu

@@ -1,0 +1,71 @@
+// Top-N selection on the device for one minute e and a growing window: the counts of minutes
+// e, e-1, ... are gathered into an accumulator; at each window size the accumulator is summed
+// per (slot, ad) (cub::DeviceRadixSort + cub::DeviceReduce::ReduceByKey) and, per slot, the
+// candidates for its top N are selected and copied back.
+//
+// Exact tie-breaks: the ranking is count descending, then ad_id bytes ascending, and ad ids are
+// strings the device does not hold. So the device sorts each slot's sums by count alone and
+// keeps every ad whose sum is at least the N-th largest sum of the slot (all ads tied with the
+// N-th included); the host then orders those candidates by (count, name) and keeps N. Every ad
+// that can be in the exact top N is a candidate, so the result equals the CPU engine's; only
+// long ties at the N-th place make the candidate list longer than N.
+//
+// Example (tests/gpu/topn_select_test.cpp):
+//   TopNSelector sel(stream, d_error);
+//   sel.begin();
+//   sel.add_minute(table, e);            // window of 1
+//   sel.candidates(100, slots, out);
+//   sel.add_minute(table, e - 1);        // window of 2 (continues the same accumulation)
+//   sel.candidates(100, slots, out);
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/device_memory.h"
+#include "kernels/device_window_table.h"
+#include "kernels/dispatch/cub_temp.h"
+
+namespace clickagg::gpu {
+
+struct TopNCandidate {
+  uint32_t slot = 0;
+  uint32_t ad = 0;
+  uint64_t count = 0;
+};
+
+class TopNSelector {
+ public:
+  TopNSelector(cudaStream_t stream, unsigned* d_error);
+  TopNSelector(const TopNSelector&) = delete;
+  TopNSelector& operator=(const TopNSelector&) = delete;
+
+  // Empties the accumulator.
+  void begin();
+  // Adds the minute's counts (if it has a table).
+  void add_minute(const DeviceWindowTable& table, int64_t minute);
+  // Candidates (any order) for the top `top_n` of every slot in [0, slots) over everything
+  // added since begin(). Synchronous.
+  void candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCandidate>& out);
+
+ private:
+  void reduce();
+  void check_error();
+
+  cudaStream_t stream_;
+  unsigned* d_error_;
+  dispatch::CubTemp temp_;
+  uint64_t acc_n_ = 0;      // entries in keys_/counts_
+  uint64_t reduced_n_ = 0;  // entries left by the last reduce
+  bool dirty_ = false;      // entries added since the last reduce
+  DeviceArray<unsigned long long> keys_, counts_, tmp_keys_, tmp_counts_;
+  DeviceArray<unsigned long long> rank_, rank_sorted_, out_rank_;
+  DeviceArray<uint32_t> ad_, ad_sorted_, out_ad_;
+  DeviceArray<unsigned long long> seg_begin_, seg_end_, take_;
+  DeviceArray<unsigned long long> cursor_;  // [0] accumulator, [1] candidate output
+  std::vector<unsigned long long> host_rank_;
+  std::vector<uint32_t> host_ad_;
+};
+
+}  // namespace clickagg::gpu

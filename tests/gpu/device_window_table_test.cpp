@@ -1,0 +1,171 @@
+// The building blocks on their own: DeviceWindowTable (one test per operation, the header's
+// example first) and TopNSelector against a brute-force ranking.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "host/engine/topn_order.h"
+#include "kernels/device_layout.h"
+#include "kernels/device_memory.h"
+#include "kernels/device_window_table.h"
+#include "kernels/topn_select.h"
+#include "tests/gpu/gpu_test_support.h"
+
+namespace clickagg::gputest {
+namespace {
+
+using gpu::CountSlot;
+using gpu::count_key;
+
+class DeviceBlocks : public testing::Test {
+ protected:
+  void SetUp() override {
+    CLICKAGG_REQUIRE_GPU();
+    ASSERT_EQ(cudaStreamCreate(&stream_), cudaSuccess);
+    error_.assign_exact(1);
+    ASSERT_EQ(cudaMemset(error_.data(), 0, sizeof(unsigned)), cudaSuccess);
+  }
+  void TearDown() override {
+    if (stream_ != nullptr) {
+      unsigned error = 1;
+      EXPECT_EQ(cudaMemcpy(&error, error_.data(), sizeof error, cudaMemcpyDeviceToHost), cudaSuccess);
+      EXPECT_EQ(error, 0u) << "a kernel reported an internal error";
+      error_.reset();
+      cudaStreamSynchronize(stream_);
+      cudaStreamDestroy(stream_);
+    }
+  }
+  std::map<unsigned long long, unsigned long long> as_map(const std::vector<CountSlot>& v) {
+    std::map<unsigned long long, unsigned long long> m;
+    for (const CountSlot& s : v) {
+      EXPECT_EQ(m.count(s.key), 0u) << "key listed twice";
+      m[s.key] = s.count;
+    }
+    return m;
+  }
+
+  cudaStream_t stream_ = nullptr;
+  gpu::DeviceArray<unsigned> error_{nullptr, false};
+};
+
+TEST_F(DeviceBlocks, HeaderExample) {
+  gpu::DeviceWindowTable t(stream_, 1024, error_.data());
+  const int64_t minute = 26'824'320;
+  const std::vector<CountSlot> in{{count_key(0, 7), 3}, {count_key(2, 7), 1}};
+  t.insert_counts(minute, in);
+  EXPECT_EQ(as_map(t.counts(minute)), (std::map<unsigned long long, unsigned long long>{{count_key(0, 7), 3}, {count_key(2, 7), 1}}));
+  t.forget_counts(minute);
+  EXPECT_FALSE(t.has_counts(minute));
+  EXPECT_TRUE(t.counts(minute).empty());
+}
+
+TEST_F(DeviceBlocks, CountsMergeEqualKeysAndGrow) {
+  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  std::mt19937_64 rng(7);
+  std::map<unsigned long long, unsigned long long> want;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<CountSlot> in;
+    for (int i = 0; i < 20'000; ++i) {
+      const unsigned long long k = count_key(static_cast<uint32_t>(rng() % 5), static_cast<uint32_t>(rng() % 9000));
+      const unsigned long long c = 1 + rng() % 3;
+      in.push_back({k, c});
+      want[k] += c;
+    }
+    t.insert_counts(42, in);
+    EXPECT_EQ(t.count_size(42), want.size());
+    EXPECT_LE(t.count_size(42) * 2, t.count_capacity(42));
+  }
+  EXPECT_GT(t.count_capacity(42), 16u);
+  EXPECT_EQ(as_map(t.counts(42)), want);
+}
+
+TEST_F(DeviceBlocks, FingerprintsInsertOnceAndPurge) {
+  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  std::vector<Hash128> fps;
+  for (uint64_t i = 1; i <= 5000; ++i) fps.push_back(Hash128{mix64(i), i % 3 == 0 ? 0 : mix64(i + 99)});  // hi = 0 too
+  std::vector<Hash128> twice = fps;
+  twice.insert(twice.end(), fps.begin(), fps.begin() + 1000);
+  t.insert_fingerprints(9, twice);
+  EXPECT_EQ(t.fingerprint_count(9), fps.size());
+  t.insert_fingerprints(9, std::span<const Hash128>(fps).subspan(0, 10));
+  EXPECT_EQ(t.fingerprint_count(9), fps.size());
+  auto got = t.fingerprints(9);
+  auto less = [](const Hash128& a, const Hash128& b) { return a.lo != b.lo ? a.lo < b.lo : a.hi < b.hi; };
+  std::sort(got.begin(), got.end(), less);
+  std::sort(fps.begin(), fps.end(), less);
+  EXPECT_EQ(got, fps);
+  EXPECT_EQ(t.fingerprint_minutes(), std::vector<int64_t>{9});
+  t.purge_fingerprints(9);
+  EXPECT_FALSE(t.has_fingerprints(9));
+  EXPECT_TRUE(t.fingerprints(9).empty());
+}
+
+TEST_F(DeviceBlocks, ReserveKeepsEntriesAcrossGrowth) {
+  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  const std::vector<CountSlot> first{{count_key(1, 1), 5}, {count_key(0, 2), 6}};
+  t.insert_counts(3, first);
+  t.reserve_counts(3, 100'000);
+  EXPECT_GE(t.count_capacity(3), 200'000u);
+  EXPECT_EQ(as_map(t.counts(3)), (std::map<unsigned long long, unsigned long long>{{count_key(1, 1), 5}, {count_key(0, 2), 6}}));
+}
+
+// The selector's candidates contain every ad that can be in a slot's top N and nothing that
+// cannot: exactly the ads whose window sum is at least the N-th largest sum of the slot.
+TEST_F(DeviceBlocks, TopNCandidatesAreExactlyTheTiedPrefix) {
+  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  gpu::TopNSelector sel(stream_, error_.data());
+  std::mt19937_64 rng(11);
+  const uint32_t slots = 4;
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> sums;  // (slot, ad) -> sum over added minutes
+  const int64_t e = 1000;
+  for (int64_t m = e - 4; m <= e; ++m) {
+    std::vector<CountSlot> in;
+    for (uint32_t ad = 0; ad < 3000; ++ad) {
+      for (uint32_t s = 0; s < slots; ++s) {
+        if (rng() % 3 == 0) continue;
+        const uint64_t c = 1 + rng() % (s == 3 ? 1 : 4);  // slot 3: all ties
+        in.push_back({count_key(s, ad), c});
+      }
+    }
+    t.insert_counts(m, in);
+  }
+  sel.begin();
+  for (uint32_t age = 0; age < 5; ++age) {
+    const int64_t m = e - age;
+    for (const CountSlot& c : t.counts(m)) sums[{gpu::key_slot(c.key), gpu::key_ad(c.key)}] += c.count;
+    sel.add_minute(t, m);
+    for (uint32_t top_n : {1u, 10u, 100u}) {
+      std::vector<gpu::TopNCandidate> got;
+      sel.candidates(top_n, slots, got);
+      for (uint32_t s = 0; s < slots; ++s) {
+        std::vector<uint64_t> counts;
+        for (const auto& [key, c] : sums)
+          if (key.first == s) counts.push_back(c);
+        std::sort(counts.rbegin(), counts.rend());
+        const uint64_t nth = counts.size() <= top_n ? 0 : counts[top_n - 1];
+        std::set<std::pair<uint32_t, uint64_t>> want, have;
+        for (const auto& [key, c] : sums)
+          if (key.first == s && c >= nth) want.insert({key.second, c});
+        for (const auto& g : got)
+          if (g.slot == s) have.insert({g.ad, g.count});
+        EXPECT_EQ(have, want) << "age " << age << ", top " << top_n << ", slot " << s;
+      }
+    }
+  }
+}
+
+TEST_F(DeviceBlocks, TopNOfNothingIsEmpty) {
+  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  gpu::TopNSelector sel(stream_, error_.data());
+  sel.begin();
+  sel.add_minute(t, 5);
+  std::vector<gpu::TopNCandidate> got{{1, 1, 1}};
+  sel.candidates(10, 3, got);
+  EXPECT_TRUE(got.empty());
+}
+
+}  // namespace
+}  // namespace clickagg::gputest

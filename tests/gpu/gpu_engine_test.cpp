@@ -1,0 +1,255 @@
+// The GPU engine against the CPU engine: on the same stream, fed in the same calls, both must
+// emit exactly the same windows, lists, late records and statistics, in the same order.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <sstream>
+
+#include "host/common/time_util.h"
+#include "kernels/gpu_engine.h"
+#include "tests/gpu/gpu_test_support.h"
+
+namespace clickagg::gputest {
+namespace {
+
+struct Runs {
+  Recorder cpu, gpu;
+  EngineStats cpu_stats, gpu_stats;
+};
+
+Runs run_both(const Stream& s, const EngineConfig& cfg, size_t batch, const gpu::GpuOptions& opt) {
+  Runs r;
+  auto cpu = make_cpu_engine(cfg);
+  auto gpu = gpu::make_gpu_engine(cfg, opt);
+  feed(*cpu, s, batch, r.cpu);
+  feed(*gpu, s, batch, r.gpu);
+  cpu->finish(r.cpu);
+  gpu->finish(r.gpu);
+  r.cpu_stats = cpu->stats();
+  r.gpu_stats = gpu->stats();
+  return r;
+}
+
+void expect_same(const Runs& r, const std::string& what) {
+  const std::string d = diff(r.cpu, r.gpu) + diff(r.cpu_stats, r.gpu_stats);
+  EXPECT_TRUE(d.empty()) << what << ":\n" << d;
+}
+
+TEST(GpuVsCpu, RandomStreamsEveryBatchSize) {
+  CLICKAGG_REQUIRE_GPU();
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    StreamSpec spec;
+    spec.seed = seed;
+    spec.events = 4000;
+    spec.ads = static_cast<uint32_t>(5 + seed * 7);
+    spec.partitions = static_cast<uint32_t>(1 + seed % 3);
+    spec.step_ms = seed % 2 ? 40 : 400;  // some streams close windows every few events
+    const Stream s = make_stream(spec);
+    const EngineConfig cfg = config(seed % 5, seed % 2 ? std::vector<uint32_t>{1, 5} : std::vector<uint32_t>{1, 2, 60},
+                                    static_cast<uint32_t>(1 + seed % 4));
+    for (size_t batch : {size_t(7), size_t(100), size_t(1000), size_t(100000)}) {
+      for (const gpu::GpuOptions& opt : {tight_options(), gpu::GpuOptions{}}) {
+        const Runs r = run_both(s, cfg, batch, opt);
+        expect_same(r, "seed " + std::to_string(seed) + ", batch " + std::to_string(batch) + ", chunk " +
+                           std::to_string(opt.chunk_events));
+        // The stream must exercise what the comparison is about.
+        EXPECT_GT(r.cpu_stats.duplicates, 0u);
+        EXPECT_GT(r.cpu_stats.dropped_late, 0u);
+        EXPECT_GT(r.cpu_stats.late_counted, 0u);
+      }
+    }
+  }
+}
+
+TEST(GpuVsCpu, OneEventPerCall) {
+  CLICKAGG_REQUIRE_GPU();
+  for (uint64_t seed = 21; seed <= 23; ++seed) {
+    StreamSpec spec;
+    spec.seed = seed;
+    spec.events = 500;
+    spec.partitions = 2;
+    spec.step_ms = 1500;
+    const Stream s = make_stream(spec);
+    expect_same(run_both(s, config(3), 1, tight_options()), "seed " + std::to_string(seed));
+  }
+}
+
+// Copies of one key inside one batch (and one chunk, and across chunk boundaries): the first
+// copy in arrival order is the one counted, whatever its ad or verdict.
+TEST(GpuVsCpu, InBatchDuplicatesCountTheFirstCopy) {
+  CLICKAGG_REQUIRE_GPU();
+  Stream s;
+  auto add = [&](const char* ad, int64_t t, const char* click) {
+    Event ev;
+    ev.ad_id = s.keep(ad);
+    ev.user_id = s.keep("user 1");
+    ev.click_id = click ? s.keep(click) : std::string_view{};
+    ev.t_ms = t;
+    parse_ip("10.1.2.3", ev.ip);
+    normalize_country("US", ev.country);
+    ev.position = s.events.size();
+    s.events.push_back(ev);
+    s.partition.push_back(0);
+  };
+  // Minute 0: click k1 on ad "b" first, then on "a" and "c"; a tuple key repeated 50 times.
+  add("b", kT0 + 1000, "k1");
+  for (int i = 0; i < 50; ++i) add("x", kT0 + 2000, nullptr);
+  add("a", kT0 + 3000, "k1");
+  add("c", kT0 + 59'000, "k1");
+  // Time moves on: minute 0 closes inside the batch; a later copy of k1 into minute 0 is a
+  // duplicate (not late_counted), a new click there is late_counted.
+  add("d", kT0 + 80'000, "k2");
+  add("e", kT0 + 10'000, "k1");
+  add("f", kT0 + 11'000, "k3");
+  // The same click_id in another minute counts again.
+  add("g", kT0 + 81'000, "k1");
+  for (size_t chunk : {size_t(1), size_t(2), size_t(3), size_t(1000)}) {
+    const Runs r = run_both(s, config(2), 1000, tight_options(chunk));
+    expect_same(r, "chunk " + std::to_string(chunk));
+    EXPECT_EQ(r.gpu_stats.counted, 5u);  // b, x, d, f, g
+    EXPECT_EQ(r.gpu_stats.duplicates, 52u);
+    EXPECT_EQ(r.gpu_stats.late_counted, 1u);
+  }
+  // And explicitly: minute 0 has b, x and f once; a, c and e never.
+  Recorder rec;
+  auto gpu = gpu::make_gpu_engine(config(0), tight_options(2));
+  feed(*gpu, s, 1000, rec);
+  gpu->finish(rec);
+  const WindowResult* minute0 = nullptr;
+  for (const WindowResult& w : rec.windows)
+    if (w.minute == minute_of(kT0)) minute0 = &w;
+  ASSERT_NE(minute0, nullptr);
+  EXPECT_EQ(minute0->rows, (std::vector<CountRow>{{"b", 0, 1}, {"f", 0, 1}, {"x", 0, 1}}));
+}
+
+TEST(GpuVsCpu, HotKeyHalfOfAllClicks) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 5;
+  spec.events = 200'000;
+  spec.ads = 5000;
+  spec.hot_share = 0.5;
+  spec.step_ms = 1;
+  spec.users = 1000;
+  const Stream s = make_stream(spec);
+  expect_same(run_both(s, config(4, {1, 5}, 20), 50'000, gpu::GpuOptions{}), "hot key, default chunks");
+  expect_same(run_both(s, config(4, {1, 5}, 20), 50'000, tight_options(4096)), "hot key, small chunks");
+}
+
+TEST(GpuVsCpu, TablesGrowPastTheirInitialSize) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 8;
+  spec.events = 60'000;
+  spec.ads = 30'000;
+  spec.step_ms = 1;  // ~1 minute of event time: tens of thousands of keys in one minute
+  spec.users = 5000;
+  const Stream s = make_stream(spec);
+  gpu::GpuOptions opt = tight_options(7000);
+  opt.min_table_slots = 16;
+  expect_same(run_both(s, config(4, {1, 5}, 10), 20'000, opt), "growth");
+}
+
+TEST(GpuVsCpu, LargeBatchesManyFilters) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 11;
+  spec.events = 300'000;
+  spec.ads = 20'000;
+  spec.step_ms = 2;
+  spec.users = 10'000;
+  const Stream s = make_stream(spec);
+  expect_same(run_both(s, config(32, {1, 5, 60}, 100), 100'000, gpu::GpuOptions{}), "32 filters");
+  // The most filters a configuration may have: hundreds of group keys per event, so chunks
+  // are cut by the expansion limit; few ads keep each minute's window small.
+  StreamSpec few;
+  few.seed = 12;
+  few.events = 40'000;
+  few.ads = 40;
+  few.step_ms = 5;
+  const Stream t = make_stream(few);
+  expect_same(run_both(t, config(1024, {1, 2}, 10), 15'000, gpu::GpuOptions{}), "1024 filters");
+}
+
+// Thousands of ads with equal counts: the device keeps all of them as candidates and the host
+// ranks them by ad_id bytes.
+TEST(GpuVsCpu, TopNTiesAreBrokenByAdIdBytes) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 3;
+  spec.events = 30'000;
+  spec.ads = 3000;
+  spec.repeat_pct = 0;
+  spec.reuse_pct = 0;
+  spec.late_pct = 0;
+  spec.very_late_pct = 0;
+  spec.click_id_pct = 100;
+  spec.step_ms = 10;
+  const Stream s = make_stream(spec);
+  const Runs r = run_both(s, config(2, {1, 3}, 3), 5000, gpu::GpuOptions{});
+  expect_same(r, "ties");
+  for (const TopNList& l : r.gpu.lists) {
+    for (size_t i = 1; i < l.entries.size(); ++i) {
+      const auto& a = l.entries[i - 1];
+      const auto& b = l.entries[i];
+      EXPECT_TRUE(a.count > b.count || (a.count == b.count && a.ad_id < b.ad_id));
+    }
+  }
+}
+
+TEST(GpuVsCpu, IdlePartitionsTicksAndRevokes) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 13;
+  spec.events = 6000;
+  spec.partitions = 3;
+  spec.switch_pct = 2;
+  spec.step_ms = 100;
+  const Stream s = make_stream(spec);
+  EngineConfig cfg = config(2);
+  cfg.idle_timeout_ms = 50;  // processing time: one unit per call
+  Recorder a, b;
+  auto cpu = make_cpu_engine(cfg);
+  auto gpu = gpu::make_gpu_engine(cfg, tight_options());
+  int64_t now_a = 0, now_b = 0;
+  const size_t third = s.events.size() / 3;
+  feed(*cpu, s, 64, a, 0, third, &now_a);
+  feed(*gpu, s, 64, b, 0, third, &now_b);
+  cpu->tick(now_a + 1000, a);
+  gpu->tick(now_b + 1000, b);
+  cpu->drop_partition(1);
+  gpu->drop_partition(1);
+  now_a += 2000;
+  now_b += 2000;
+  feed(*cpu, s, 64, a, third, s.events.size(), &now_a);
+  feed(*gpu, s, 64, b, third, s.events.size(), &now_b);
+  cpu->finish(a);
+  gpu->finish(b);
+  const std::string d = diff(a, b) + diff(cpu->stats(), gpu->stats());
+  EXPECT_TRUE(d.empty()) << d;
+}
+
+TEST(GpuEngine, RejectsOverlongFieldsBeforeChangingState) {
+  CLICKAGG_REQUIRE_GPU();
+  Stream s;
+  Event ev;
+  ev.ad_id = s.keep(std::string(300, 'a'));
+  ev.t_ms = kT0;
+  auto gpu = gpu::make_gpu_engine(config(0), gpu::GpuOptions{});
+  Recorder rec;
+  EXPECT_THROW(gpu->process(0, std::span<const Event>(&ev, 1), 0, rec), std::invalid_argument);
+  EXPECT_EQ(gpu->stats().events, 0u);
+}
+
+TEST(GpuEngine, RejectsBadConfigurationLikeTheCpuEngine) {
+  CLICKAGG_REQUIRE_GPU();
+  EngineConfig c = config(0);
+  c.top_n = 0;
+  EXPECT_THROW(gpu::make_gpu_engine(c), std::invalid_argument);
+  c = config(0);
+  c.topn_windows = {0};
+  EXPECT_THROW(gpu::make_gpu_engine(c), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace clickagg::gputest
