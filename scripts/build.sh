@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Configures and builds clickagg into ./build (incremental; ccache when present).
+# Extra arguments go to CMake's configure step, e.g. -DCLICKAGG_ENGINE_ONLY=ON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DCLICKAGG_WERROR=ON "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
