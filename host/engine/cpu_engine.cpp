@@ -135,7 +135,10 @@ void CpuEngine::process(uint32_t partition, std::span<const Event> events, int64
     for (size_t i = 0; i < n; ++i) {
       if (fp_shard_[i] != s || verdict_[i] == Verdict::DroppedLate) continue;
       if (!set || set_minute != minute_[i]) {
-        set = &shard.seen[minute_[i]];
+        auto [it, fresh] = shard.seen.try_emplace(minute_[i]);
+        // A new window is sized like the newest one before it: no rehashing as it fills.
+        if (fresh && it != shard.seen.begin()) it->second.reserve(std::prev(it)->second.size());
+        set = &it->second;
         set_minute = minute_[i];
       }
       if (!set->insert(fp_[i])) duplicate_[i] = 1;

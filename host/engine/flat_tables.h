@@ -66,6 +66,17 @@ class FingerprintSet {
     }
   }
   size_t size() const { return size_; }
+  // Room for `n` keys without growing (a new window sized like the last one).
+  void reserve(size_t n) {
+    size_t cap = 64;
+    while (cap < 2 * n + 2) cap *= 2;
+    if (cap <= slots_.size()) return;
+    std::vector<Hash128> old = std::move(slots_);
+    slots_.assign(cap, Hash128{});
+    size_ = 0;
+    for (const Hash128& s : old)
+      if (s.lo != 0 || s.hi != 0) insert(s);
+  }
   template <class F> void for_each(F&& f) const {
     for (const Hash128& s : slots_)
       if (s.lo != 0 || s.hi != 0) f(s);
