@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
@@ -117,24 +118,34 @@ void KafkaSource::assign(const std::vector<uint32_t>& parts, const std::map<uint
 }
 
 MessageBatch KafkaSource::poll(size_t max, int timeout_ms) {
+  // librdkafka's batch call waits out its whole timeout unless `max` messages arrive, so it
+  // is called in short slices: return as soon as the local queue runs dry after something
+  // arrived, or at the deadline.
   MessageBatch batch;
   std::vector<rd_kafka_message_t*> msgs(max);
-  const ssize_t n = rd_kafka_consume_batch_queue(static_cast<rd_kafka_queue_t*>(queue_), timeout_ms, msgs.data(), max);
-  if (n < 0) throw std::runtime_error(std::string("kafka consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
-  for (ssize_t i = 0; i < n; ++i) {
-    rd_kafka_message_t* m = msgs[static_cast<size_t>(i)];
-    if (m->err) {
-      char fatal[512];
-      if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal)) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (batch.size() < max) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const int slice = batch.empty() ? static_cast<int>(std::clamp<int64_t>(left.count(), 0, 10)) : 0;
+    const ssize_t n = rd_kafka_consume_batch_queue(static_cast<rd_kafka_queue_t*>(queue_), slice, msgs.data(),
+                                                   max - batch.size());
+    if (n < 0) throw std::runtime_error(std::string("kafka consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = msgs[static_cast<size_t>(i)];
+      if (m->err) {
+        char fatal[512];
+        if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal)) {
+          for (ssize_t j = i; j < n; ++j) rd_kafka_message_destroy(msgs[static_cast<size_t>(j)]);
+          throw std::runtime_error(std::string("kafka fatal error: ") + fatal);
+        }
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+          std::fprintf(stderr, "kafka: %s (transient, retrying)\n", rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
-        throw std::runtime_error(std::string("kafka fatal error: ") + fatal);
+        continue;
       }
-      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        std::fprintf(stderr, "kafka: %s (transient, retrying)\n", rd_kafka_message_errstr(m));
-      rd_kafka_message_destroy(m);
-      continue;
+      batch.add(m);
     }
-    batch.add(m);
+    if (n == 0 && (!batch.empty() || std::chrono::steady_clock::now() >= deadline)) break;
   }
   return batch;
 }
