@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "host/common/time_util.h"
+#include "host/engine/row_order.h"
 #include "host/engine/topn_order.h"
 #include "kernels/cuda_check.h"
 #include "kernels/gpu_engine_impl.h"
@@ -20,33 +21,6 @@ unsigned resolve_threads(unsigned requested) {
   if (requested != 0) return requested;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : hw;
-}
-
-// Rows by filter, then ad_id bytes (the CPU engine's order): sorting an index by (filter,
-// first 16 name bytes as big-endian integers) settles most comparisons without the strings.
-void sort_rows(std::vector<CountRow>& rows) {
-  struct Key {
-    uint64_t hi, lo;
-    uint32_t filter, row;
-  };
-  auto be = [](const std::string& s, size_t off) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; ++i) v = (v << 8) | (off + i < s.size() ? static_cast<unsigned char>(s[off + i]) : 0);
-    return v;
-  };
-  std::vector<Key> keys(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i)
-    keys[i] = Key{be(rows[i].ad_id, 0), be(rows[i].ad_id, 8), rows[i].filter_id, static_cast<uint32_t>(i)};
-  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
-    if (a.filter != b.filter) return a.filter < b.filter;
-    if (a.hi != b.hi) return a.hi < b.hi;
-    if (a.lo != b.lo) return a.lo < b.lo;
-    return rows[a.row].ad_id < rows[b.row].ad_id;
-  });
-  std::vector<CountRow> sorted;
-  sorted.reserve(rows.size());
-  for (const Key& k : keys) sorted.push_back(std::move(rows[k.row]));
-  rows = std::move(sorted);
 }
 
 // The engine's device error word (device_layout.h), zeroed.
@@ -298,20 +272,13 @@ void GpuEngine::emit_topn(int64_t minute, bool correction, ResultSink& sink) {
 
 void GpuEngine::apply(const WindowPlan& plan, ResultSink& sink) {
   if (plan.empty()) return;
-  std::vector<std::pair<int64_t, bool>> windows;
-  for (int64_t m : plan.close) windows.emplace_back(m, false);
-  for (int64_t m : plan.correct) windows.emplace_back(m, true);
-  std::sort(windows.begin(), windows.end());
-  for (const auto& [m, correction] : windows) {
+  const EmissionOrder order = emission_order(plan);
+  for (const auto& [m, correction] : order.windows) {
     sink.on_window(window_result(m, correction));
     if (correction) ++stats_.corrections;
     else ++stats_.windows_closed;
   }
-  std::vector<std::pair<int64_t, bool>> lists;
-  for (int64_t e : plan.topn_initial) lists.emplace_back(e, false);
-  for (int64_t e : plan.topn_correct) lists.emplace_back(e, true);
-  std::sort(lists.begin(), lists.end());
-  for (const auto& [e, correction] : lists) emit_topn(e, correction, sink);
+  for (const auto& [e, correction] : order.lists) emit_topn(e, correction, sink);
   for (int64_t m : plan.purge) table_->purge_fingerprints(m);
   for (int64_t m : plan.forget) table_->forget_counts(m);
 }

@@ -53,28 +53,6 @@ std::string monitor_address() {
   return "inproc://clickagg-acked-channel-monitor-" + std::to_string(next.fetch_add(1));
 }
 
-// Reads one whole multipart message without waiting; false when none is ready. A signal
-// (the aggregator's stop request) interrupts nothing here: it is checked by the caller.
-bool recv_frames(zmq::socket_t& s, std::vector<zmq::message_t>& frames) {
-  frames.clear();
-  zmq::message_t msg;
-  try {
-    if (!s.recv(msg, zmq::recv_flags::dontwait)) return false;
-  } catch (const zmq::error_t& e) {
-    if (e.num() == EINTR) return false;
-    throw;
-  }
-  bool more = msg.more();
-  frames.push_back(std::move(msg));
-  while (more) {
-    zmq::message_t part;
-    (void)s.recv(part, zmq::recv_flags::none);  // the rest of a multipart is already here
-    more = part.more();
-    frames.push_back(std::move(part));
-  }
-  return true;
-}
-
 }  // namespace
 
 struct AckedChannel::Impl {

@@ -1,5 +1,7 @@
 #include "host/emit/channel_frames.h"
 
+#include <cerrno>
+
 #include <limits>
 
 #include "clickagg_results.pb.h"
@@ -19,6 +21,26 @@ std::optional<Ack> decode_ack(std::string_view bytes) {
       !in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return std::nullopt;
   return Ack{in.producer(), in.seq()};
+}
+
+bool recv_frames(zmq::socket_t& s, std::vector<zmq::message_t>& frames) {
+  frames.clear();
+  zmq::message_t msg;
+  try {
+    if (!s.recv(msg, zmq::recv_flags::dontwait)) return false;
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return false;
+    throw;
+  }
+  bool more = msg.more();
+  frames.push_back(std::move(msg));
+  while (more) {
+    zmq::message_t part;
+    (void)s.recv(part, zmq::recv_flags::none);  // the rest of a multipart is already here
+    more = part.more();
+    frames.push_back(std::move(part));
+  }
+  return true;
 }
 
 }  // namespace clickagg::emit

@@ -3,6 +3,9 @@
 // ["ACK", <Ack>]. On the sink's ROUTER every message is preceded by the peer's routing id.
 #pragma once
 #include <cstdint>
+#include <vector>
+
+#include <zmq.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,5 +23,9 @@ struct Ack {
 
 std::string encode_ack(const Ack& ack);
 std::optional<Ack> decode_ack(std::string_view bytes);
+
+// One whole multipart message without waiting; false when none is ready or a signal came
+// (the caller checks its stop request).
+bool recv_frames(zmq::socket_t& s, std::vector<zmq::message_t>& frames);
 
 }  // namespace clickagg::emit

@@ -6,6 +6,7 @@
 
 #include "host/common/time_util.h"
 #include "host/engine/event_fingerprint.h"
+#include "host/engine/row_order.h"
 #include "host/engine/topn_order.h"
 
 namespace clickagg {
@@ -25,33 +26,6 @@ std::pair<size_t, size_t> range_of(size_t n, unsigned parts, unsigned i) {
   const size_t lo = std::min(n, per * i);
   return {lo, std::min(n, lo + per)};
 }
-// Rows by filter, then ad_id bytes. Sorting an index by (filter, first 16 name bytes as
-// big-endian integers) settles most comparisons without touching the strings.
-void sort_rows(std::vector<CountRow>& rows) {
-  struct Key {
-    uint64_t hi, lo;
-    uint32_t filter, row;
-  };
-  auto be = [](const std::string& s, size_t off) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < 8; ++i) v = (v << 8) | (off + i < s.size() ? static_cast<unsigned char>(s[off + i]) : 0);
-    return v;
-  };
-  std::vector<Key> keys(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i)
-    keys[i] = Key{be(rows[i].ad_id, 0), be(rows[i].ad_id, 8), rows[i].filter_id, static_cast<uint32_t>(i)};
-  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
-    if (a.filter != b.filter) return a.filter < b.filter;
-    if (a.hi != b.hi) return a.hi < b.hi;
-    if (a.lo != b.lo) return a.lo < b.lo;
-    return rows[a.row].ad_id < rows[b.row].ad_id;
-  });
-  std::vector<CountRow> sorted;
-  sorted.reserve(rows.size());
-  for (const Key& k : keys) sorted.push_back(std::move(rows[k.row]));
-  rows = std::move(sorted);
-}
-
 }  // namespace
 
 CpuEngine::CpuEngine(const EngineConfig& config)
@@ -270,20 +244,13 @@ void CpuEngine::emit_topn(int64_t minute, bool correction, ResultSink& sink) {
 
 void CpuEngine::apply(const WindowPlan& plan, ResultSink& sink) {
   if (plan.empty()) return;
-  std::vector<std::pair<int64_t, bool>> windows;
-  for (int64_t m : plan.close) windows.emplace_back(m, false);
-  for (int64_t m : plan.correct) windows.emplace_back(m, true);
-  std::sort(windows.begin(), windows.end());
-  for (const auto& [m, correction] : windows) {
+  const EmissionOrder order = emission_order(plan);
+  for (const auto& [m, correction] : order.windows) {
     sink.on_window(window_result(m, correction));
     if (correction) ++stats_.corrections;
     else ++stats_.windows_closed;
   }
-  std::vector<std::pair<int64_t, bool>> lists;
-  for (int64_t e : plan.topn_initial) lists.emplace_back(e, false);
-  for (int64_t e : plan.topn_correct) lists.emplace_back(e, true);
-  std::sort(lists.begin(), lists.end());
-  for (const auto& [e, correction] : lists) emit_topn(e, correction, sink);
+  for (const auto& [e, correction] : order.lists) emit_topn(e, correction, sink);
   for (int64_t m : plan.purge)
     for (Shard& shard : shards_) shard.seen.erase(m);
   for (int64_t m : plan.forget)

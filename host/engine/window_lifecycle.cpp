@@ -19,6 +19,17 @@ int64_t last_closed_minute(int64_t w) {
 }
 }  // namespace
 
+EmissionOrder emission_order(const WindowPlan& plan) {
+  EmissionOrder o;
+  for (int64_t m : plan.close) o.windows.emplace_back(m, false);
+  for (int64_t m : plan.correct) o.windows.emplace_back(m, true);
+  std::sort(o.windows.begin(), o.windows.end());
+  for (int64_t e : plan.topn_initial) o.lists.emplace_back(e, false);
+  for (int64_t e : plan.topn_correct) o.lists.emplace_back(e, true);
+  std::sort(o.lists.begin(), o.lists.end());
+  return o;
+}
+
 Verdict WindowLifecycle::judge(int64_t minute, int64_t w) const {
   if (w == kNoTime) return Verdict::Open;
   const int64_t end = window_end_ms(minute);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <utility>
 #include <vector>
 
 namespace clickagg {
@@ -23,6 +24,14 @@ struct WindowPlan {
            purge.empty() && forget.empty();
   }
 };
+
+// The order every engine emits a plan in: windows (first emissions and corrections) by
+// minute, then top-N lists by minute; `second` is true for a correction.
+struct EmissionOrder {
+  std::vector<std::pair<int64_t, bool>> windows;
+  std::vector<std::pair<int64_t, bool>> lists;
+};
+EmissionOrder emission_order(const WindowPlan& plan);
 
 class WindowLifecycle {
  public:

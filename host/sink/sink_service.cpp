@@ -24,27 +24,6 @@ using std::chrono::milliseconds;
 constexpr int kRecvHwm = 100'000;
 constexpr auto kRetryAfterFailure = milliseconds(500);
 
-// One whole multipart message without waiting; false when none is ready or a signal came.
-bool recv_frames(zmq::socket_t& s, std::vector<zmq::message_t>& frames) {
-  frames.clear();
-  zmq::message_t msg;
-  try {
-    if (!s.recv(msg, zmq::recv_flags::dontwait)) return false;
-  } catch (const zmq::error_t& e) {
-    if (e.num() == EINTR) return false;
-    throw;
-  }
-  bool more = msg.more();
-  frames.push_back(std::move(msg));
-  while (more) {
-    zmq::message_t part;
-    (void)s.recv(part, zmq::recv_flags::none);  // the rest of a multipart is already here
-    more = part.more();
-    frames.push_back(std::move(part));
-  }
-  return true;
-}
-
 // False on timeout or when a signal interrupted the wait.
 bool wait_readable(zmq::socket_t& s, milliseconds timeout) {
   zmq::pollitem_t items[] = {{s.handle(), 0, ZMQ_POLLIN, 0}};
@@ -80,7 +59,7 @@ struct SinkService::Impl {
     if (!wait_readable(sock, wait)) return;
     const auto deadline = Clock::now() + opt.max_round_time;
     size_t taken = 0;
-    while (taken < opt.max_round_messages && Clock::now() < deadline && recv_frames(sock, frames)) {
+    while (taken < opt.max_round_messages && Clock::now() < deadline && emit::recv_frames(sock, frames)) {
       if (frames.size() != 3) continue;
       const std::string_view kind = frames[1].to_string_view();
       if (kind == emit::kHelloFrame) {
