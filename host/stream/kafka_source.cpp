@@ -63,7 +63,12 @@ KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, c
     // Eager assignment only: the cooperative-sticky assignor of librdkafka 2.0.x can hang.
     set(conf, "partition.assignment.strategy", "range");
     set(conf, "fetch.wait.max.ms", "50");
-    set(conf, "queued.max.messages.kbytes", "262144");
+    // Deep prefetch: with librdkafka's defaults the local queue runs dry between fetches and
+    // the aggregator waits on the network instead of aggregating.
+    set(conf, "queued.min.messages", "1000000");
+    set(conf, "queued.max.messages.kbytes", "1048576");
+    set(conf, "fetch.message.max.bytes", "8388608");
+    set(conf, "fetch.max.bytes", "104857600");
     for (const auto& [k, v] : extra_config) set(conf, k, v);
   } catch (...) {
     rd_kafka_conf_destroy(conf);
