@@ -95,6 +95,8 @@ struct AckedChannel::Impl {
 
   ~Impl() { zmq_socket_monitor(sock.handle(), nullptr, 0); }
 
+  const std::atomic<bool>* stop = nullptr;
+
   void send(uint64_t seq, std::string bytes) {
     if (started && seq != last_seq + 1)
       throw std::invalid_argument("acked channel: seq " + std::to_string(seq) + " after " +
@@ -138,6 +140,10 @@ struct AckedChannel::Impl {
     const auto t0 = Clock::now();
     auto warned = t0;
     while (outbox.size() >= max_in_flight) {
+      if (stop && stop->load()) {
+        stats.blocked_ms += static_cast<uint64_t>(std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count());
+        throw ChannelStopped();
+      }
       service(milliseconds(50));
       const auto now = Clock::now();
       if (now - warned >= kBlockedWarnEvery) {
@@ -289,6 +295,7 @@ AckedChannel::AckedChannel(zmq::context_t& ctx, const std::string& sink_endpoint
 AckedChannel::~AckedChannel() = default;
 
 void AckedChannel::send(uint64_t seq, std::string envelope) { impl_->send(seq, std::move(envelope)); }
+void AckedChannel::set_stop_flag(const std::atomic<bool>* stop) { impl_->stop = stop; }
 void AckedChannel::service(std::chrono::milliseconds timeout) { impl_->service(timeout); }
 bool AckedChannel::drain(std::chrono::milliseconds timeout) { return impl_->drain(timeout); }
 uint64_t AckedChannel::last_seq() const { return impl_->last_seq; }

@@ -9,7 +9,9 @@
 // Frames, aggregator -> sink: ["MSG", <Envelope bytes>] or ["HELLO", <producer>];
 // sink -> aggregator: ["ACK", <Ack bytes>].
 #pragma once
+#include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -20,6 +22,11 @@ class context_t;
 }
 
 namespace clickagg::emit {
+
+// Thrown by send() when the stop flag is raised while it waits for room.
+struct ChannelStopped : std::runtime_error {
+  ChannelStopped() : std::runtime_error("acked channel: stopped while waiting for the sink") {}
+};
 
 struct ChannelStats {
   uint64_t sent = 0;
@@ -34,6 +41,10 @@ class AckedChannel {
   AckedChannel(zmq::context_t& ctx, const std::string& sink_endpoint, const std::string& producer,
                size_t max_in_flight = 10'000, std::chrono::milliseconds resend_after = std::chrono::milliseconds(2000));
   ~AckedChannel();
+
+  // A flag that, once true, makes a send() blocked by backpressure give up (ChannelStopped)
+  // instead of waiting for a sink that may never come back.
+  void set_stop_flag(const std::atomic<bool>* stop);
 
   // Queues and sends one encoded Envelope whose seq is `seq` (must be last_seq()+1, or any
   // value for the first message after start).

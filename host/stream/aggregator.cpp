@@ -50,6 +50,7 @@ class Aggregator {
         channel_(ctx_, cfg.sink_endpoint, cfg.producer_id, cfg.max_in_flight),
         source_(cfg.brokers, cfg.topic, cfg.group) {
     std::filesystem::create_directories(cfg.state_dir);
+    channel_.set_stop_flag(&stop_);
     if (!cfg.pub_endpoint.empty()) pub_ = std::make_unique<emit::Publisher>(ctx_, cfg.pub_endpoint);
     uint64_t last_seq = 0;
     if (auto cp = load_checkpoint(cfg.state_dir)) {
@@ -262,7 +263,13 @@ class Aggregator {
 void run_aggregator(const AggregatorConfig& cfg, const std::atomic<bool>& stop, AggregatorProbe* probe) {
   AggregatorProbe own;
   Aggregator agg(cfg, stop, probe ? *probe : own);
-  agg.run();
+  try {
+    agg.run();
+  } catch (const emit::ChannelStopped&) {
+    // Stopped while the sink held us back: what was not acknowledged is re-derived from the
+    // batch log at the next start, so leaving now loses nothing.
+    std::fprintf(stderr, "aggregator: stopped while waiting for the sink; the batch log replays on restart\n");
+  }
 }
 
 }  // namespace clickagg::stream

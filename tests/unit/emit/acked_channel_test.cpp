@@ -105,6 +105,24 @@ TEST(AckedChannel, BlocksWithoutASinkUntilOneAppears) {
   EXPECT_EQ(sink->applied(), range(1, 9));
 }
 
+TEST(AckedChannel, AStopRequestEndsTheWaitForAnAbsentSink) {
+  zmq::context_t ctx;
+  AckedChannel ch(ctx, testing::free_tcp_endpoint(), "producer-a", 2, milliseconds(100));
+  std::atomic<bool> stop{false};
+  ch.set_stop_flag(&stop);
+  ch.send(1, message(1));
+  ch.send(2, message(2));
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    stop = true;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(ch.send(3, message(3)), ChannelStopped);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(150));
+  stopper.join();
+  EXPECT_EQ(ch.in_flight(), 2u);  // nothing acknowledged, nothing dropped silently
+}
+
 TEST(AckedChannel, SkipsWhatTheSinkAlreadyCommitted) {
   // An aggregator restarted from an older checkpoint re-sends seqs the sink committed.
   zmq::context_t ctx;
