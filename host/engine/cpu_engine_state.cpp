@@ -6,24 +6,16 @@
 #include <stdexcept>
 
 #include "host/engine/cpu_engine.h"
+#include "host/engine/snapshot_format.h"
 #include "host/engine/state_io.h"
 
 namespace clickagg {
 
-namespace {
-constexpr uint32_t kMagic = 0x53454143;  // "CAES"
-constexpr uint32_t kVersion = 1;
-constexpr uint32_t kTagCounts = 0x544e4f43, kTagSeen = 0x4e454553, kTagEnd = 0x21444e45;
-}  // namespace
+using namespace snapshot;
 
 void CpuEngine::save_state(std::ostream& out) const {
   using namespace state_io;
-  put(out, kMagic);
-  put(out, kVersion);
-  put(out, cfg_.delay_ms);
-  put(out, cfg_.allowed_lateness_ms);
-  put<uint32_t>(out, static_cast<uint32_t>(cfg_.filters.size()));
-  for (const auto& d : cfg_.filters.defs()) put<uint16_t>(out, d.id);
+  write_header(out, cfg_);
   put(out, stats_);
   wm_.save(out);
   life_.save(out);
@@ -62,17 +54,7 @@ void CpuEngine::save_state(std::ostream& out) const {
 
 void CpuEngine::restore_state(std::istream& in) {
   using namespace state_io;
-  if (get<uint32_t>(in) != kMagic) throw std::runtime_error("engine state: not a clickagg engine snapshot");
-  if (get<uint32_t>(in) != kVersion) throw std::runtime_error("engine state: unsupported snapshot version");
-  if (get<int64_t>(in) != cfg_.delay_ms || get<int64_t>(in) != cfg_.allowed_lateness_ms)
-    throw std::runtime_error("engine state: written with a different delay or allowed lateness");
-  const auto nf = get<uint32_t>(in);
-  bool same_filters = nf == cfg_.filters.size();
-  for (uint32_t i = 0; i < nf; ++i) {
-    const auto id = get<uint16_t>(in);
-    if (same_filters && cfg_.filters.defs()[i].id != id) same_filters = false;
-  }
-  if (!same_filters) throw std::runtime_error("engine state: written with a different filter set");
+  check_header(in, cfg_);
 
   std::vector<Shard> fresh(shards());
   EngineStats stats = get<EngineStats>(in);
