@@ -174,7 +174,7 @@ def main():
     else:
         db = os.path.join(work, "clicks.db")
 
-    sink_port = 10000 + os.getpid() % 20000  # below the ephemeral port range
+    sink_port = 21000 + os.getpid() % 11000  # clear of the broker (19092) and the ephemeral range
     sink_ep = f"tcp://127.0.0.1:{sink_port}"
     sink_argv = [a.clickagg, "sink", "--listen", sink_ep, "--db", db]
     if a.slow_sink:
