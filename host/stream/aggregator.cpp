@@ -73,6 +73,7 @@ class Aggregator {
     auto last_cp = std::chrono::steady_clock::now();
     auto last_report = last_cp;
     auto last_input = last_cp;
+    auto last_end_check = last_cp - std::chrono::hours(1);
     int64_t last_tick = wall_ms();
     uint64_t reported_msgs = 0;
     while (!stop_.load() && !finished_) {
@@ -80,7 +81,14 @@ class Aggregator {
       const auto now = std::chrono::steady_clock::now();
       const int64_t now_ms = wall_ms();
       if (!batch.empty()) last_input = now;
-      const bool idle_end = cfg_.finish_when_idle.count() > 0 && now - last_input >= cfg_.finish_when_idle;
+      // End of input: quiet for the idle period AND read up to the end of every partition
+      // (a broker restart or a slow fetch also makes the input quiet).
+      bool idle_end = false;
+      if (cfg_.finish_when_idle.count() > 0 && now - last_input >= cfg_.finish_when_idle &&
+          now - last_end_check >= std::chrono::seconds(1)) {
+        last_end_check = now;
+        idle_end = source_.caught_up(partitions_, next_, 2000);
+      }
       if (!batch.empty() || idle_end || now_ms - last_tick >= cfg_.tick_interval.count()) {
         LoggedBatch b{now_ms, runs_of(batch.messages()), idle_end};
         log_->append(b);

@@ -32,7 +32,8 @@ struct AggregatorConfig {
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds tick_interval{1000};
   size_t max_in_flight = 10'000;
-  // End of input after this long without messages (batch-like runs, tests); 0: never.
+  // End of input once every partition is read to its end and nothing came for this long
+  // (batch-like runs, tests); 0: never.
   std::chrono::milliseconds finish_when_idle{0};
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;

@@ -165,6 +165,20 @@ void KafkaSource::commit(const std::map<uint32_t, int64_t>& next_offset) {
     std::fprintf(stderr, "kafka commit: %s (will retry at the next checkpoint)\n", rd_kafka_err2str(err));
 }
 
+bool KafkaSource::caught_up(const std::vector<uint32_t>& parts, const std::map<uint32_t, int64_t>& next_offset,
+                            int timeout_ms) {
+  for (uint32_t p : parts) {
+    int64_t lo = 0, hi = 0;
+    if (rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), static_cast<int32_t>(p), &lo, &hi, timeout_ms) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+      return false;
+    auto it = next_offset.find(p);
+    const int64_t pos = it == next_offset.end() ? lo : it->second;
+    if (pos < hi) return false;
+  }
+  return true;
+}
+
 std::map<uint32_t, int64_t> KafkaSource::lag(const std::map<uint32_t, int64_t>& next_offset) {
   std::map<uint32_t, int64_t> out;
   for (const auto& [p, off] : next_offset) {

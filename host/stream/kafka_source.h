@@ -54,6 +54,10 @@ class KafkaSource {
   MessageBatch poll(size_t max, int timeout_ms);
   // Commits next offsets for the group (synchronous).
   void commit(const std::map<uint32_t, int64_t>& next_offset);
+  // True when every listed partition has been read up to the broker's high watermark (asks
+  // the broker; false when it cannot answer within `timeout_ms`).
+  bool caught_up(const std::vector<uint32_t>& partitions, const std::map<uint32_t, int64_t>& next_offset,
+                 int timeout_ms);
   // High watermark minus next offset per partition: records not yet consumed.
   std::map<uint32_t, int64_t> lag(const std::map<uint32_t, int64_t>& next_offset);
 

@@ -180,11 +180,13 @@ def main():
     if a.slow_sink:
         sink_argv += ["--delay-per-commit", "150ms"]
     sink = Proc("sink", sink_argv, work)
+    # End of input is "read to the end and quiet for a while": the producer may stall for
+    # seconds while the broker restarts, so that variant waits longer before calling it.
     agg = Proc("aggregator", [a.clickagg, "aggregator", "--brokers", a.brokers, "--topic", topic,
                               "--group", topic, "--format", "log", "--state-dir", os.path.join(work, "state"),
                               "--sink", sink_ep, "--producer-id", "agg-test", "--batch-max", "5000",
                               "--checkpoint-interval", "700ms", "--max-in-flight", "4" if a.slow_sink else "2000",
-                              "--finish-when-idle", "6s", "--engine", "cpu", "--threads", "2",
+                              "--finish-when-idle", "20s" if a.broker_restart else "6s", "--engine", "cpu", "--threads", "2",
                               "--filters", filters, "--topn-windows", "1,5", "--top", "20",
                               "--metrics-listen", f"127.0.0.1:{sink_port + 1}"], work)
     sink.start()
