@@ -29,14 +29,7 @@ void GpuEngine::save_state(std::ostream& out) const {
   put(out, kTagCounts);
   put<uint64_t>(out, minutes.size());
   for (int64_t m : minutes) {
-    const WindowResult r = window_result(m, false);
-    put(out, m);
-    put<uint64_t>(out, r.rows.size());
-    for (const CountRow& row : r.rows) {
-      put_string(out, row.ad_id);
-      put(out, row.filter_id);
-      put(out, row.count);
-    }
+    write_minute_rows(out, window_result(m, false));
   }
   const std::vector<int64_t> seen_minutes = table_->fingerprint_minutes();  // ascending
   put(out, kTagSeen);

@@ -26,14 +26,7 @@ void CpuEngine::save_state(std::ostream& out) const {
   put(out, kTagCounts);
   put<uint64_t>(out, minutes.size());
   for (int64_t m : minutes) {
-    const WindowResult r = window_result(m, false);
-    put(out, m);
-    put<uint64_t>(out, r.rows.size());
-    for (const CountRow& row : r.rows) {
-      put_string(out, row.ad_id);
-      put(out, row.filter_id);
-      put(out, row.count);
-    }
+    write_minute_rows(out, window_result(m, false));
   }
   std::set<int64_t> seen_minutes;
   for (const Shard& s : shards_)

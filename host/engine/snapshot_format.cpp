@@ -16,6 +16,17 @@ void write_header(std::ostream& out, const EngineConfig& cfg) {
   for (const auto& d : cfg.filters.defs()) put<uint16_t>(out, d.id);
 }
 
+void write_minute_rows(std::ostream& out, const WindowResult& minute) {
+  using namespace state_io;
+  put(out, minute.minute);
+  put<uint64_t>(out, minute.rows.size());
+  for (const CountRow& row : minute.rows) {
+    put_string(out, row.ad_id);
+    put(out, row.filter_id);
+    put(out, row.count);
+  }
+}
+
 void check_header(std::istream& in, const EngineConfig& cfg) {
   using namespace state_io;
   if (get<uint32_t>(in) != kMagic) throw std::runtime_error("engine state: not a clickagg engine snapshot");

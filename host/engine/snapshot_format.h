@@ -19,6 +19,8 @@ constexpr uint32_t kVersion = 1;
 constexpr uint32_t kTagCounts = 0x544e4f43, kTagSeen = 0x4e454553, kTagEnd = 0x21444e45;
 
 void write_header(std::ostream& out, const EngineConfig& cfg);
+// One minute of the counts section: minute, row count, then (ad name, filter id, count) rows.
+void write_minute_rows(std::ostream& out, const WindowResult& minute);
 // Throws std::runtime_error unless the snapshot was written by an engine of the same
 // delay, lateness and filter ids.
 void check_header(std::istream& in, const EngineConfig& cfg);
