@@ -14,6 +14,8 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev                         # wire format
   openjdk-17-jre-headless maven                             # the Kafka broker for tests
   python3 postgresql-client                                 # integration test drivers
+  libavro-dev                                               # raw-event archive
+  chromium wrk                                              # browser test, load test
   curl
 )
 
@@ -21,6 +23,9 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm bundle the dashboard's charting library; a machine may already carry
+# them from another source, and Debian's npm conflicts with such a nodejs.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""

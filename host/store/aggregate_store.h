@@ -41,6 +41,17 @@ struct Progress {
   bool operator==(const Progress&) const = default;
 };
 
+// The outcome of the last reconciliation (a recount from the raw archive compared with the
+// stored counts), for the dashboard and metrics.
+struct ReconcileStatus {
+  int64_t checked_at_ms = 0;    // wall clock when it finished
+  int64_t from_minute = 0;      // the range checked, [from_minute, to_minute)
+  int64_t to_minute = 0;
+  uint64_t groups_checked = 0;  // (ad, minute, filter) groups compared
+  uint64_t mismatches = 0;
+  bool operator==(const ReconcileStatus&) const = default;
+};
+
 struct FilterInfo {
   uint16_t id = 0;
   std::string name;
@@ -98,6 +109,10 @@ class AggregateStore {
   virtual std::vector<TopNEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
                                             uint16_t filter_id, uint32_t limit) = 0;
   virtual Progress progress() = 0;
+  // Records a reconciliation outcome, replacing the previous one.
+  virtual void record_reconcile(const ReconcileStatus& status) = 0;
+  // The last recorded reconciliation; nullopt when none ran.
+  virtual std::optional<ReconcileStatus> last_reconcile() = 0;
   virtual std::vector<FilterInfo> filters() = 0;
   // The highest sequence number committed for `producer` (ResultBatch::producer_seqs); 0 when
   // none. Backends that do not record sequence numbers refuse.

@@ -228,6 +228,31 @@ class PostgresStore final : public AggregateStore {
     return p;
   }
 
+  void record_reconcile(const ReconcileStatus& status) override {
+    require_writer();
+    Transaction tx(conn_);
+    for (const auto& [key, field] : kReconcileKeys)
+      conn_.run(sql::kSetMeta.name, Params().text(key).integer(status.*field));
+    for (const auto& [key, field] : kReconcileCounterKeys)
+      conn_.run(sql::kSetMeta.name, Params().text(key).integer(to_db(status.*field)));
+    tx.commit();
+  }
+
+  std::optional<ReconcileStatus> last_reconcile() override {
+    ReconcileStatus status;
+    bool found = false;
+    Result r = read(sql::kReadMeta, Params());
+    for (int i = 0; i < r.rows(); ++i) {
+      const std::string_view key = r.text(i, 0);
+      for (const auto& [name, field] : kReconcileKeys)
+        if (key == name) status.*field = r.int64(i, 1), found = true;
+      for (const auto& [name, field] : kReconcileCounterKeys)
+        if (key == name) status.*field = r.uint64(i, 1);
+    }
+    if (!found) return std::nullopt;
+    return status;
+  }
+
   std::vector<FilterInfo> filters() override {
     std::vector<FilterInfo> out;
     Result r = read(sql::kReadFilters, Params());

@@ -21,4 +21,16 @@ inline constexpr std::pair<const char*, uint64_t Progress::*> kCounterKeys[] = {
     {"corrections", &Progress::corrections},
 };
 
+// The last reconciliation, kept beside the progress values but written by its own command
+// (the sink's progress writes never touch these keys).
+inline constexpr std::pair<const char*, int64_t ReconcileStatus::*> kReconcileKeys[] = {
+    {"reconcile_checked_at_ms", &ReconcileStatus::checked_at_ms},
+    {"reconcile_from_minute", &ReconcileStatus::from_minute},
+    {"reconcile_to_minute", &ReconcileStatus::to_minute},
+};
+inline constexpr std::pair<const char*, uint64_t ReconcileStatus::*> kReconcileCounterKeys[] = {
+    {"reconcile_groups_checked", &ReconcileStatus::groups_checked},
+    {"reconcile_mismatches", &ReconcileStatus::mismatches},
+};
+
 }  // namespace clickagg::store

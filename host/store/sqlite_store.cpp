@@ -232,6 +232,32 @@ class SqliteStore final : public AggregateStore {
     return p;
   }
 
+  void record_reconcile(const ReconcileStatus& status) override {
+    WriteStatements& w = writer();
+    Transaction tx(conn_);
+    for (const auto& [key, field] : kReconcileKeys) w.set_meta.bind(1, key).bind(2, status.*field).run();
+    for (const auto& [key, field] : kReconcileCounterKeys)
+      w.set_meta.bind(1, key).bind(2, to_db(status.*field)).run();
+    tx.commit();
+  }
+
+  std::optional<ReconcileStatus> last_reconcile() override {
+    ReconcileStatus status;
+    bool found = false;
+    Statement& st = read_->read_meta;
+    st.reset();
+    while (st.step()) {
+      const std::string key = st.column_text(0);
+      const int64_t value = st.column_int(1);
+      for (const auto& [name, field] : kReconcileKeys)
+        if (key == name) status.*field = value, found = true;
+      for (const auto& [name, field] : kReconcileCounterKeys)
+        if (key == name) status.*field = from_db(value);
+    }
+    if (!found) return std::nullopt;
+    return status;
+  }
+
   uint64_t committed_seq(const std::string& producer) override {
     Statement& st = read_->committed_seq;
     st.bind(1, producer);

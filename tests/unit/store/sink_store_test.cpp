@@ -38,6 +38,23 @@ TEST_P(SinkStoreTest, CommittedSeqIsPerProducerAndOnlyMovesForward) {
   EXPECT_EQ(reader()->committed_seq("nobody"), 0u);
 }
 
+TEST_P(SinkStoreTest, ReconcileStatusIsReplacedAndSurvivesProgressWrites) {
+  auto store = writer();
+  EXPECT_FALSE(store->last_reconcile().has_value()) << "no reconciliation ran yet";
+  const ReconcileStatus first{1'700'000'000'000, 28'000'000, 28'001'440, 5000, 3};
+  store->record_reconcile(first);
+  EXPECT_EQ(store->last_reconcile(), first);
+  // The sink rewrites every progress counter in each transaction; that must leave it alone.
+  ResultBatch progress_only;
+  progress_only.progress = Progress{.last_closed_minute = 28'000'100, .events = 10};
+  store->write(progress_only);
+  EXPECT_EQ(reader()->last_reconcile(), first);
+  EXPECT_EQ(reader()->progress().events, 10u);
+  const ReconcileStatus second{1'700'000'100'000, 28'001'440, 28'001'500, 70, 0};
+  store->record_reconcile(second);
+  EXPECT_EQ(reader()->last_reconcile(), second) << "the newest outcome replaces the older";
+}
+
 TEST_P(SinkStoreTest, LateEventsAndRejectsAreUpsertedByPosition) {
   auto store = writer();
   ResultBatch b;

@@ -29,6 +29,8 @@ class RecordingStore final : public AggregateStore {
   std::optional<StoredList> topn_list(int64_t, uint32_t, uint16_t) override { return {}; }
   std::vector<TopNEntry> top_by_sum(int64_t, int64_t, uint16_t, uint32_t) override { return {}; }
   Progress progress() override { return {}; }
+  void record_reconcile(const ReconcileStatus&) override {}
+  std::optional<ReconcileStatus> last_reconcile() override { return {}; }
   std::vector<FilterInfo> filters() override { return {}; }
 
   std::vector<ResultBatch> batches;
