@@ -38,6 +38,9 @@ struct Progress {
   uint64_t rejected = 0;
   uint64_t windows_closed = 0;
   uint64_t corrections = 0;
+  // Messages the aggregators had yet to read when this was recorded (sum over partitions);
+  // nullopt where no streaming source reports one (batch and generated runs).
+  std::optional<int64_t> consumer_lag;
   bool operator==(const Progress&) const = default;
 };
 

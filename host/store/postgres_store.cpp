@@ -163,6 +163,7 @@ class PostgresStore final : public AggregateStore {
       for (const auto& [key, field] : kCounterKeys)
         conn_.run(sql::kSetMeta.name, Params().text(key).integer(to_db(p.*field)));
       if (p.last_closed_minute) advance(*p.last_closed_minute);
+      if (p.consumer_lag) conn_.run(sql::kSetMeta.name, Params().text(kConsumerLagKey).integer(*p.consumer_lag));
     }
     if (closed) conn_.run(sql::kAdvanceMeta.name, Params().text(kLastClosedMinuteKey).integer(*closed));
     for (const LateRecord& r : batch.late)
@@ -220,6 +221,10 @@ class PostgresStore final : public AggregateStore {
       const std::string_view key = r.text(i, 0);
       if (key == kLastClosedMinuteKey) {
         p.last_closed_minute = r.int64(i, 1);
+        continue;
+      }
+      if (key == kConsumerLagKey) {
+        p.consumer_lag = r.int64(i, 1);
         continue;
       }
       for (const auto& [name, field] : kCounterKeys)

@@ -9,6 +9,7 @@
 namespace clickagg::store {
 
 inline constexpr const char* kLastClosedMinuteKey = "last_closed_minute";
+inline constexpr const char* kConsumerLagKey = "consumer_lag";
 
 inline constexpr std::pair<const char*, uint64_t Progress::*> kCounterKeys[] = {
     {"events", &Progress::events},

@@ -158,6 +158,7 @@ class SqliteStore final : public AggregateStore {
       for (const auto& [key, field] : kCounterKeys)
         w.set_meta.bind(1, key).bind(2, to_db(p.*field)).run();
       if (p.last_closed_minute) advance(*p.last_closed_minute);
+      if (p.consumer_lag) w.set_meta.bind(1, kConsumerLagKey).bind(2, *p.consumer_lag).run();
     }
     if (closed) w.advance_meta.bind(1, kLastClosedMinuteKey).bind(2, *closed).run();
     for (const LateRecord& r : batch.late)
@@ -224,6 +225,10 @@ class SqliteStore final : public AggregateStore {
       const int64_t value = st.column_int(1);
       if (key == kLastClosedMinuteKey) {
         p.last_closed_minute = value;
+        continue;
+      }
+      if (key == kConsumerLagKey) {
+        p.consumer_lag = value;
         continue;
       }
       for (const auto& [name, field] : kCounterKeys)

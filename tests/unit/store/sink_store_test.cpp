@@ -46,10 +46,19 @@ TEST_P(SinkStoreTest, ReconcileStatusIsReplacedAndSurvivesProgressWrites) {
   EXPECT_EQ(store->last_reconcile(), first);
   // The sink rewrites every progress counter in each transaction; that must leave it alone.
   ResultBatch progress_only;
-  progress_only.progress = Progress{.last_closed_minute = 28'000'100, .events = 10};
+  progress_only.progress = Progress{};
+  progress_only.progress->last_closed_minute = 28'000'100;
+  progress_only.progress->events = 10;
   store->write(progress_only);
   EXPECT_EQ(reader()->last_reconcile(), first);
   EXPECT_EQ(reader()->progress().events, 10u);
+  EXPECT_FALSE(reader()->progress().consumer_lag.has_value()) << "no source reported a lag";
+  progress_only.progress->consumer_lag = 1234;
+  store->write(progress_only);
+  EXPECT_EQ(reader()->progress().consumer_lag, 1234);
+  progress_only.progress->consumer_lag = 0;
+  store->write(progress_only);
+  EXPECT_EQ(reader()->progress().consumer_lag, 0) << "a lag is a level: it may go down";
   const ReconcileStatus second{1'700'000'100'000, 28'001'440, 28'001'500, 70, 0};
   store->record_reconcile(second);
   EXPECT_EQ(reader()->last_reconcile(), second) << "the newest outcome replaces the older";
