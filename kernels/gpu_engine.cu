@@ -1,6 +1,7 @@
 // The CUDA engine (design: gpu_engine_impl.h). Host orchestration only; the kernels live in
 // chunk_pipeline.cu, device_window_table.cu and topn_select.cu.
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -23,6 +24,13 @@ unsigned resolve_threads(unsigned requested) {
   return hw == 0 ? 1 : hw;
 }
 
+// Seconds between two completed events.
+double elapsed_seconds(cudaEvent_t begin, cudaEvent_t end) {
+  float ms = 0;
+  CLICKAGG_CUDA(cudaEventElapsedTime(&ms, begin, end));
+  return static_cast<double>(ms) / 1000.0;
+}
+
 // The engine's device error word (device_layout.h), zeroed.
 DeviceArray<unsigned> error_word() {
   DeviceArray<unsigned> w(nullptr, false);
@@ -40,7 +48,11 @@ CudaStreams::CudaStreams(int device) {
   for (int s = 0; s < 2; ++s) {
     CLICKAGG_CUDA(cudaEventCreateWithFlags(&copied[s], cudaEventDisableTiming));
     CLICKAGG_CUDA(cudaEventCreateWithFlags(&released[s], cudaEventDisableTiming));
+    CLICKAGG_CUDA(cudaEventCreate(&copy_begin[s]));
+    CLICKAGG_CUDA(cudaEventCreate(&copy_end[s]));
   }
+  CLICKAGG_CUDA(cudaEventCreate(&chunks_begin));
+  CLICKAGG_CUDA(cudaEventCreate(&chunks_end));
 }
 
 CudaStreams::~CudaStreams() {
@@ -50,7 +62,11 @@ CudaStreams::~CudaStreams() {
   for (int s = 0; s < 2; ++s) {
     if (copied[s] != nullptr) (void)cudaEventDestroy(copied[s]);
     if (released[s] != nullptr) (void)cudaEventDestroy(released[s]);
+    if (copy_begin[s] != nullptr) (void)cudaEventDestroy(copy_begin[s]);
+    if (copy_end[s] != nullptr) (void)cudaEventDestroy(copy_end[s]);
   }
+  if (chunks_begin != nullptr) (void)cudaEventDestroy(chunks_begin);
+  if (chunks_end != nullptr) (void)cudaEventDestroy(chunks_end);
   if (copy != nullptr) (void)cudaStreamDestroy(copy);
   if (compute != nullptr) (void)cudaStreamDestroy(compute);
 }
@@ -161,11 +177,13 @@ PackedChunk GpuEngine::stage(std::span<const Event> events, int slot, size_t& po
     blob_d_[slot].reserve_discard(blob_bytes);
   }
   CLICKAGG_CUDA(cudaStreamWaitEvent(streams_.copy, streams_.released[slot], 0));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.copy_begin[slot], streams_.copy));
   CLICKAGG_CUDA(cudaMemcpyAsync(rows_d_[slot].data(), rows_h_[slot].data(), c.size() * sizeof(DeviceEvent),
                                 cudaMemcpyHostToDevice, streams_.copy));
   if (c.blob_bytes > 0)
     CLICKAGG_CUDA(cudaMemcpyAsync(blob_d_[slot].data(), blob_h_[slot].data(), c.blob_bytes, cudaMemcpyHostToDevice,
                                   streams_.copy));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.copy_end[slot], streams_.copy));
   CLICKAGG_CUDA(cudaEventRecord(streams_.copied[slot], streams_.copy));
   return c;
 }
@@ -175,6 +193,9 @@ void GpuEngine::run_chunks(std::span<const Event> events) {
   size_t pos = 0;
   int slot = 0;
   PackedChunk cur = stage(events, slot, pos);
+  // The span starts once the first upload is done, so it holds no copy time.
+  CLICKAGG_CUDA(cudaStreamWaitEvent(streams_.compute, streams_.copied[slot], 0));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.chunks_begin, streams_.compute));
   pipeline_.start(cur, rows_d_[slot].data(), blob_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
   ChunkCounts counts;
   while (true) {
@@ -182,13 +203,17 @@ void GpuEngine::run_chunks(std::span<const Event> events) {
     std::optional<PackedChunk> next;
     if (pos < kept_.size()) next = stage(events, slot ^ 1, pos);
     pipeline_.finish(cur, *table_, filters_.ref(), streams_.released[slot], counts);
+    // finish() synchronised with kernels that waited for this slot's upload: its events are done.
+    copy_seconds_ += elapsed_seconds(streams_.copy_begin[slot], streams_.copy_end[slot]);
     absorb(cur, counts);
     if (!next) break;
     slot ^= 1;
     cur = std::move(*next);
     pipeline_.start(cur, rows_d_[slot].data(), blob_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
   }
-  pipeline_.drain(*table_);
+  CLICKAGG_CUDA(cudaEventRecord(streams_.chunks_end, streams_.compute));
+  pipeline_.drain(*table_);  // synchronises the compute stream
+  chunk_seconds_ += elapsed_seconds(streams_.chunks_begin, streams_.chunks_end);
 }
 
 void GpuEngine::absorb(const PackedChunk& chunk, const ChunkCounts& counts) {
@@ -212,6 +237,10 @@ void GpuEngine::finish(ResultSink& sink) {
   select_device();
   wm_.raise_to(kEndOfTime);
   apply(life_.advance(kEndOfTime), sink);
+}
+
+std::vector<std::pair<std::string, double>> GpuEngine::stage_seconds() const {
+  return {{"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}, {"emit", emit_seconds_}};
 }
 
 EngineStats GpuEngine::stats() const {
@@ -272,6 +301,7 @@ void GpuEngine::emit_topn(int64_t minute, bool correction, ResultSink& sink) {
 
 void GpuEngine::apply(const WindowPlan& plan, ResultSink& sink) {
   if (plan.empty()) return;
+  const auto t0 = std::chrono::steady_clock::now();
   const EmissionOrder order = emission_order(plan);
   for (const auto& [m, correction] : order.windows) {
     sink.on_window(window_result(m, correction));
@@ -281,6 +311,7 @@ void GpuEngine::apply(const WindowPlan& plan, ResultSink& sink) {
   for (const auto& [e, correction] : order.lists) emit_topn(e, correction, sink);
   for (int64_t m : plan.purge) table_->purge_fingerprints(m);
   for (int64_t m : plan.forget) table_->forget_counts(m);
+  emit_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config, const GpuOptions& options) {

@@ -42,6 +42,8 @@ namespace clickagg::gpu {
 
 // The compute stream (all kernels, table memory), the copy stream (chunk uploads) and, per
 // staging slot, "copied" (upload done) and "released" (kernels done reading the slot) events.
+// The timing events only measure (stage_seconds): each slot's upload, and a batch's chunk work
+// on the compute stream; they are read once a synchronisation has passed them.
 class CudaStreams {
  public:
   explicit CudaStreams(int device);
@@ -53,6 +55,10 @@ class CudaStreams {
   cudaStream_t copy = nullptr;
   cudaEvent_t copied[2] = {nullptr, nullptr};
   cudaEvent_t released[2] = {nullptr, nullptr};
+  cudaEvent_t copy_begin[2] = {nullptr, nullptr};
+  cudaEvent_t copy_end[2] = {nullptr, nullptr};
+  cudaEvent_t chunks_begin = nullptr;
+  cudaEvent_t chunks_end = nullptr;
 };
 
 class GpuEngine final : public Engine {
@@ -66,6 +72,11 @@ class GpuEngine final : public Engine {
   void finish(ResultSink& sink) override;
   void drop_partition(uint32_t partition) override { wm_.drop(partition); }
   EngineStats stats() const override;
+  // "h2d_copy": uploads of packed chunks (copy stream); "device_chunks": the chunk pipeline's
+  // span on the compute stream (dedup and group-by kernels, with the short waits while the
+  // host reads sizes back); "emit": host time to read closed windows back, select top-N
+  // lists on the device and build the results.
+  std::vector<std::pair<std::string, double>> stage_seconds() const override;
   void save_state(std::ostream& out) const override;
   void restore_state(std::istream& in) override;
 
@@ -87,6 +98,7 @@ class GpuEngine final : public Engine {
   WindowLifecycle life_;
   EngineStats stats_;
   AdDictionary ads_;
+  double copy_seconds_ = 0, chunk_seconds_ = 0, emit_seconds_ = 0;  // stage_seconds()
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).

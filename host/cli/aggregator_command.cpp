@@ -49,7 +49,13 @@ void run_aggregator_command(AggregatorArgs& a) {
   const std::atomic<bool>& stop = install_stop_flag();
   stream::AggregatorProbe probe;
   std::unique_ptr<AggregatorMetricsServer> metrics;
-  if (!a.metrics_listen.empty()) metrics = std::make_unique<AggregatorMetricsServer>(a.metrics_listen, probe);
+  if (!a.metrics_listen.empty()) {
+    try {
+      metrics = std::make_unique<AggregatorMetricsServer>(a.metrics_listen, probe);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+  }
   stream::run_aggregator(c, stop, &probe);
 }
 

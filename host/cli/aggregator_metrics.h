@@ -4,19 +4,25 @@
 #include <memory>
 #include <string>
 
+#include "host/serve/metrics_endpoint.h"
 #include "host/stream/aggregator_probe.h"
 
 namespace clickagg::cli {
 
 class AggregatorMetricsServer {
  public:
-  // Listens on `listen` ("HOST:PORT") in a background thread; throws when it cannot bind.
-  AggregatorMetricsServer(const std::string& listen, const stream::AggregatorProbe& probe);
-  ~AggregatorMetricsServer();
+  // Registers the probe's series in its registry and listens on `listen` ("HOST:PORT") in a
+  // background thread; throws when it cannot bind. The probe must outlive the server.
+  AggregatorMetricsServer(const std::string& listen, stream::AggregatorProbe& probe);
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<serve::MetricsEndpoint> endpoint_;
 };
+
+// Registers the probe's atomics in its registry (what the endpoint renders, less the
+// per-partition lag, which render_lag() writes).
+void register_aggregator_metrics(stream::AggregatorProbe& probe);
+// The per-partition consumer lag series (partitions come and go with the assignment).
+std::string render_lag(const stream::AggregatorProbe& probe);
 
 }  // namespace clickagg::cli

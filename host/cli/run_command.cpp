@@ -38,6 +38,7 @@
 #include "host/store/aggregate_store.h"
 #include "host/store/store_pool.h"
 #include "host/store/store_sink.h"
+#include "host/stream/engine_stage_probe.h"
 #include "host/stream/file_util.h"
 
 namespace clickagg::cli {
@@ -189,12 +190,14 @@ struct RunProbe {
         watermark(m.gauge("clickagg_run_watermark_seconds", "Engine watermark (Unix time).")),
         batch_seconds(m.histogram("clickagg_run_batch_duration_seconds",
                                   "Time to generate, decode, aggregate and store one micro-batch.",
-                                  serve::latency_buckets_seconds())) {}
+                                  serve::latency_buckets_seconds())),
+        engine_stages(m) {}
   serve::Counter& records;
   serve::Counter& rejected;
   serve::Counter& flush_failures;
   serve::Gauge& watermark;
   serve::Histogram& batch_seconds;
+  stream::EngineStageProbe engine_stages;  // GPU copy and kernel times
 };
 
 class RunPipeline {
@@ -383,6 +386,7 @@ class RunPipeline {
     engine_->tick(now, *guard_);  // windows close even when nothing arrived
     flush(/*final=*/false);
     probe_->batch_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
+    probe_->engine_stages.publish(*engine_);
   }
 
   store::Progress progress() const {

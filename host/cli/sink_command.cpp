@@ -10,11 +10,15 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/serve/metrics_endpoint.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/time_util.h"
 #include "host/engine/filters.h"
+#include "host/serve/metrics_registry.h"
+#include "host/serve/store_probe.h"
 #include "host/sink/sink_service.h"
 #include "host/store/aggregate_store.h"
+#include "host/store/store_pool.h"
 
 namespace clickagg::cli {
 
@@ -26,6 +30,7 @@ struct SinkArgs {
   std::string filters_path;
   uint32_t top = 0;
   std::string delay_per_commit = "0ms";
+  std::string metrics_listen;
 };
 
 // The filter table (ids and names) recorded for readers: the query API accepts these ids.
@@ -46,7 +51,7 @@ std::vector<store::FilterInfo> filters_of(const std::string& path) {
 }
 
 std::string progress_line(const sink::SinkStats& st, uint64_t applied_before, double secs,
-                          std::optional<int64_t> last_closed) {
+                          const std::optional<store::Progress>& progress) {
   std::string line = "sink: ";
   char buf[128];
   std::snprintf(buf, sizeof buf, "%.0f msg/s, committed", secs > 0 ? (st.applied - applied_before) / secs : 0.0);
@@ -56,7 +61,9 @@ std::string progress_line(const sink::SinkStats& st, uint64_t applied_before, do
     std::snprintf(buf, sizeof buf, " %s=%" PRIu64, producer.c_str(), seq);
     line += buf;
   }
+  const std::optional<int64_t> last_closed = progress ? progress->last_closed_minute : std::nullopt;
   line += ", last closed minute " + (last_closed ? format_minute(*last_closed) : std::string("-"));
+  if (progress && progress->consumer_lag) line += ", consumer lag " + std::to_string(*progress->consumer_lag);
   std::snprintf(buf, sizeof buf, ", duplicates %" PRIu64 ", resent gaps %" PRIu64 ", failed commits %" PRIu64,
                 st.duplicates, st.beyond_gap, st.failed_commits);
   line += buf;
@@ -83,9 +90,19 @@ void run_sink(const SinkArgs& a) {
   opt.listen = a.listen;
   opt.top_n = a.top;
   opt.delay_per_commit = std::chrono::milliseconds(*delay);
+  opt.metrics = std::make_shared<serve::MetricsRegistry>();
   std::unique_ptr<sink::SinkService> service;
+  std::unique_ptr<serve::MetricsEndpoint> endpoint;
   try {
     service = std::make_unique<sink::SinkService>(ctx, *db, opt);
+    if (!a.metrics_listen.empty()) {
+      // The stored progress (what the dashboard shows) through reader connections of its own.
+      const std::string location = a.db;
+      serve::register_store_metrics(*opt.metrics, std::make_shared<store::StorePool>([location] {
+                                      return store::open_store(location, store::OpenMode::Reader);
+                                    }));
+      endpoint = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, *opt.metrics);
+    }
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
@@ -95,13 +112,13 @@ void run_sink(const SinkArgs& a) {
   auto last = std::chrono::steady_clock::now();
   service->run(stop, [&](const sink::SinkStats& st) {
     const auto now = std::chrono::steady_clock::now();
-    std::optional<int64_t> closed;
+    std::optional<store::Progress> progress;
     try {
-      closed = db->progress().last_closed_minute;
+      progress = db->progress();
     } catch (const store::StoreError&) {
       // A progress line without the minute beats no line.
     }
-    const std::string line = progress_line(st, applied_before, std::chrono::duration<double>(now - last).count(), closed);
+    const std::string line = progress_line(st, applied_before, std::chrono::duration<double>(now - last).count(), progress);
     std::fprintf(stderr, "%s\n", line.c_str());
     applied_before = st.applied;
     last = now;
@@ -122,6 +139,7 @@ void register_sink(CLI::App& app) {
   cmd->add_option("--top", args->top,
                   "N the aggregator cuts top-N lists at (lets short stored lists answer queries; 0: unknown)")
       ->capture_default_str();
+  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
   cmd->add_option("--delay-per-commit", args->delay_per_commit, "Sleep before each commit (a slow sink, for tests)")
       ->capture_default_str();
   cmd->callback([args] { run_sink(*args); });

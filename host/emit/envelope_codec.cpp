@@ -56,6 +56,19 @@ void to_wire(const RejectRecord& r, pb::Reject& out) {
   out.set_record(r.record);
 }
 
+void to_wire(const ProgressRecord& p, pb::Progress& out) {
+  out.set_events(p.events);
+  out.set_counted(p.counted);
+  out.set_late_counted(p.late_counted);
+  out.set_duplicates(p.duplicates);
+  out.set_dropped_late(p.dropped_late);
+  out.set_rejected(p.rejected);
+  out.set_windows_closed(p.windows_closed);
+  out.set_corrections(p.corrections);
+  if (p.consumer_lag) out.set_consumer_lag(*p.consumer_lag);
+  if (p.watermark_ms) out.set_watermark_ms(*p.watermark_ms);
+}
+
 // Filter ids are 16-bit in the engines; the wire carries them as uint32 for room to grow,
 // so a larger value is malformed input for this version.
 bool filter_id_from_wire(uint32_t v, uint16_t& out) {
@@ -100,6 +113,15 @@ RejectRecord from_wire(const pb::Reject& r) {
   return RejectRecord{r.partition(), r.offset(), r.reason(), r.record()};
 }
 
+ProgressRecord from_wire(const pb::Progress& p) {
+  ProgressRecord out{p.events(),       p.counted(),  p.late_counted(),   p.duplicates(),
+                     p.dropped_late(), p.rejected(), p.windows_closed(), p.corrections(),
+                     std::nullopt,     std::nullopt};
+  if (p.has_consumer_lag()) out.consumer_lag = p.consumer_lag();
+  if (p.has_watermark_ms()) out.watermark_ms = p.watermark_ms();
+  return out;
+}
+
 }  // namespace
 
 std::string encode(const Envelope& env) {
@@ -113,7 +135,8 @@ std::string encode(const Envelope& env) {
         if constexpr (std::is_same_v<T, WindowResult>) to_wire(body, *out.mutable_window());
         else if constexpr (std::is_same_v<T, TopNList>) to_wire(body, *out.mutable_topn());
         else if constexpr (std::is_same_v<T, LateRecord>) to_wire(body, *out.mutable_late());
-        else to_wire(body, *out.mutable_reject());
+        else if constexpr (std::is_same_v<T, RejectRecord>) to_wire(body, *out.mutable_reject());
+        else to_wire(body, *out.mutable_progress());
       },
       env.body);
   return out.SerializeAsString();
@@ -155,6 +178,9 @@ std::optional<Envelope> decode(std::string_view bytes, std::string* error) {
     case pb::Envelope::kReject:
       env.body = from_wire(in.reject());
       break;
+    case pb::Envelope::kProgress:
+      env.body = from_wire(in.progress());
+      break;
     case pb::Envelope::BODY_NOT_SET:
       return fail("envelope without a body");
   }
@@ -169,7 +195,8 @@ std::string topic_of(const Body& body) {
         else if constexpr (std::is_same_v<T, TopNList>)
           return "topn." + std::to_string(b.window) + "." + std::to_string(b.filter_id);
         else if constexpr (std::is_same_v<T, LateRecord>) return "late." + std::to_string(b.partition);
-        else return "reject." + std::to_string(b.partition);
+        else if constexpr (std::is_same_v<T, RejectRecord>) return "reject." + std::to_string(b.partition);
+        else return "progress";
       },
       body);
 }

@@ -17,7 +17,23 @@ struct RejectRecord {
   std::string record;
 };
 
-using Body = std::variant<WindowResult, TopNList, LateRecord, RejectRecord>;
+// The aggregator's cumulative counters after a round (engine statistics plus rejects), and
+// where its input stands. Absolute values: applying the latest one is all a reader needs.
+struct ProgressRecord {
+  uint64_t events = 0;  // decoded events handed to the engine
+  uint64_t counted = 0;
+  uint64_t late_counted = 0;
+  uint64_t duplicates = 0;
+  uint64_t dropped_late = 0;
+  uint64_t rejected = 0;
+  uint64_t windows_closed = 0;
+  uint64_t corrections = 0;
+  std::optional<int64_t> consumer_lag;  // records not yet read, summed over partitions
+  std::optional<int64_t> watermark_ms;  // none before the first event
+  bool operator==(const ProgressRecord&) const = default;
+};
+
+using Body = std::variant<WindowResult, TopNList, LateRecord, RejectRecord, ProgressRecord>;
 
 struct Envelope {
   std::string producer;
@@ -31,7 +47,7 @@ std::string encode(const Envelope& env);
 std::optional<Envelope> decode(std::string_view bytes, std::string* error = nullptr);
 
 // The PUB topic of a body: "counts.<yyyyMMddHHmm>", "topn.<window>.<filter>", "late.<p>",
-// "reject.<p>".
+// "reject.<p>", "progress".
 std::string topic_of(const Body& body);
 
 }  // namespace clickagg::emit

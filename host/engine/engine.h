@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "host/decode/event.h"
@@ -68,6 +69,9 @@ class Engine {
   virtual void drop_partition(uint32_t partition) = 0;
 
   virtual EngineStats stats() const = 0;
+  // Cumulative seconds spent per internal stage (a GPU engine's copies and kernels), for
+  // metrics; empty where an engine does not time its stages. Not part of the saved state.
+  virtual std::vector<std::pair<std::string, double>> stage_seconds() const { return {}; }
 
   // Complete state (watermarks, open and retained windows, dedup sets, top-N history) so a
   // restart resumes exactly; restore() replaces the current state.

@@ -75,6 +75,16 @@ class MetricsRegistry {
                   const Labels& labels = {});
   void gauge_fn(std::string_view name, std::string_view help, std::function<double()> read,
                 const Labels& labels = {});
+  // The same for a value a stage keeps in an atomic it owns (a probe), which must outlive
+  // the registry's scrapes.
+  void counter_of(std::string_view name, std::string_view help, const std::atomic<uint64_t>& value,
+                  const Labels& labels = {}) {
+    counter_fn(name, help, [&value] { return static_cast<double>(value.load(std::memory_order_relaxed)); }, labels);
+  }
+  void gauge_of(std::string_view name, std::string_view help, const std::atomic<uint64_t>& value,
+                const Labels& labels = {}) {
+    gauge_fn(name, help, [&value] { return static_cast<double>(value.load(std::memory_order_relaxed)); }, labels);
+  }
 
   // The Prometheus text exposition format (version 0.0.4), families sorted by name.
   std::string render() const;

@@ -2,6 +2,8 @@
 
 #include <type_traits>
 
+#include "host/common/time_util.h"
+
 namespace clickagg::sink {
 
 namespace {
@@ -27,8 +29,10 @@ void BatchBuilder::add(const emit::Body& body) {
           supersede(lists_, std::make_tuple(b.minute, b.window, b.filter_id), b);
         else if constexpr (std::is_same_v<T, LateRecord>)
           late_.push_back(b);
-        else
+        else if constexpr (std::is_same_v<T, emit::RejectRecord>)
           rejects_.push_back(store::RejectEntry{b.partition, b.offset, b.reason, b.record});
+        else
+          progress_ = to_store_progress(b);
       },
       body);
 }
@@ -38,10 +42,27 @@ void BatchBuilder::move_into(store::ResultBatch& batch) {
   for (auto& [key, t] : lists_) batch.topn.push_back(std::move(t));
   for (auto& r : late_) batch.late.push_back(std::move(r));
   for (auto& r : rejects_) batch.rejects.push_back(std::move(r));
+  if (progress_) batch.progress = progress_;
+  progress_.reset();
   windows_.clear();
   lists_.clear();
   late_.clear();
   rejects_.clear();
+}
+
+store::Progress to_store_progress(const emit::ProgressRecord& p) {
+  store::Progress out;
+  out.events = p.events;
+  out.counted = p.counted;
+  out.late_counted = p.late_counted;
+  out.duplicates = p.duplicates;
+  out.dropped_late = p.dropped_late;
+  out.rejected = p.rejected;
+  out.windows_closed = p.windows_closed;
+  out.corrections = p.corrections;
+  out.consumer_lag = p.consumer_lag;
+  if (p.watermark_ms) out.last_closed_minute = minute_of(*p.watermark_ms) - 1;
+  return out;
 }
 
 }  // namespace clickagg::sink

@@ -11,6 +11,7 @@
 #include "host/emit/channel_frames.h"
 #include "host/emit/envelope_codec.h"
 #include "host/sink/sequencer.h"
+#include "host/sink/sink_probe.h"
 
 namespace clickagg::sink {
 
@@ -42,6 +43,8 @@ struct SinkService::Impl {
       : sock(ctx, zmq::socket_type::router),
         store(store_),
         opt(std::move(opt_)),
+        metrics(opt.metrics ? opt.metrics : std::make_shared<serve::MetricsRegistry>()),
+        probe(*metrics),
         seq([this](const std::string& producer) { return store.committed_seq(producer); }) {
     sock.set(zmq::sockopt::rcvhwm, kRecvHwm);
     sock.set(zmq::sockopt::linger, 0);
@@ -66,23 +69,30 @@ struct SinkService::Impl {
         on_hello(frames[0], std::string(frames[2].to_string_view()));
       } else if (kind == emit::kMsgFrame) {
         ++taken;
+        probe.pending.set(static_cast<double>(taken));
         on_msg(frames[0], frames[2]);
       }
     }
     if (seq.has_pending()) commit_round();
+    probe.pending.set(0);
   }
 
   void on_hello(const zmq::message_t& peer, const std::string& producer) {
     ++stats.hellos;
+    probe.hellos.inc();
     routes[producer] = std::string(peer.to_string_view());
-    send_ack(producer, seq.committed(producer));
+    const uint64_t committed = seq.committed(producer);
+    probe.committed(producer, committed);
+    send_ack(producer, committed);
   }
 
   void on_msg(const zmq::message_t& peer, const zmq::message_t& body) {
     ++stats.received;
+    probe.received.inc();
     std::string err;
     std::optional<emit::Envelope> env = emit::decode(body.to_string_view(), &err);
     if (!env) {
+      probe.malformed.inc();
       if (stats.malformed++ % 1000 == 0)
         std::fprintf(stderr, "sink: dropping a malformed message (%s); %llu so far\n", err.c_str(),
                      static_cast<unsigned long long>(stats.malformed));
@@ -94,24 +104,36 @@ struct SinkService::Impl {
 
   void commit_round() {
     Round round = seq.plan(opt.top_n);
+    probe.rounds.inc();
     if (!round.batch.empty()) {
       if (opt.delay_per_commit.count() > 0) std::this_thread::sleep_for(opt.delay_per_commit);
+      const auto t0 = Clock::now();
       try {
         store.write(round.batch);
       } catch (const store::StoreError& e) {
         // Nothing is acknowledged, so the producers send it all again; try again then.
         ++stats.failed_commits;
+        probe.failed_commits.inc();
         std::fprintf(stderr, "sink: commit failed, will retry: %s\n", e.what());
         std::this_thread::sleep_for(kRetryAfterFailure);
         return;
       }
+      probe.commit_seconds.observe(std::chrono::duration<double>(Clock::now() - t0).count());
       ++stats.commits;
+      probe.commits.inc();
+      probe.written(round.batch);
     }
     seq.commit(round);
     stats.applied += round.applied;
     stats.duplicates += round.duplicates;
     stats.beyond_gap += round.beyond_gap;
-    for (const auto& [producer, committed] : round.committed) send_ack(producer, committed);
+    probe.applied.inc(round.applied);
+    probe.duplicates.inc(round.duplicates);
+    probe.beyond_gap.inc(round.beyond_gap);
+    for (const auto& [producer, committed] : round.committed) {
+      probe.committed(producer, committed);
+      send_ack(producer, committed);
+    }
   }
 
   void send_ack(const std::string& producer, uint64_t committed) {
@@ -122,7 +144,7 @@ struct SinkService::Impl {
     try {
       if (!sock.send(zmq::buffer(route->second), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return;
       (void)sock.send(zmq::buffer(emit::kAckFrame), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      (void)sock.send(zmq::buffer(ack), zmq::send_flags::dontwait);
+      if (sock.send(zmq::buffer(ack), zmq::send_flags::dontwait)) probe.acks.inc();
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR && e.num() != EHOSTUNREACH) throw;
     }
@@ -131,6 +153,8 @@ struct SinkService::Impl {
   zmq::socket_t sock;
   store::AggregateStore& store;
   SinkOptions opt;
+  std::shared_ptr<serve::MetricsRegistry> metrics;
+  SinkProbe probe;
   Sequencer seq;
   std::map<std::string, std::string> routes;  // producer -> routing id of its connection
   std::vector<zmq::message_t> frames;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "host/serve/metrics_registry.h"
 #include "host/store/aggregate_store.h"
 
 namespace zmq {
@@ -26,6 +27,8 @@ struct SinkOptions {
   std::chrono::milliseconds max_round_time{50};
   std::chrono::milliseconds delay_per_commit{0};  // a deliberately slow sink, for tests
   uint32_t top_n = 0;  // the N the aggregator cuts top-N lists at; 0: unknown
+  // Where the sink keeps its metrics (sink_probe.h); null: a registry of its own.
+  std::shared_ptr<serve::MetricsRegistry> metrics = nullptr;
 };
 
 struct SinkStats {

@@ -59,12 +59,14 @@ class Aggregator {
       next_ = cp->next_offset;
       last_seq = cp->out_seq;
       generation_ = cp->log_generation;
+      rejected_ = cp->rejected;
       std::fprintf(stderr, "aggregator: resumed from checkpoint (seq %" PRIu64 ", log %" PRIu64 ")\n", last_seq,
                    generation_);
     }
     log_ = std::make_unique<BatchLog>(cfg.state_dir, generation_);
     emitter_ = std::make_unique<ResultEmitter>(cfg.producer_id, last_seq, channel_, pub_.get());
     partitions_ = source_.partitions();
+    publish_engine_stats();  // restored counters show before the first batch
   }
 
   void run() {
@@ -145,7 +147,7 @@ class Aggregator {
       for (const auto& m : msgs) {
         Event ev;
         if (DecodeStatus err = decode_record(cfg_.format, m.value, ev, arena_)) {
-          ++stats_.rejected;
+          ++rejected_;
           emitter_->on_reject(emit::RejectRecord{m.partition, static_cast<uint64_t>(m.offset), err, std::string(m.value)});
           continue;
         }
@@ -162,9 +164,36 @@ class Aggregator {
       engine_->finish(*emitter_);
       finished_ = true;
     }
+    send_progress();
     ++stats_.batches;
-    stats_.last_batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    stats_.last_batch_seconds = secs;
+    stats_.batch_seconds.observe(secs);
     publish_engine_stats();
+  }
+
+  // One Progress envelope closes every round, sequenced after its results: its counters are
+  // exactly those of the engine state the round left (so a replayed round sends the same
+  // counters under the same seq), plus the current lag, a level read from librdkafka.
+  void send_progress() {
+    const EngineStats st = engine_->stats();
+    emit::ProgressRecord p;
+    p.events = st.events;
+    p.counted = st.counted;
+    p.late_counted = st.late_counted;
+    p.duplicates = st.duplicates;
+    p.dropped_late = st.dropped_late;
+    p.rejected = rejected_;
+    p.windows_closed = st.windows_closed;
+    p.corrections = st.corrections;
+    // Neither "no event yet" nor "end of input" is a time.
+    if (st.watermark_ms != INT64_MIN && st.watermark_ms != INT64_MAX) p.watermark_ms = st.watermark_ms;
+    const std::map<uint32_t, int64_t> lags = source_.lag(partitions_, next_);
+    int64_t lag = 0;
+    for (const auto& [part, l] : lags) lag += l;
+    p.consumer_lag = lag;
+    stats_.set_lag(lags);
+    emitter_->on_progress(p);
   }
 
   // Re-executes logged batches against the same offsets: same input, same processing times,
@@ -201,7 +230,10 @@ class Aggregator {
 
   bool checkpoint() {
     const auto t0 = std::chrono::steady_clock::now();
-    if (!channel_.drain(std::chrono::milliseconds(2000))) return false;
+    if (!channel_.drain(std::chrono::milliseconds(2000))) {
+      ++stats_.checkpoint_failures;
+      return false;
+    }
     Checkpoint cp;
     cp.log_generation = generation_ + 1;
     cp.out_seq = emitter_->last_seq();
@@ -209,18 +241,25 @@ class Aggregator {
     std::ostringstream state;
     engine_->save_state(state);
     cp.engine_state = state.str();
+    cp.rejected = rejected_;
     save_checkpoint(cfg_.state_dir, cp);
     ++generation_;
     log_ = std::make_unique<BatchLog>(cfg_.state_dir, generation_);
     BatchLog::remove_older(cfg_.state_dir, generation_);
     source_.commit(next_);
     ++stats_.checkpoints;
-    stats_.last_checkpoint_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    stats_.last_checkpoint_seconds = secs;
+    stats_.checkpoint_duration.observe(secs);
     return true;
   }
 
   void publish_engine_stats() {
     const EngineStats st = engine_->stats();
+    stats_.events = st.events;
+    stats_.rejected = rejected_;
+    stats_.windows_closed = st.windows_closed;
+    stats_.corrections = st.corrections;
     stats_.counted = st.counted;
     stats_.late_counted = st.late_counted;
     stats_.dropped_late = st.dropped_late;
@@ -230,12 +269,14 @@ class Aggregator {
     stats_.in_flight = ch.in_flight;
     stats_.acked_seq = ch.acked;
     stats_.backpressure_ms = ch.blocked_ms;
+    stats_.sent_seq = emitter_->last_seq();
+    stats_.resent = ch.resent;
+    stats_.engine_stages.publish(*engine_);
   }
 
   void report(double msgs_per_s) {
     const EngineStats st = engine_->stats();
-    const auto lags = source_.lag(next_);
-    stats_.set_lag(lags);
+    const auto lags = stats_.lag();  // as of the last round
     publish_engine_stats();
     int64_t lag = 0;
     for (const auto& [p, l] : lags) lag += l;
@@ -245,7 +286,7 @@ class Aggregator {
                  ", dropped late %" PRIu64 ", duplicates %" PRIu64 ", rejected %" PRIu64 ", in flight %zu"
                  ", backpressure %" PRIu64 " ms\n",
                  msgs_per_s, wm.c_str(), lag, st.counted, st.late_counted, st.dropped_late, st.duplicates,
-                 stats_.rejected.load(), channel_.in_flight(), channel_.stats().blocked_ms);
+                 rejected_, channel_.in_flight(), channel_.stats().blocked_ms);
   }
 
   const AggregatorConfig& cfg_;
@@ -261,6 +302,7 @@ class Aggregator {
   std::vector<uint32_t> partitions_;
   std::map<uint32_t, int64_t> next_;
   uint64_t generation_ = 1;
+  uint64_t rejected_ = 0;  // since the first start: restored from the checkpoint
   bool finished_ = false;
   Arena arena_;
   std::vector<Event> events_;

@@ -2,7 +2,8 @@
 // with a write-ahead batch log and periodic checkpoints so a killed process resumes exactly.
 //
 // Order of work for every micro-batch: poll Kafka, log the batch's offset ranges durably,
-// process them, send results. Every checkpoint interval: wait until the sink acknowledged
+// process them, send results, then one Progress with the cumulative counters (engine
+// statistics and rejects, which the checkpoint carries across restarts) and the consumer lag. Every checkpoint interval: wait until the sink acknowledged
 // everything, write the checkpoint (engine state, next offsets, last seq), start a new batch
 // log, commit the offsets to the consumer group.
 #pragma once

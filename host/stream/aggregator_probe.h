@@ -1,28 +1,49 @@
 // What an operator watches on an aggregator, updated by the aggregator as it works and read
-// by a metrics endpoint at scrape time (no locks on the hot path but the lag map's).
+// by a metrics endpoint at scrape time (no locks on the hot path but the lag map's). Values
+// that need more than an atomic (histograms, per-stage engine times) live in `registry`,
+// which the endpoint renders together with the atomics below.
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
 
+#include "host/serve/metrics_registry.h"
+#include "host/stream/engine_stage_probe.h"
+
 namespace clickagg::stream {
 
 struct AggregatorProbe {
-  std::atomic<uint64_t> messages{0};          // records consumed
+  serve::MetricsRegistry registry;
+  serve::Histogram& batch_seconds = registry.histogram(
+      "clickagg_aggregator_batch_duration_seconds", "Time to decode, aggregate and send one micro-batch",
+      serve::latency_buckets_seconds());
+  serve::Histogram& checkpoint_duration = registry.histogram(
+      "clickagg_aggregator_checkpoint_duration_seconds",
+      "Time to drain the sink's acknowledgements and write one checkpoint", serve::latency_buckets_seconds());
+  EngineStageProbe engine_stages{registry};
+
+  std::atomic<uint64_t> messages{0};          // records consumed (this process)
+  // Cumulative since the first start (restored from the checkpoint), as sent in Progress.
+  std::atomic<uint64_t> events{0};            // decoded events handed to the engine
   std::atomic<uint64_t> rejected{0};          // records that failed to decode (dead letters)
   std::atomic<uint64_t> counted{0};
   std::atomic<uint64_t> late_counted{0};
   std::atomic<uint64_t> dropped_late{0};
   std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> windows_closed{0};
+  std::atomic<uint64_t> corrections{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> replayed_batches{0};  // re-executed from the batch log after a restart
   std::atomic<uint64_t> checkpoints{0};
+  std::atomic<uint64_t> checkpoint_failures{0};  // the sink did not acknowledge in time
   std::atomic<double> last_checkpoint_seconds{0};
   std::atomic<double> last_batch_seconds{0};
   std::atomic<int64_t> watermark_ms{INT64_MIN};
   std::atomic<uint64_t> in_flight{0};         // results the sink has not acknowledged
   std::atomic<uint64_t> acked_seq{0};
+  std::atomic<uint64_t> sent_seq{0};          // last sequence number sent
+  std::atomic<uint64_t> resent{0};            // messages sent again (sink restarted, acks stalled)
   std::atomic<uint64_t> backpressure_ms{0};   // time spent waiting for the sink
 
   void set_lag(const std::map<uint32_t, int64_t>& lag) {

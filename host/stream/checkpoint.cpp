@@ -10,7 +10,8 @@ namespace clickagg::stream {
 
 namespace {
 constexpr uint32_t kMagic = 0x4b434143;  // "CACK"
-constexpr uint32_t kVersion = 1;
+// Version 2 added the reject counter; version 1 files still load (counter 0).
+constexpr uint32_t kVersion = 2;
 template <class T>
 void put(std::string& s, T v) {
   s.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -39,6 +40,7 @@ void save_checkpoint(const std::string& dir, const Checkpoint& cp) {
     put(body, p);
     put(body, off);
   }
+  put(body, cp.rejected);
   put(body, static_cast<uint64_t>(cp.engine_state.size()));
   body += cp.engine_state;
   put(body, checksum(body));
@@ -53,8 +55,10 @@ std::optional<Checkpoint> load_checkpoint(const std::string& dir) {
   uint64_t sum;
   std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
   if (checksum(body) != sum) throw std::runtime_error("checkpoint: checksum mismatch in " + checkpoint_path(dir));
-  if (get<uint32_t>(body) != kMagic || get<uint32_t>(body) != kVersion)
-    throw std::runtime_error("checkpoint: not a version-1 clickagg checkpoint: " + checkpoint_path(dir));
+  const uint32_t magic = get<uint32_t>(body);
+  const uint32_t version = get<uint32_t>(body);
+  if (magic != kMagic || version < 1 || version > kVersion)
+    throw std::runtime_error("checkpoint: not a clickagg checkpoint of a known version: " + checkpoint_path(dir));
   Checkpoint cp;
   cp.log_generation = get<uint64_t>(body);
   cp.out_seq = get<uint64_t>(body);
@@ -63,6 +67,7 @@ std::optional<Checkpoint> load_checkpoint(const std::string& dir) {
     const auto p = get<uint32_t>(body);
     cp.next_offset[p] = get<int64_t>(body);
   }
+  if (version >= 2) cp.rejected = get<uint64_t>(body);
   const auto len = get<uint64_t>(body);
   if (body.size() != len) throw std::runtime_error("checkpoint: bad engine state length");
   cp.engine_state.assign(body.data(), body.size());

@@ -1,5 +1,6 @@
 // The aggregator's checkpoint: engine state, the next offset of every partition, the last
-// output sequence number and the batch-log generation that follows it. Written atomically
+// output sequence number, the batch-log generation that follows it and the counters kept
+// outside the engine (rejects), so cumulative counters continue across restarts. Written atomically
 // only when every output before it has been acknowledged by the sink, so a restore needs no
 // outbox: whatever came later is re-derived from the batch log.
 #pragma once
@@ -14,6 +15,7 @@ struct Checkpoint {
   uint64_t log_generation = 0;              // batch log to replay after this checkpoint
   uint64_t out_seq = 0;                     // last output sequence number used
   std::map<uint32_t, int64_t> next_offset;  // per partition
+  uint64_t rejected = 0;                    // records that failed to decode, ever
   std::string engine_state;                 // Engine::save_state bytes
 };
 

@@ -179,12 +179,18 @@ bool KafkaSource::caught_up(const std::vector<uint32_t>& parts, const std::map<u
   return true;
 }
 
-std::map<uint32_t, int64_t> KafkaSource::lag(const std::map<uint32_t, int64_t>& next_offset) {
+std::map<uint32_t, int64_t> KafkaSource::lag(const std::vector<uint32_t>& parts,
+                                             const std::map<uint32_t, int64_t>& next_offset) {
   std::map<uint32_t, int64_t> out;
-  for (const auto& [p, off] : next_offset) {
+  for (uint32_t p : parts) {
     int64_t lo = 0, hi = 0;
-    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), static_cast<int32_t>(p), &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR)
-      out[p] = std::max<int64_t>(0, hi - std::max(off, lo));
+    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), static_cast<int32_t>(p), &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0 || lo < 0)  // not fetched yet: RD_KAFKA_OFFSET_INVALID
+      continue;
+    auto it = next_offset.find(p);
+    const int64_t pos = it == next_offset.end() ? lo : std::max(it->second, lo);
+    out[p] = std::max<int64_t>(0, hi - pos);
   }
   return out;
 }

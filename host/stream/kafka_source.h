@@ -58,8 +58,11 @@ class KafkaSource {
   // the broker; false when it cannot answer within `timeout_ms`).
   bool caught_up(const std::vector<uint32_t>& partitions, const std::map<uint32_t, int64_t>& next_offset,
                  int timeout_ms);
-  // High watermark minus next offset per partition: records not yet consumed.
-  std::map<uint32_t, int64_t> lag(const std::map<uint32_t, int64_t>& next_offset);
+  // High watermark minus next offset per listed partition (absent from `next_offset`: read from
+  // the beginning): records not yet consumed. From the watermarks librdkafka last fetched, so
+  // it asks the broker nothing; a partition it knows nothing of yet is left out.
+  std::map<uint32_t, int64_t> lag(const std::vector<uint32_t>& partitions,
+                                  const std::map<uint32_t, int64_t>& next_offset);
 
  private:
   std::string topic_;

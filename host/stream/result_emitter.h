@@ -19,6 +19,7 @@ class ResultEmitter final : public ResultSink {
   void on_topn(const TopNList& t) override { send(t); }
   void on_late(const LateRecord& r) override { send(r); }
   void on_reject(emit::RejectRecord r) { send(std::move(r)); }
+  void on_progress(const emit::ProgressRecord& p) { send(p); }
 
   uint64_t last_seq() const { return seq_; }
 

@@ -68,6 +68,43 @@ TEST(EnvelopeCodec, RejectRoundTripKeepsBinaryRecord) {
   EXPECT_EQ(got.record, record);
 }
 
+TEST(EnvelopeCodec, ProgressRoundTrip) {
+  ProgressRecord p{1'000'000'000'123ULL, 900, 17, 55, 3, 4, 120, 9, 2'500, 1'609'459'215'000};
+  Envelope out = round_trip(Envelope{"agg-1", 10, p});
+  EXPECT_EQ(std::get<ProgressRecord>(out.body), p);
+
+  // Before the first event there is no watermark, and a source without lag reports none:
+  // absent, not zero.
+  ProgressRecord bare;
+  bare.rejected = 2;
+  bare.consumer_lag = 0;
+  out = round_trip(Envelope{"agg-1", 11, bare});
+  const auto& got = std::get<ProgressRecord>(out.body);
+  EXPECT_EQ(got, bare);
+  EXPECT_EQ(got.consumer_lag, 0);
+  EXPECT_FALSE(got.watermark_ms);
+}
+
+TEST(EnvelopeCodec, ProgressWireFields) {
+  // The numbers a subscriber in another language reads (docs/wire-format.md).
+  ProgressRecord p{10, 8, 1, 2, 3, 4, 5, 6, std::nullopt, -15'000};
+  clickagg::wire::v1::Envelope pb;
+  ASSERT_TRUE(pb.ParseFromString(encode(Envelope{"agg-1", 12, p})));
+  EXPECT_EQ(pb.body_case(), clickagg::wire::v1::Envelope::kProgress);
+  const auto& w = pb.progress();
+  EXPECT_EQ(w.events(), 10u);
+  EXPECT_EQ(w.counted(), 8u);
+  EXPECT_EQ(w.late_counted(), 1u);
+  EXPECT_EQ(w.duplicates(), 2u);
+  EXPECT_EQ(w.dropped_late(), 3u);
+  EXPECT_EQ(w.rejected(), 4u);
+  EXPECT_EQ(w.windows_closed(), 5u);
+  EXPECT_EQ(w.corrections(), 6u);
+  EXPECT_FALSE(w.has_consumer_lag());
+  ASSERT_TRUE(w.has_watermark_ms());
+  EXPECT_EQ(w.watermark_ms(), -15'000);
+}
+
 TEST(EnvelopeCodec, WireCarriesVersionAndMinuteLabel) {
   const std::string bytes = encode(Envelope{"agg-1", 5, TopNList{kMinute + 61, 1, 0, false, {}}});
   clickagg::wire::v1::Envelope pb;
@@ -122,6 +159,7 @@ TEST(Topics, NameEveryBodyType) {
   EXPECT_EQ(topic_of(TopNList{kMinute, 1, 0, false, {}}), "topn.1.0");
   EXPECT_EQ(topic_of(LateRecord{7, 1, "a", 0, 0}), "late.7");
   EXPECT_EQ(topic_of(RejectRecord{0, 1, "r", ""}), "reject.0");
+  EXPECT_EQ(topic_of(ProgressRecord{}), "progress");
 }
 
 }  // namespace

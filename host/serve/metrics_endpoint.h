@@ -1,0 +1,30 @@
+// A metrics-only HTTP endpoint for the processes without an API (aggregator, sink, archive,
+// watch): /metrics in the
+// Prometheus text format from a registry, and /healthz. Serves from a background thread.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "host/serve/metrics_registry.h"
+
+namespace clickagg::serve {
+
+class MetricsEndpoint {
+ public:
+  // Listens on `listen` ("HOST:PORT", port 0: any free port); throws std::runtime_error when
+  // it cannot bind. `extra`, when given, appends series the registry cannot hold (rendered
+  // at scrape time). Both must outlive the endpoint.
+  MetricsEndpoint(const std::string& listen, const MetricsRegistry& registry,
+                  std::function<std::string()> extra = {});
+  ~MetricsEndpoint();
+  MetricsEndpoint(const MetricsEndpoint&) = delete;
+  MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clickagg::serve
