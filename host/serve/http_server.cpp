@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -45,14 +46,16 @@ std::string status_text(int status) {
 // A bounded set of route labels for metrics: never the raw path, whose ad ids are unbounded.
 std::string route_label(const std::string& path) {
   static constexpr std::string_view kAds = "/v1/ads/";
-  static constexpr std::string_view kCount = "/aggregated_count";
-  if (path == "/" || path == "/healthz" || path == "/metrics" || path == "/v1/ads/popular_ads")
+  if (path == "/" || path == "/healthz" || path == "/metrics" || path == "/openapi.json" ||
+      path == "/v1/status" || path == "/v1/ads/popular_ads")
     return path;
   const std::string_view p = path;
-  if (p.starts_with(kAds) && p.ends_with(kCount) && p.size() > kAds.size() + kCount.size() &&
-      p.substr(kAds.size(), p.size() - kAds.size() - kCount.size()).find('/') ==
-          std::string_view::npos)
-    return "/v1/ads/{ad_id}/aggregated_count";
+  if (p.starts_with("/assets/") && p.find('/', 8) == std::string_view::npos) return "/assets/{name}";
+  for (const std::string_view tail : {"/aggregated_count", "/series"})
+    if (p.starts_with(kAds) && p.ends_with(tail) && p.size() > kAds.size() + tail.size() &&
+        p.substr(kAds.size(), p.size() - kAds.size() - tail.size()).find('/') ==
+            std::string_view::npos)
+      return "/v1/ads/{ad_id}" + std::string(tail);
   return "other";
 }
 
@@ -87,6 +90,12 @@ struct HttpServer::Impl {
 
   void install_routes() {
     http.set_keep_alive_timeout(kKeepAliveSeconds);
+    // httplib's default pool is max(8, cores - 1): a ninth keep-alive client (a few browser
+    // tabs already open that many) would wait for another to go idle.
+    http.new_task_queue = [n = std::max<size_t>(options.threads, 1)] { return new httplib::ThreadPool(n); };
+    // A response goes out as two writes (headers, body): with Nagle's algorithm the second
+    // waits for the client's delayed ACK, 40 ms on Linux.
+    http.set_tcp_nodelay(true);
     // SO_REUSEADDR without httplib's default SO_REUSEPORT: a restart may rebind at once, but a
     // second server on a port in use fails instead of silently sharing it.
     http.set_socket_options([](socket_t sock) {
@@ -103,9 +112,12 @@ struct HttpServer::Impl {
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
     });
-    http.Get("/", [](const httplib::Request&, httplib::Response& res) {
-      const std::string_view page = dashboard_page();
-      res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
+    http.Get(kWebAssetRoute, serve_web_asset);
+    http.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) {
+      guarded(res, [&] { res.set_content(api.status(), kJson); });
+    });
+    http.Get(R"(/v1/ads/([^/]+)/series)", [this](const httplib::Request& req, httplib::Response& res) {
+      guarded(res, [&] { res.set_content(api.series(req.matches[1].str(), req.params), kJson); });
     });
     http.Get("/v1/ads/popular_ads", [this](const httplib::Request& req, httplib::Response& res) {
       guarded(res, [&] { res.set_content(api.popular_ads(req.params), kJson); });

@@ -19,6 +19,9 @@ struct ServerOptions {
   std::set<uint16_t> filter_ids;              // configured filters; 0 is always accepted
   std::shared_ptr<MetricsRegistry> metrics;   // null: the server makes its own
   std::function<int64_t()> wall_clock_ms;     // null: the system clock
+  // Worker threads. A keep-alive client connection holds one while it stays open, so this
+  // bounds the clients served at once; more wait for a free worker.
+  size_t threads = 64;
 };
 
 class HttpServer {

@@ -44,6 +44,74 @@ std::string QueryApi::aggregated_count(std::string_view ad_id, const Params& par
                {"filter", filter}});
 }
 
+std::string QueryApi::series(std::string_view ad_id, const Params& params) const {
+  check_ad_id(ad_id);
+  const uint16_t filter = filter_param(params, filter_ids_);
+  std::optional<int64_t> from = minute_param(params, "from");
+  std::optional<int64_t> to = minute_param(params, "to");
+  auto store = stores_->acquire();
+  if (!to) to = now_minute(*store);
+  if (!from) from = *to - kDefaultSeriesMinutes;
+  if (*from > *to) throw BadRequest("'from' is after 'to'");
+  if (*to - *from > kMaxSeriesMinutes)
+    throw BadRequest("the range from 'from' to 'to' is longer than " +
+                     std::to_string(kMaxSeriesMinutes) + " minutes");
+  Json minutes = Json::array();
+  Json counts = Json::array();
+  for (const auto& mc : store->minute_counts(ad_id, *from, *to, filter)) {
+    minutes.push_back(minute_to_yyyymmddhhmm(mc.minute));
+    counts.push_back(mc.count);
+  }
+  return dump({{"ad_id", ad_id},
+               {"filter", filter},
+               {"from", minute_to_yyyymmddhhmm(*from)},
+               {"to", minute_to_yyyymmddhhmm(*to)},
+               {"minutes", std::move(minutes)},
+               {"counts", std::move(counts)}});
+}
+
+std::string QueryApi::status() const {
+  auto store = stores_->acquire();
+  const store::Progress p = store->progress();
+  // Built member by member: a braced {{"id", ...}, {"name", ...}} pushed onto an ordered_json
+  // array is taken for a key/value pair and lost.
+  auto filter_json = [](uint16_t id, const std::string& name) {
+    Json f = Json::object();
+    f["id"] = id;
+    f["name"] = name;
+    return f;
+  };
+  Json filters = Json::array({filter_json(0, "all")});
+  for (const store::FilterInfo& f : store->filters())
+    if (f.id != 0) filters.push_back(filter_json(f.id, f.name));
+  Json windows = Json::array();
+  if (p.last_closed_minute)
+    for (const uint32_t w : store->topn_windows(*p.last_closed_minute)) windows.push_back(w);
+  Json reconcile = nullptr;
+  if (const auto r = store->last_reconcile())
+    reconcile = {{"checked_at_ms", r->checked_at_ms},
+                 {"from", minute_to_yyyymmddhhmm(r->from_minute)},
+                 {"to", minute_to_yyyymmddhhmm(r->to_minute)},
+                 {"groups_checked", r->groups_checked},
+                 {"mismatches", r->mismatches}};
+  Json out;
+  out["last_closed_minute"] =
+      p.last_closed_minute ? Json(minute_to_yyyymmddhhmm(*p.last_closed_minute)) : Json(nullptr);
+  out["consumer_lag"] = p.consumer_lag ? Json(*p.consumer_lag) : Json(nullptr);
+  out["events"] = p.events;
+  out["counted"] = p.counted;
+  out["late_counted"] = p.late_counted;
+  out["duplicates"] = p.duplicates;
+  out["dropped_late"] = p.dropped_late;
+  out["rejected"] = p.rejected;
+  out["windows_closed"] = p.windows_closed;
+  out["corrections"] = p.corrections;
+  out["filters"] = std::move(filters);
+  out["topn_windows"] = std::move(windows);
+  out["reconcile"] = std::move(reconcile);
+  return dump(out);
+}
+
 std::string QueryApi::popular_ads(const Params& params) const {
   const auto count = static_cast<uint32_t>(int_param(params, "count", 100, 1, kMaxCount));
   const auto window = static_cast<uint32_t>(int_param(params, "window", 1, 1, kMaxWindow));

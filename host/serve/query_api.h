@@ -1,4 +1,4 @@
-// The two query endpoints of the API, independent of the HTTP library: parameters in, JSON
+// The query endpoints of the API, independent of the HTTP library: parameters in, JSON
 // out. Throws BadRequest for bad parameters and StoreError when the database fails.
 //
 // "Now" is the latest closed minute + 1 as recorded in the store, so the default range of
@@ -29,9 +29,17 @@ class QueryApi {
   std::string aggregated_count(std::string_view ad_id, const Params& params) const;
   // GET /v1/ads/popular_ads?count=&window=&filter=
   std::string popular_ads(const Params& params) const;
+  // GET /v1/ads/{ad_id}/series?from=&to=&filter=: the non-zero per-minute counts over
+  // [from, to), ascending; defaults [to - 180 min, now); at most kMaxSeriesMinutes long.
+  std::string series(std::string_view ad_id, const Params& params) const;
+  // GET /v1/status: progress counters, consumer lag, filters, the top-N windows stored for
+  // the last closed minute and the last reconciliation.
+  std::string status() const;
 
   static constexpr int64_t kMaxCount = 1000;
   static constexpr int64_t kMaxWindow = 1440;
+  static constexpr int64_t kDefaultSeriesMinutes = 180;
+  static constexpr int64_t kMaxSeriesMinutes = 1440;
 
  private:
   int64_t now_minute(store::AggregateStore& store) const;

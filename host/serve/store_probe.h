@@ -1,5 +1,6 @@
-// Exposes the progress recorded in the store (last closed minute, event counters) as
-// metrics, read once per scrape through a reader connection.
+// Exposes the progress recorded in the store (last closed minute, event counters, consumer
+// lag) and the last reconciliation as metrics, read once per scrape through a reader
+// connection.
 #pragma once
 #include <memory>
 

@@ -111,11 +111,33 @@ class AggregateStore {
   // from the counts; by sum descending, then ad_id byte order ascending; zero sums absent.
   virtual std::vector<TopNEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
                                             uint16_t filter_id, uint32_t limit) = 0;
+  // The minutes in [from_minute, to_minute) holding a non-zero count of `ad_id` for
+  // `filter_id`, ascending by minute (a range of the counts primary key).
+  struct MinuteCount {
+    int64_t minute = 0;
+    uint64_t count = 0;
+    bool operator==(const MinuteCount&) const = default;
+  };
+  virtual std::vector<MinuteCount> minute_counts(std::string_view /*ad_id*/,
+                                                 int64_t /*from_minute*/, int64_t /*to_minute*/,
+                                                 uint16_t /*filter_id*/) {
+    throw StoreError("this store cannot list counts per minute");
+  }
+  // The distinct window sizes of the top-N lists stored for `minute` (any filter), ascending.
+  virtual std::vector<uint32_t> topn_windows(int64_t /*minute*/) {
+    throw StoreError("this store cannot list top-N windows");
+  }
   virtual Progress progress() = 0;
   // Records a reconciliation outcome, replacing the previous one.
   virtual void record_reconcile(const ReconcileStatus& status) = 0;
   // The last recorded reconciliation; nullopt when none ran.
   virtual std::optional<ReconcileStatus> last_reconcile() = 0;
+  // Every stored count row of the minutes in [from_minute, to_minute): one WindowResult per
+  // minute holding any (ascending; rows by filter_id, then ad_id byte order), for a recount
+  // to compare with or build on. Read in one snapshot.
+  virtual std::vector<WindowResult> count_rows(int64_t /*from_minute*/, int64_t /*to_minute*/) {
+    throw StoreError("this store cannot list count rows");
+  }
   virtual std::vector<FilterInfo> filters() = 0;
   // The highest sequence number committed for `producer` (ResultBatch::producer_seqs); 0 when
   // none. Backends that do not record sequence numbers refuse.
@@ -132,5 +154,14 @@ enum class OpenMode {
 // Opens a store by location: "sqlite:PATH", a plain file path, or a PostgreSQL URI
 // ("postgresql://..." or "postgres://..."). Throws StoreError.
 std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode mode);
+
+// Every query a backend's readers issue (the API's reads), by name, with its SQL text as the
+// backend prepares it: lets tests check the query plans without a copy of the SQL.
+struct NamedQuery {
+  std::string name;
+  std::string sql;
+};
+std::vector<NamedQuery> sqlite_read_queries();
+std::vector<NamedQuery> postgres_read_queries();
 
 }  // namespace clickagg::store

@@ -85,15 +85,29 @@ constexpr Named kTopBySum{
     "SELECT ad_id, SUM(count) AS total FROM counts "
     "WHERE minute >= $1::bigint AND minute <= $2::bigint AND filter_id = $3::integer "
     "GROUP BY ad_id HAVING SUM(count) > 0 ORDER BY total DESC, ad_id ASC LIMIT $4::bigint"};
+// Both ranges of the primary keys: (filter_id, ad_id, minute) and (minute, "window", ...).
+constexpr Named kMinuteCounts{
+    "minute_counts",
+    "SELECT minute, count FROM counts "
+    "WHERE filter_id = $1::integer AND ad_id = $2::text AND minute >= $3::bigint AND minute < $4::bigint "
+    "ORDER BY minute"};
+constexpr Named kTopnWindows{
+    "topn_windows",
+    "SELECT DISTINCT \"window\" FROM topn_lists WHERE minute = $1::bigint ORDER BY \"window\""};
 constexpr Named kReadMeta{"read_meta", "SELECT key, value FROM meta"};
 constexpr Named kReadFilters{"read_filters", "SELECT filter_id, name FROM filters ORDER BY filter_id"};
 constexpr Named kCommittedSeq{"committed_seq", "SELECT seq FROM producer_seq WHERE producer = $1::text"};
+// A range of counts_by_minute; ad_id is COLLATE "C", so the order is byte order.
+constexpr const char* kCountRows =
+    "SELECT minute, filter_id, ad_id, count FROM counts WHERE minute >= $1::bigint AND minute < $2::bigint "
+    "ORDER BY minute, filter_id, ad_id";
 
 constexpr Named kWriterStatements[] = {kDeleteMinute, kInsertCounts, kDeleteList,   kInsertList,
                                        kUpsertList,   kSetMeta,      kAdvanceMeta,  kUpsertLate,
                                        kUpsertReject, kAdvanceProducerSeq, kInsertFilter};
 constexpr Named kReaderStatements[] = {kAggregatedCount, kList,        kTopBySum,
-                                       kReadMeta,        kReadFilters, kCommittedSeq};
+                                       kMinuteCounts,    kTopnWindows, kReadMeta,
+                                       kReadFilters,     kCommittedSeq};
 }  // namespace sql
 
 int64_t to_db(uint64_t v) {
@@ -214,6 +228,22 @@ class PostgresStore final : public AggregateStore {
     return out;
   }
 
+  std::vector<MinuteCount> minute_counts(std::string_view ad_id, int64_t from_minute, int64_t to_minute,
+                                         uint16_t filter_id) override {
+    Result r = read(sql::kMinuteCounts, Params().integer(filter_id).text(ad_id).integer(from_minute).integer(to_minute));
+    std::vector<MinuteCount> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(MinuteCount{r.int64(i, 0), r.uint64(i, 1)});
+    return out;
+  }
+
+  std::vector<uint32_t> topn_windows(int64_t minute) override {
+    Result r = read(sql::kTopnWindows, Params().integer(minute));
+    std::vector<uint32_t> out;
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back(static_cast<uint32_t>(std::clamp<int64_t>(r.int64(i, 0), 0, UINT32_MAX)));
+    return out;
+  }
+
   Progress progress() override {
     Progress p;
     Result r = read(sql::kReadMeta, Params());
@@ -271,6 +301,20 @@ class PostgresStore final : public AggregateStore {
     return r.rows() ? r.uint64(0, 0) : 0;
   }
 
+  std::vector<WindowResult> count_rows(int64_t from_minute, int64_t to_minute) override {
+    // Rare (recounts): an unnamed statement rather than one prepared on every connection.
+    if (conn_.reconnect_if_broken()) prepare_all();
+    Result r = conn_.query(sql::kCountRows, Params().integer(from_minute).integer(to_minute));
+    std::vector<WindowResult> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      const int64_t minute = r.int64(i, 0);
+      if (out.empty() || out.back().minute != minute) out.push_back(WindowResult{minute, false, {}});
+      out.back().rows.push_back(
+          CountRow{std::string(r.text(i, 2)), static_cast<uint16_t>(r.int64(i, 1)), r.uint64(i, 3)});
+    }
+    return out;
+  }
+
  private:
   void prepare_all() {
     if (writer_)
@@ -298,6 +342,14 @@ class PostgresStore final : public AggregateStore {
 
 std::unique_ptr<AggregateStore> open_postgres_store(const std::string& uri, OpenMode mode) {
   return std::make_unique<PostgresStore>(uri, mode);
+}
+
+std::vector<NamedQuery> postgres_read_queries() {
+  std::vector<NamedQuery> out;
+  for (const auto& s : {sql::kAggregatedCount, sql::kList, sql::kTopBySum, sql::kMinuteCounts,
+                        sql::kTopnWindows, sql::kReadMeta, sql::kReadFilters})
+    out.push_back({s.name, s.text});
+  return out;
 }
 
 }  // namespace clickagg::store

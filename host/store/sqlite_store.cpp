@@ -64,9 +64,19 @@ constexpr const char* kTopBySum =
     "SELECT ad_id, SUM(count) AS total FROM counts "
     "WHERE minute >= ?1 AND minute <= ?2 AND filter_id = ?3 "
     "GROUP BY ad_id HAVING total > 0 ORDER BY total DESC, ad_id ASC LIMIT ?4";
+// Both ranges of the primary keys: (filter_id, ad_id, minute) and (minute, "window", ...).
+constexpr const char* kMinuteCounts =
+    "SELECT minute, count FROM counts "
+    "WHERE filter_id = ?1 AND ad_id = ?2 AND minute >= ?3 AND minute < ?4 ORDER BY minute";
+constexpr const char* kTopnWindows =
+    "SELECT DISTINCT \"window\" FROM topn_lists WHERE minute = ?1 ORDER BY \"window\"";
 constexpr const char* kReadMeta = "SELECT key, value FROM meta";
 constexpr const char* kReadFilters = "SELECT filter_id, name FROM filters ORDER BY filter_id";
 constexpr const char* kCommittedSeq = "SELECT seq FROM producer_seq WHERE producer = ?1";
+// Served by counts_by_minute (covering): one range scan in (minute, filter_id, ad_id) order.
+constexpr const char* kCountRows =
+    "SELECT minute, filter_id, ad_id, count FROM counts WHERE minute >= ?1 AND minute < ?2 "
+    "ORDER BY minute, filter_id, ad_id";
 }  // namespace sql
 
 int64_t to_db(uint64_t v) {
@@ -102,11 +112,13 @@ struct ReadStatements {
         list_header(c, sql::kListHeader),
         list_entries(c, sql::kListEntries),
         top_by_sum(c, sql::kTopBySum),
+        minute_counts(c, sql::kMinuteCounts),
+        topn_windows(c, sql::kTopnWindows),
         read_meta(c, sql::kReadMeta),
         read_filters(c, sql::kReadFilters),
         committed_seq(c, sql::kCommittedSeq) {}
-  Statement aggregated_count, list_header, list_entries, top_by_sum, read_meta, read_filters,
-      committed_seq;
+  Statement aggregated_count, list_header, list_entries, top_by_sum, minute_counts, topn_windows,
+      read_meta, read_filters, committed_seq;
 };
 
 class SqliteStore final : public AggregateStore {
@@ -216,6 +228,24 @@ class SqliteStore final : public AggregateStore {
     return out;
   }
 
+  std::vector<MinuteCount> minute_counts(std::string_view ad_id, int64_t from_minute,
+                                         int64_t to_minute, uint16_t filter_id) override {
+    std::vector<MinuteCount> out;
+    Statement& st = read_->minute_counts;
+    st.bind(1, filter_id).bind(2, ad_id).bind(3, from_minute).bind(4, to_minute);
+    while (st.step()) out.push_back(MinuteCount{st.column_int(0), from_db(st.column_int(1))});
+    return out;
+  }
+
+  std::vector<uint32_t> topn_windows(int64_t minute) override {
+    std::vector<uint32_t> out;
+    Statement& st = read_->topn_windows;
+    st.bind(1, minute);
+    while (st.step())
+      out.push_back(static_cast<uint32_t>(std::clamp<int64_t>(st.column_int(0), 0, UINT32_MAX)));
+    return out;
+  }
+
   Progress progress() override {
     Progress p;
     Statement& st = read_->read_meta;
@@ -271,6 +301,21 @@ class SqliteStore final : public AggregateStore {
     return seq;
   }
 
+  std::vector<WindowResult> count_rows(int64_t from_minute, int64_t to_minute) override {
+    // Rare (recounts): prepared per call rather than on every connection. One statement is
+    // one snapshot.
+    std::vector<WindowResult> out;
+    Statement st(conn_, sql::kCountRows);
+    st.bind(1, from_minute).bind(2, to_minute);
+    while (st.step()) {
+      const int64_t minute = st.column_int(0);
+      if (out.empty() || out.back().minute != minute) out.push_back(WindowResult{minute, false, {}});
+      out.back().rows.push_back(CountRow{st.column_text(2), static_cast<uint16_t>(st.column_int(1)),
+                                         from_db(st.column_int(3))});
+    }
+    return out;
+  }
+
   std::vector<FilterInfo> filters() override {
     std::vector<FilterInfo> out;
     Statement& st = read_->read_filters;
@@ -313,6 +358,13 @@ class SqliteStore final : public AggregateStore {
 
 std::unique_ptr<AggregateStore> open_sqlite_store(const std::string& path, OpenMode mode) {
   return std::make_unique<SqliteStore>(path, mode);
+}
+
+std::vector<NamedQuery> sqlite_read_queries() {
+  return {{"aggregated_count", sql::kAggregatedCount}, {"list_header", sql::kListHeader},
+          {"list_entries", sql::kListEntries},         {"top_by_sum", sql::kTopBySum},
+          {"minute_counts", sql::kMinuteCounts},       {"topn_windows", sql::kTopnWindows},
+          {"read_meta", sql::kReadMeta},               {"read_filters", sql::kReadFilters}};
 }
 
 }  // namespace clickagg::store

@@ -196,8 +196,12 @@ TEST_F(HttpServerTest, HealthMetricsAndDashboard) {
   auto page = client->Get("/");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
-  EXPECT_NE(page->body.find("/v1/ads/popular_ads"), std::string::npos);
+  EXPECT_NE(page->body.find("/assets/dashboard.js"), std::string::npos) << "the page loads its script";
   EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  auto script = client->Get("/assets/dashboard.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_NE(script->body.find("/v1/ads/popular_ads"), std::string::npos) << "the script queries the API";
 }
 
 TEST_F(HttpServerTest, SeesNewWritesAndStopsCleanly) {
