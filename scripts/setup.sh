@@ -14,7 +14,9 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev                         # wire format
   openjdk-17-jre-headless maven                             # the Kafka broker for tests
   python3 postgresql-client                                 # integration test drivers
-  libavro-dev                                               # raw-event archive
+  python3-jsonschema openapi-specification                  # OpenAPI contract test
+  libavro-dev libsnappy-dev                                 # raw-event archive
+  python3-avro python3-snappy python3-confluent-kafka       # its test: independent readers
   chromium wrk                                              # browser test, load test
   curl
 )
@@ -34,4 +36,17 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# npm packages, exactly as each package-lock.json pins them: the dashboard's charting library
+# (embedded into the binary by the build) and the browser test's driver. Installed again only
+# when a lock file changed, so later runs need no network.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for dir in "$root/host/serve/web" "$root/tests/browser"; do
+  stamp="$dir/node_modules/.setup-lock"
+  if ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "setup: npm ci in ${dir#"$root"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+done
 echo "setup: all packages present"
