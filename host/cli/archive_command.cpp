@@ -1,0 +1,147 @@
+// clickagg archive: consumes a Kafka topic and keeps every accepted event, exactly once, in
+// Avro files partitioned by event hour (host/archive/archive_writer.h), rejected records in a
+// dead-letter file. Runs until SIGINT/SIGTERM (then commits and exits 0) or, with
+// --finish-when-idle, until every partition has been read to its end and nothing came for
+// that long.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "host/archive/archive_writer.h"
+#include "host/cli/commands.h"
+#include "host/serve/metrics_endpoint.h"
+#include "host/cli/stop_flag.h"
+#include "host/common/time_util.h"
+#include "host/serve/metrics_registry.h"
+#include "host/stream/kafka_source.h"
+
+namespace clickagg::cli {
+
+namespace {
+
+struct ArchiveArgs {
+  archive::ArchiveConfig config;
+  std::string brokers = "127.0.0.1:9092";
+  std::string group = "clickagg-archive";
+  std::string format = "auto";
+  std::string commit_interval = "1s";
+  std::string finish_when_idle = "0ms";
+  std::string metrics_listen;
+  size_t batch_max = 10000;
+};
+
+// The archiver's series, read from its probe at scrape time.
+void register_archive_metrics(serve::MetricsRegistry& r, const archive::ArchiveProbe& probe) {
+  r.counter_of("clickagg_archive_records_total", "Kafka records handled", probe.records);
+  r.counter_of("clickagg_archive_events_total", "Events archived", probe.archived);
+  r.counter_of("clickagg_archive_rejected_total", "Records that failed to decode (dead letters)", probe.rejected);
+  r.counter_of("clickagg_archive_skipped_total", "Redelivered records already archived", probe.skipped);
+  r.counter_of("clickagg_archive_bytes_total", "Avro file bytes made durable", probe.committed_bytes);
+  r.counter_of("clickagg_archive_files_total", "Avro files created", probe.files_created);
+  r.counter_of("clickagg_archive_commits_total", "Commits of the archive state", probe.commits);
+  r.gauge_fn("clickagg_archive_open_files", "Avro files open for writing",
+             [&probe] { return static_cast<double>(probe.open_files.load()); });
+  r.gauge_fn("clickagg_archive_commit_seconds", "Duration of the last commit",
+             [&probe] { return probe.last_commit_seconds.load(); });
+}
+
+// Per-partition lag changes with the topic, so it is rendered at scrape time directly.
+std::string render_lag(const archive::ArchiveProbe& probe) {
+  std::string body = "# HELP clickagg_archive_consumer_lag Records in the partition not yet archived\n"
+                     "# TYPE clickagg_archive_consumer_lag gauge\n";
+  for (const auto& [part, lag] : probe.lag())
+    body += "clickagg_archive_consumer_lag{partition=\"" + std::to_string(part) + "\"} " + std::to_string(lag) + "\n";
+  return body;
+}
+
+std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
+  const auto ms = parse_duration_ms(text);
+  if (!ms) throw UsageError("bad " + flag + " '" + text + "' (expected e.g. 100ms, 5s, 1m)");
+  return std::chrono::milliseconds(*ms);
+}
+
+void run_archive_command(ArchiveArgs& a) {
+  archive::ArchiveConfig& c = a.config;
+  const auto format = parse_format(a.format);
+  if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
+  c.format = *format;
+  if (!archive::is_supported_codec(c.codec)) throw UsageError("bad --codec '" + c.codec + "' (deflate, snappy or null)");
+  if (c.max_file_bytes < 1024) throw UsageError("--max-file-bytes must be at least 1024");
+  if (a.batch_max == 0) throw UsageError("--batch-max must be at least 1");
+  const auto commit_interval = duration("--commit-interval", a.commit_interval);
+  const auto finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
+  const std::atomic<bool>& stop = install_stop_flag();
+
+  archive::ArchiveProbe probe;
+  serve::MetricsRegistry registry;
+  register_archive_metrics(registry, probe);
+  std::unique_ptr<serve::MetricsEndpoint> metrics;
+  if (!a.metrics_listen.empty())
+    metrics = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
+  archive::ArchiveWriter writer(c, &probe);
+  stream::KafkaSource source(a.brokers, c.topic, a.group);
+  const std::vector<uint32_t> partitions = source.partitions();
+  // The archive's own state says where to resume, not the group's committed offsets.
+  source.assign(partitions, writer.committed_offsets());
+
+  auto commit = [&] {
+    writer.commit();
+    source.commit(writer.committed_offsets());  // for lag monitoring only
+    probe.set_lag(source.lag(partitions, writer.committed_offsets()));
+  };
+  auto last_commit = std::chrono::steady_clock::now();
+  auto last_input = last_commit, last_end_check = last_commit;
+  while (!stop.load()) {
+    stream::MessageBatch batch = source.poll(a.batch_max, 100);
+    for (const stream::KafkaMessage& m : batch.messages()) writer.add(m.partition, m.offset, m.value);
+    const auto now = std::chrono::steady_clock::now();
+    if (!batch.empty()) last_input = now;
+    // End of input: quiet for the idle period AND read up to the end of every partition.
+    bool idle_end = false;
+    if (finish_when_idle.count() > 0 && now - last_input >= finish_when_idle &&
+        now - last_end_check >= std::chrono::seconds(1)) {
+      last_end_check = now;
+      idle_end = source.caught_up(partitions, writer.next_offsets(), 2000);
+    }
+    if (idle_end || now - last_commit >= commit_interval) {
+      if (writer.next_offsets() != writer.committed_offsets()) commit();
+      last_commit = now;
+    }
+    if (idle_end) break;
+  }
+  commit();
+  std::printf("archive: %llu records, %llu events archived, %llu rejected, %llu files created\n",
+              static_cast<unsigned long long>(probe.records.load()),
+              static_cast<unsigned long long>(probe.archived.load()),
+              static_cast<unsigned long long>(probe.rejected.load()),
+              static_cast<unsigned long long>(probe.files_created.load()));
+}
+
+}  // namespace
+
+void register_archive(CLI::App& app) {
+  auto args = std::make_shared<ArchiveArgs>();
+  archive::ArchiveConfig& c = args->config;
+  CLI::App* cmd = app.add_subcommand("archive", "Archive a Kafka topic's events, exactly once, as hourly Avro files");
+  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->capture_default_str();
+  cmd->add_option("--topic", c.topic, "Kafka topic of click events")->required();
+  cmd->add_option("--group", args->group, "Kafka consumer group (offsets committed for monitoring only)")
+      ->capture_default_str();
+  cmd->add_option("--dir", c.dir, "Archive directory: dt=YYYY-MM-DD/hour=HH/part-*.avro, state, dead letters")
+      ->required();
+  cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
+  cmd->add_option("--codec", c.codec, "Avro block codec: deflate, snappy or null")->capture_default_str();
+  cmd->add_option("--max-file-bytes", c.max_file_bytes, "Start a new file once one reaches this size")
+      ->capture_default_str();
+  cmd->add_option("--commit-interval", args->commit_interval, "Time between commits (fsync + state file)")
+      ->capture_default_str();
+  cmd->add_option("--batch-max", args->batch_max, "Messages per poll at most")->capture_default_str();
+  cmd->add_option("--finish-when-idle", args->finish_when_idle,
+                  "Stop once every partition is read to its end and quiet this long (0ms: run until stopped)")
+      ->capture_default_str();
+  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
+  cmd->callback([args] { run_archive_command(*args); });
+}
+
+}  // namespace clickagg::cli
