@@ -1,0 +1,117 @@
+// clickagg watch: tails application servers' log files and produces every complete line to
+// Kafka (idempotent producer, key = ad_id), keeping offsets on disk so a restart resends at
+// most one unfinished batch. Runs until SIGINT/SIGTERM.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "host/cli/commands.h"
+#include "host/cli/stop_flag.h"
+#include "host/common/time_util.h"
+#include "host/ingest/kafka_config.h"
+#include "host/serve/listen_address.h"
+#include "host/watch/kafka_line_sink.h"
+#include "host/watch/watch_metrics.h"
+#include "host/watch/watcher.h"
+
+namespace clickagg::cli {
+
+namespace {
+
+struct WatchArgs {
+  watch::WatchOptions options;
+  std::string format = "log";
+  std::string brokers;
+  std::string topic = "clicks";
+  std::string client_id = "clickagg-watch";
+  std::vector<std::string> kafka_config;
+  std::string poll_interval = "200ms";
+  std::string rotate_wait = "5s";
+  std::string metrics_listen;
+};
+
+std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
+  const auto ms = parse_duration_ms(text);
+  if (!ms || *ms < 0) throw UsageError("bad " + flag + " '" + text + "' (expected e.g. 200ms, 5s, 1m)");
+  return std::chrono::milliseconds(*ms);
+}
+
+void run_watch(WatchArgs& a) {
+  watch::WatchOptions& o = a.options;
+  const auto format = parse_format(a.format);
+  if (!format || *format == Format::Binary)
+    throw UsageError("bad --format '" + a.format + "' (log, json or auto: watch reads text lines)");
+  o.format = *format;
+  if (o.glob.empty()) throw UsageError("--glob is empty");
+  if (o.state_path.empty()) throw UsageError("--state is empty");
+  if (o.dead_letter_path.empty()) o.dead_letter_path = o.state_path + ".dead-letter";
+  if (o.batch_size == 0) throw UsageError("--batch-size must be at least 1");
+  o.poll_interval = duration("--poll-interval", a.poll_interval);
+  o.rotate_wait = duration("--rotate-wait", a.rotate_wait);
+  if (!ingest::plausible_brokers(a.brokers)) throw UsageError("bad --brokers '" + a.brokers + "'");
+  if (a.topic.empty()) throw UsageError("--topic is empty");
+  if (!a.metrics_listen.empty()) {
+    try {
+      (void)serve::parse_listen_address(a.metrics_listen);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--metrics-listen: ") + e.what());
+    }
+  }
+
+  ingest::ProducerOptions po;
+  po.brokers = a.brokers;
+  po.client_id = a.client_id;
+  for (const std::string& kv : a.kafka_config) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("bad --kafka-config '" + kv + "' (key=value)");
+    po.extra.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+
+  const std::atomic<bool>& stop = install_stop_flag();
+  watch::WatchProbe probe;
+  std::unique_ptr<watch::WatchMetricsServer> metrics;
+  if (!a.metrics_listen.empty()) metrics = std::make_unique<watch::WatchMetricsServer>(a.metrics_listen, probe);
+  std::unique_ptr<watch::KafkaLineSink> sink;
+  try {
+    sink = std::make_unique<watch::KafkaLineSink>(po, a.topic, &stop);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());  // a bad --kafka-config key or value
+  }
+  if (const std::string why = sink->check_topic(std::chrono::seconds(5)); !why.empty()) throw UsageError(why);
+  watch::Watcher watcher(o, *sink, &probe);
+  watcher.run(stop);
+  std::fprintf(stderr, "watch: stopped; %llu lines sent, %llu rejected\n",
+               static_cast<unsigned long long>(probe.lines_sent.load()),
+               static_cast<unsigned long long>(probe.rejected.load()));
+}
+
+}  // namespace
+
+void register_watch(CLI::App& app) {
+  auto args = std::make_shared<WatchArgs>();
+  watch::WatchOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand("watch", "Tail log files into a Kafka topic (key = ad_id), surviving crashes");
+  cmd->add_option("--glob", o.glob, "Files to tail, a glob pattern such as '/var/log/app/*.log' (quote it)")
+      ->required();
+  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->required();
+  cmd->add_option("--topic", args->topic, "Kafka topic")->capture_default_str();
+  cmd->add_option("--state", o.state_path, "File that keeps the offsets (written atomically)")->required();
+  cmd->add_option("--format", args->format, "log, json or auto (per line)")->capture_default_str();
+  cmd->add_option("--dead-letter", o.dead_letter_path, "Rejected lines, one per line (default: STATE.dead-letter)");
+  cmd->add_option("--batch-size", o.batch_size, "Lines per batch; offsets are saved after each")
+      ->capture_default_str();
+  cmd->add_option("--poll-interval", args->poll_interval, "How often to look for new lines and files")
+      ->capture_default_str();
+  cmd->add_option("--rotate-wait", args->rotate_wait,
+                  "How long a renamed or removed file must stay unchanged before it is let go")
+      ->capture_default_str();
+  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
+  cmd->add_option("--client-id", args->client_id, "Kafka client.id")->capture_default_str();
+  cmd->add_option("--kafka-config", args->kafka_config, "Extra librdkafka producer setting key=value (repeatable)");
+  cmd->callback([args] { run_watch(*args); });
+}
+
+}  // namespace clickagg::cli
