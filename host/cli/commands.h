@@ -9,11 +9,21 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a command that finished and printed its outcome but must exit with `status`
+// (a reconciliation that found mismatches); no error line is printed.
+struct ExitStatus {
+  int status;
+};
+
 void register_aggregate(CLI::App& app);
 void register_gen(CLI::App& app);
 void register_run(CLI::App& app);
 void register_serve(CLI::App& app);
 void register_sink(CLI::App& app);
 void register_aggregator(CLI::App& app);
+void register_archive(CLI::App& app);
+void register_replay(CLI::App& app);
+void register_reconcile(CLI::App& app);
+void register_watch(CLI::App& app);
 
 }  // namespace clickagg::cli

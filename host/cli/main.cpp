@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
   clickagg::cli::register_serve(app);
   clickagg::cli::register_sink(app);
   clickagg::cli::register_aggregator(app);
+  clickagg::cli::register_archive(app);
+  clickagg::cli::register_replay(app);
+  clickagg::cli::register_reconcile(app);
+  clickagg::cli::register_watch(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -21,6 +25,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "clickagg: %s\n", e.what());
     return 2;
+  } catch (const clickagg::cli::ExitStatus& e) {
+    return e.status;
   } catch (const clickagg::cli::UsageError& e) {
     std::fprintf(stderr, "clickagg: %s\n", e.what());
     return 2;

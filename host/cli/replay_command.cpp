@@ -1,0 +1,141 @@
+// clickagg replay: recalculates a range of minutes from the raw events (the archive, or the
+// Kafka topic from its beginning) through an engine of its own and replaces what the store
+// holds for exactly those minutes: counts and the top-N lists ranked over them. Idempotent;
+// a live aggregator and sink keep running meanwhile (see host/ops/replay.h).
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "host/cli/commands.h"
+#include "host/cli/engine_options.h"
+#include "host/common/time_util.h"
+#include "host/ops/archive_source.h"
+#include "host/ops/filter_check.h"
+#include "host/ops/kafka_topic_source.h"
+#include "host/ops/replay.h"
+#include "host/ops/time_range.h"
+
+namespace clickagg::cli {
+
+namespace {
+
+struct ReplayArgs {
+  std::string from, to;
+  std::string db;
+  std::string source = "archive";
+  std::string archive_dir;
+  std::string brokers, topic, format = "auto";
+  std::string chunk = "60m";
+  EngineOptions engine;
+};
+
+ops::MinuteRange range_of(const ReplayArgs& a) {
+  const auto from = ops::parse_minute_boundary(a.from);
+  if (!from) throw UsageError("bad --from '" + a.from + "' (yyyyMMddHHmm or YYYY-MM-DDTHH:MM, UTC)");
+  const auto to = ops::parse_minute_boundary(a.to);
+  if (!to) throw UsageError("bad --to '" + a.to + "' (yyyyMMddHHmm or YYYY-MM-DDTHH:MM, UTC)");
+  if (*to <= *from) throw UsageError("--to must be after --from");
+  return {*from, *to};
+}
+
+int64_t chunk_minutes(const std::string& text) {
+  const auto ms = parse_duration_ms(text);
+  if (!ms || *ms < kMsPerMinute || *ms % kMsPerMinute != 0)
+    throw UsageError("bad --chunk '" + text + "' (whole minutes, e.g. 60m)");
+  return *ms / kMsPerMinute;
+}
+
+std::unique_ptr<ops::EventSource> source_of(const ReplayArgs& a) {
+  if (a.source == "archive") {
+    if (a.archive_dir.empty()) throw UsageError("--source archive needs --archive-dir");
+    if (!std::filesystem::is_directory(a.archive_dir)) throw UsageError("no archive at " + a.archive_dir);
+    return std::make_unique<ops::ArchiveSource>(a.archive_dir);
+  }
+  if (a.source == "kafka") {
+    if (a.brokers.empty() || a.topic.empty()) throw UsageError("--source kafka needs --brokers and --topic");
+    const auto format = parse_format(a.format);
+    if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
+    ops::KafkaTopicSourceConfig kc;
+    kc.brokers = a.brokers;
+    kc.topic = a.topic;
+    kc.format = *format;
+    return std::make_unique<ops::KafkaTopicSource>(kc);
+  }
+  throw UsageError("bad --source '" + a.source + "' (archive or kafka)");
+}
+
+void run_replay(const ReplayArgs& a) {
+  ops::ReplayOptions opt;
+  opt.range = range_of(a);
+  opt.chunk_minutes = chunk_minutes(a.chunk);
+  const EngineConfig ec = a.engine.config();
+  opt.top_n = ec.top_n;
+  opt.topn_windows = ec.topn_windows;
+  opt.recount.filters = ec.filters;
+  opt.recount.engine = a.engine.kind();
+  opt.recount.threads = ec.threads;
+  std::unique_ptr<ops::EventSource> source = source_of(a);
+  if (opt.recount.engine == EngineKind::Gpu) {
+    std::string why;
+    if (!gpu_available(&why)) throw UsageError("--engine gpu: no usable GPU (" + why + ")");
+  }
+
+  auto db = store::open_store(a.db, store::OpenMode::Writer);
+  if (const std::string bad = ops::filter_table_mismatch(opt.recount.filters, db->filters()); !bad.empty())
+    throw UsageError(bad);
+  // Minutes the live path has not closed yet it will write again when they close.
+  const auto closed = db->progress().last_closed_minute;
+  if (!closed)
+    std::fprintf(stderr, "replay: warning: no minute is closed in the store yet; a live aggregator writes the "
+                         "replayed minutes again when it closes them\n");
+  else if (*closed < opt.range.to_minute - 1)
+    std::fprintf(stderr, "replay: warning: the minutes after %s are not closed in the store yet; a live "
+                         "aggregator writes them again when it closes them\n", format_minute(*closed).c_str());
+
+  std::printf("replay %s from %s\n", ops::describe(opt.range).c_str(),
+              a.source == "archive" ? a.archive_dir.c_str() : ("kafka topic " + a.topic).c_str());
+  const ops::ReplayReport r = ops::replay(*source, *db, opt, [](const ops::ReplayChunk& c) {
+    std::printf("replayed %s: %" PRIu64 " events, %" PRIu64 " duplicates, %" PRIu64 " minutes with counts, %" PRIu64
+                " rows, %" PRIu64 " top-N lists\n",
+                ops::describe(c.range).c_str(), c.recount.events, c.recount.duplicates, c.minutes_with_counts, c.rows,
+                c.lists);
+    std::fflush(stdout);
+  });
+  std::printf("done: %" PRIu64 " minutes in %" PRIu64 " transactions, %" PRIu64 " events counted, %" PRIu64
+              " rows, %" PRIu64 " top-N lists written\n",
+              r.minutes, r.chunks, r.recount.counted, r.rows, r.lists);
+  if (const auto* kafka = dynamic_cast<const ops::KafkaTopicSource*>(source.get()); kafka && kafka->rejected() > 0)
+    std::printf("%" PRIu64 " records of the topic could not be decoded (the aggregators reject them too)\n",
+                kafka->rejected());
+}
+
+}  // namespace
+
+void register_replay(CLI::App& app) {
+  auto args = std::make_shared<ReplayArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Recount minutes [--from, --to) from the raw events and replace them in the store");
+  cmd->add_option("--from", args->from, "First minute (yyyyMMddHHmm or YYYY-MM-DDTHH:MM, UTC)")->required();
+  cmd->add_option("--to", args->to, "End minute, exclusive (same forms)")->required();
+  cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")->required();
+  cmd->add_option("--source", args->source, "archive or kafka")->capture_default_str();
+  cmd->add_option("--archive-dir", args->archive_dir, "The raw-event archive (--source archive)");
+  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers (--source kafka)");
+  cmd->add_option("--topic", args->topic, "Kafka topic, read from its beginning (--source kafka)");
+  cmd->add_option("--format", args->format, "Record format in Kafka: log, json, binary or auto")
+      ->capture_default_str();
+  cmd->add_option("--chunk", args->chunk, "Minutes recounted and written per transaction")->capture_default_str();
+  // The recount's own engine: no watermark, so --delay and --allowed-lateness do not apply.
+  EngineOptions& e = args->engine;
+  cmd->add_option("--filters", e.filters_path, "YAML filter file (the one the aggregator uses)");
+  cmd->add_option("--top", e.top, "N of the top-N lists")->capture_default_str();
+  cmd->add_option("--topn-windows", e.topn_windows, "Top-N window sizes in minutes, comma-separated")
+      ->capture_default_str();
+  cmd->add_option("--engine", e.engine, "cpu, gpu or auto")->capture_default_str();
+  cmd->add_option("--threads", e.threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
+  cmd->callback([args] { run_replay(*args); });
+}
+
+}  // namespace clickagg::cli
