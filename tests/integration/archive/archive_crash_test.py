@@ -26,16 +26,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import avro_dump  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from itest import logger, scrape_metrics  # noqa: E402
 
 from confluent_kafka import Consumer, TopicPartition  # noqa: E402
 
 
-def log(msg):
-    print(f"[archive-test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+log = logger("archive-test")
 
 
 # ISO 3166 alpha-3 -> alpha-2 for the codes the generator writes (its unknown "xk" stays).
@@ -115,16 +115,6 @@ def read_topic(brokers, topic, partitions):
     return out
 
 
-def scrape(port):
-    for _ in range(50):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-                return r.read().decode()
-        except OSError:
-            time.sleep(0.2)
-    return None
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clickagg", required=True)
@@ -173,7 +163,7 @@ def main():
         p = subprocess.Popen(archive + ["--commit-interval", interval], stdout=alog, stderr=subprocess.STDOUT)
         time.sleep(rng.uniform(0.3, 2.5))
         if k == 2:
-            scraped = scrape(metrics_port)
+            scraped = scrape_metrics(metrics_port)
         if p.poll() is not None:
             log(f"archive exited early with {p.returncode}")
             ok = False

@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from itest import logger  # noqa: E402
+
 DAY = "2021-03-04"
 START = DAY + "T06:00:00Z"  # very late events go back at most an hour: all within the day
 FILTERS = ("filters:\n  - id: 12\n    name: us\n    country: US\n  - id: 14\n    country: [GB, DE]\n"
@@ -33,8 +36,7 @@ FILTERS = ("filters:\n  - id: 12\n    name: us\n    country: US\n  - id: 14\n   
 TOPN = ["--topn-windows", "1,5", "--top", "20"]
 
 
-def log(msg):
-    print(f"[ops-test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+log = logger("ops-test")
 
 
 class Proc:

@@ -23,9 +23,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from itest import logger, scrape_metrics  # noqa: E402
 
-def log(msg):
-    print(f"[crash-test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+log = logger("crash-test")
 
 
 class Proc:
@@ -139,18 +141,6 @@ def compare(name, expected, actual):
         return False
     log(f"{name}: {len(expected)} rows identical")
     return True
-
-
-def scrape_metrics(port):
-    """The aggregator's /metrics text (it may be restarting: a few tries)."""
-    import urllib.request
-    for _ in range(50):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-                return r.read().decode()
-        except OSError:
-            time.sleep(0.2)
-    return None
 
 
 def main():

@@ -30,11 +30,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from itest import logger, scrape_metrics  # noqa: E402
 
 
-def log(msg):
-    print(f"[watch-test {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+log = logger("watch-test")
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,20 +226,12 @@ def caught_up(logs, state_path):
     return entries == live
 
 
-def scrape(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-            return r.read().decode()
-    except OSError:
-        return None
-
-
 def wait_ready(port, need="clickagg_watch_files_tracked", timeout=30):
     """/metrics once it shows `need`: the watcher handles stop signals by then, and has
     finished a step once the per-file series appear."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        text = scrape(port)
+        text = scrape_metrics(port, tries=1)
         if text and need in text:
             return text
         time.sleep(0.05)
@@ -322,7 +315,7 @@ def main():
         # downtime is being sent (batches in flight); the rest at any time.
         time.sleep(rng.uniform(0.05, 0.4) if rng.random() < 0.5 else rng.uniform(0.4, 1.6))
         if metrics is None:
-            text = scrape(metrics_port)
+            text = scrape_metrics(metrics_port, tries=1)
             metrics = text if text and "clickagg_watch_offset_lag_bytes{file=" in text else None
         if not term_done and kills == a.kills // 2:
             wait_ready(metrics_port)
