@@ -59,6 +59,18 @@ std::string format_minute(int64_t minute);
 // Parses a 12-digit yyyyMMddHHmm; nullopt on anything else (bad digits, invalid date).
 std::optional<int64_t> parse_minute(std::string_view text);
 
+// Exactly `width` decimal digits at text[pos, pos + width) as a number; nullopt when the text
+// is shorter or holds anything else there.
+inline std::optional<int64_t> fixed_digits(std::string_view text, size_t pos, size_t width) {
+  if (pos + width > text.size()) return std::nullopt;
+  int64_t v = 0;
+  for (size_t i = pos; i < pos + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
 // "15s", "10m", "250ms", "1h" -> milliseconds; nullopt on a malformed or negative value.
 std::optional<int64_t> parse_duration_ms(std::string_view text);
 

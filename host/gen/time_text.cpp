@@ -41,16 +41,7 @@ void append_time(int64_t t_ms, char date_time_sep, std::string& out) {
   }
 }
 
-// Reads exactly `width` digits at `pos`.
-std::optional<int64_t> digits(std::string_view s, size_t pos, size_t width) {
-  if (pos + width > s.size()) return std::nullopt;
-  int64_t v = 0;
-  for (size_t i = pos; i < pos + width; ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
+constexpr auto digits = fixed_digits;
 
 }  // namespace
 

@@ -6,16 +6,7 @@ namespace clickagg::ops {
 
 namespace {
 
-// Exactly `n` decimal digits at text[pos..pos+n).
-std::optional<int64_t> digits(std::string_view text, size_t pos, size_t n) {
-  if (pos + n > text.size()) return std::nullopt;
-  int64_t v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    v = v * 10 + (text[i] - '0');
-  }
-  return v;
-}
+constexpr auto digits = fixed_digits;
 
 // "YYYY-MM-DD" at the start of `text`: days since the epoch.
 std::optional<int64_t> parse_date_prefix(std::string_view text) {
