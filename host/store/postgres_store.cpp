@@ -244,24 +244,7 @@ class PostgresStore final : public AggregateStore {
     return out;
   }
 
-  Progress progress() override {
-    Progress p;
-    Result r = read(sql::kReadMeta, Params());
-    for (int i = 0; i < r.rows(); ++i) {
-      const std::string_view key = r.text(i, 0);
-      if (key == kLastClosedMinuteKey) {
-        p.last_closed_minute = r.int64(i, 1);
-        continue;
-      }
-      if (key == kConsumerLagKey) {
-        p.consumer_lag = r.int64(i, 1);
-        continue;
-      }
-      for (const auto& [name, field] : kCounterKeys)
-        if (key == name) p.*field = r.uint64(i, 1);
-    }
-    return p;
-  }
+  Progress progress() override { return progress_from_meta(meta_rows()); }
 
   void record_reconcile(const ReconcileStatus& status) override {
     require_writer();
@@ -273,20 +256,7 @@ class PostgresStore final : public AggregateStore {
     tx.commit();
   }
 
-  std::optional<ReconcileStatus> last_reconcile() override {
-    ReconcileStatus status;
-    bool found = false;
-    Result r = read(sql::kReadMeta, Params());
-    for (int i = 0; i < r.rows(); ++i) {
-      const std::string_view key = r.text(i, 0);
-      for (const auto& [name, field] : kReconcileKeys)
-        if (key == name) status.*field = r.int64(i, 1), found = true;
-      for (const auto& [name, field] : kReconcileCounterKeys)
-        if (key == name) status.*field = r.uint64(i, 1);
-    }
-    if (!found) return std::nullopt;
-    return status;
-  }
+  std::optional<ReconcileStatus> last_reconcile() override { return reconcile_from_meta(meta_rows()); }
 
   std::vector<FilterInfo> filters() override {
     std::vector<FilterInfo> out;
@@ -327,6 +297,13 @@ class PostgresStore final : public AggregateStore {
   Result read(const sql::Named& st, const Params& params) {
     if (conn_.reconnect_if_broken()) prepare_all();
     return conn_.run(st.name, params);
+  }
+
+  MetaRows meta_rows() {
+    MetaRows rows;
+    Result r = read(sql::kReadMeta, Params());
+    for (int i = 0; i < r.rows(); ++i) rows.emplace_back(std::string(r.text(i, 0)), r.int64(i, 1));
+    return rows;
   }
 
   void require_writer() {

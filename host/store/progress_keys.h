@@ -2,7 +2,10 @@
 // reads the same whichever process wrote it.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "host/store/aggregate_store.h"
 
@@ -33,5 +36,12 @@ inline constexpr std::pair<const char*, uint64_t ReconcileStatus::*> kReconcileC
     {"reconcile_groups_checked", &ReconcileStatus::groups_checked},
     {"reconcile_mismatches", &ReconcileStatus::mismatches},
 };
+
+// The meta table's rows as a backend reads them: (key, value).
+using MetaRows = std::vector<std::pair<std::string, int64_t>>;
+
+// What the rows say, the same for every backend. Counters are never negative.
+Progress progress_from_meta(const MetaRows& rows);
+std::optional<ReconcileStatus> reconcile_from_meta(const MetaRows& rows);
 
 }  // namespace clickagg::store

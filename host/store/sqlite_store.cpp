@@ -246,26 +246,7 @@ class SqliteStore final : public AggregateStore {
     return out;
   }
 
-  Progress progress() override {
-    Progress p;
-    Statement& st = read_->read_meta;
-    st.reset();
-    while (st.step()) {
-      const std::string key = st.column_text(0);
-      const int64_t value = st.column_int(1);
-      if (key == kLastClosedMinuteKey) {
-        p.last_closed_minute = value;
-        continue;
-      }
-      if (key == kConsumerLagKey) {
-        p.consumer_lag = value;
-        continue;
-      }
-      for (const auto& [name, field] : kCounterKeys)
-        if (key == name) p.*field = from_db(value);
-    }
-    return p;
-  }
+  Progress progress() override { return progress_from_meta(meta_rows()); }
 
   void record_reconcile(const ReconcileStatus& status) override {
     WriteStatements& w = writer();
@@ -276,22 +257,7 @@ class SqliteStore final : public AggregateStore {
     tx.commit();
   }
 
-  std::optional<ReconcileStatus> last_reconcile() override {
-    ReconcileStatus status;
-    bool found = false;
-    Statement& st = read_->read_meta;
-    st.reset();
-    while (st.step()) {
-      const std::string key = st.column_text(0);
-      const int64_t value = st.column_int(1);
-      for (const auto& [name, field] : kReconcileKeys)
-        if (key == name) status.*field = value, found = true;
-      for (const auto& [name, field] : kReconcileCounterKeys)
-        if (key == name) status.*field = from_db(value);
-    }
-    if (!found) return std::nullopt;
-    return status;
-  }
+  std::optional<ReconcileStatus> last_reconcile() override { return reconcile_from_meta(meta_rows()); }
 
   uint64_t committed_seq(const std::string& producer) override {
     Statement& st = read_->committed_seq;
@@ -343,6 +309,14 @@ class SqliteStore final : public AggregateStore {
    private:
     Connection& c_;
   };
+
+  MetaRows meta_rows() {
+    MetaRows rows;
+    Statement& st = read_->read_meta;
+    st.reset();
+    while (st.step()) rows.emplace_back(st.column_text(0), st.column_int(1));
+    return rows;
+  }
 
   WriteStatements& writer() {
     if (!write_) throw StoreError("database " + conn_.path() + " was opened for reading");
