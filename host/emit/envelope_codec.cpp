@@ -18,6 +18,7 @@ void to_wire(const WindowResult& w, pb::WindowCounts& out) {
   out.set_minute(w.minute);
   out.set_minute_label(minute_to_yyyymmddhhmm(w.minute));
   out.set_correction(w.correction);
+  if (w.partition) out.set_partition(*w.partition);
   out.mutable_rows()->Reserve(static_cast<int>(w.rows.size()));
   for (const CountRow& r : w.rows) {
     pb::CountRow* row = out.add_rows();
@@ -33,6 +34,8 @@ void to_wire(const TopNList& t, pb::TopNList& out) {
   out.set_window(t.window);
   out.set_filter_id(t.filter_id);
   out.set_correction(t.correction);
+  if (t.partition) out.set_partition(*t.partition);
+  out.set_top_n(t.top_n);
   out.mutable_entries()->Reserve(static_cast<int>(t.entries.size()));
   for (const TopNEntry& e : t.entries) {
     pb::TopNEntry* entry = out.add_entries();
@@ -67,6 +70,7 @@ void to_wire(const ProgressRecord& p, pb::Progress& out) {
   out.set_corrections(p.corrections);
   if (p.consumer_lag) out.set_consumer_lag(*p.consumer_lag);
   if (p.watermark_ms) out.set_watermark_ms(*p.watermark_ms);
+  if (p.partition) out.set_partition(*p.partition);
 }
 
 // Filter ids are 16-bit in the engines; the wire carries them as uint32 for room to grow,
@@ -80,6 +84,7 @@ bool filter_id_from_wire(uint32_t v, uint16_t& out) {
 bool from_wire(const pb::WindowCounts& w, WindowResult& out, std::string& err) {
   out.minute = w.minute();
   out.correction = w.correction();
+  if (w.has_partition()) out.partition = w.partition();
   out.rows.reserve(static_cast<size_t>(w.rows_size()));
   for (const pb::CountRow& r : w.rows()) {
     CountRow row{r.ad_id(), 0, r.count()};
@@ -96,6 +101,8 @@ bool from_wire(const pb::TopNList& t, TopNList& out, std::string& err) {
   out.minute = t.minute();
   out.window = t.window();
   out.correction = t.correction();
+  if (t.has_partition()) out.partition = t.partition();
+  out.top_n = t.top_n();
   if (!filter_id_from_wire(t.filter_id(), out.filter_id)) {
     err = "filter_id out of range";
     return false;
@@ -119,6 +126,7 @@ ProgressRecord from_wire(const pb::Progress& p) {
                      std::nullopt,     std::nullopt};
   if (p.has_consumer_lag()) out.consumer_lag = p.consumer_lag();
   if (p.has_watermark_ms()) out.watermark_ms = p.watermark_ms();
+  if (p.has_partition()) out.partition = p.partition();
   return out;
 }
 

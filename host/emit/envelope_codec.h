@@ -30,6 +30,9 @@ struct ProgressRecord {
   uint64_t corrections = 0;
   std::optional<int64_t> consumer_lag;  // records not yet read, summed over partitions
   std::optional<int64_t> watermark_ms;  // none before the first event
+  // Set: the counters of one input partition's task (the pipeline's are the sum over
+  // partitions). Unset: the whole pipeline's.
+  std::optional<uint32_t> partition = std::nullopt;
   bool operator==(const ProgressRecord&) const = default;
 };
 

@@ -24,13 +24,15 @@ void BatchBuilder::add(const emit::Body& body) {
       [this](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, WindowResult>)
-          supersede(windows_, b.minute, b);
+          supersede(windows_, std::make_pair(b.minute, b.partition), b);
         else if constexpr (std::is_same_v<T, TopNList>)
-          supersede(lists_, std::make_tuple(b.minute, b.window, b.filter_id), b);
+          supersede(lists_, std::make_tuple(b.minute, b.window, b.filter_id, b.partition), b);
         else if constexpr (std::is_same_v<T, LateRecord>)
           late_.push_back(b);
         else if constexpr (std::is_same_v<T, emit::RejectRecord>)
           rejects_.push_back(store::RejectEntry{b.partition, b.offset, b.reason, b.record});
+        else if (b.partition)
+          partition_progress_[*b.partition] = to_store_progress(b);
         else
           progress_ = to_store_progress(b);
       },
@@ -38,12 +40,14 @@ void BatchBuilder::add(const emit::Body& body) {
 }
 
 void BatchBuilder::move_into(store::ResultBatch& batch) {
-  for (auto& [minute, w] : windows_) batch.windows.push_back(std::move(w));
+  for (auto& [key, w] : windows_) batch.windows.push_back(std::move(w));
   for (auto& [key, t] : lists_) batch.topn.push_back(std::move(t));
   for (auto& r : late_) batch.late.push_back(std::move(r));
   for (auto& r : rejects_) batch.rejects.push_back(std::move(r));
   if (progress_) batch.progress = progress_;
+  for (auto& [part, p] : partition_progress_) batch.partition_progress[part] = p;
   progress_.reset();
+  partition_progress_.clear();
   windows_.clear();
   lists_.clear();
   late_.clear();

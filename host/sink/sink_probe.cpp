@@ -40,7 +40,7 @@ void SinkProbe::written(const store::ResultBatch& batch) {
   topn_entries_.inc(entries);
   late_rows_.inc(batch.late.size());
   reject_rows_.inc(batch.rejects.size());
-  if (batch.progress) progress_writes_.inc();
+  if (batch.progress || !batch.partition_progress.empty()) progress_writes_.inc();
 }
 
 void SinkProbe::committed(const std::string& producer, uint64_t seq) {

@@ -6,10 +6,17 @@
 // (minute, window, filter), counters are absolute values, and the last closed minute only
 // moves forward. Replaying a batch therefore changes nothing.
 //
+// Results of one input partition (WindowResult::partition, TopNList::partition set; a
+// streaming task's share, partitions holding disjoint ads) replace only that partition's
+// share: its count rows are upserted (its counts only grow, its groups never disappear), its
+// partial list is kept apart and the stored list becomes the merged top N of every
+// partition's latest partial list. Readers see only complete minutes and merged lists.
+//
 // One store object is one connection: use it from one thread at a time. Several objects may
 // be open on the same database (one writer, several readers).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -75,6 +82,10 @@ struct ResultBatch {
   std::vector<TopNList> topn;         // each one the complete list
   uint32_t top_n = 0;                 // the N the lists were cut at; 0: unknown
   std::optional<Progress> progress;   // counters to record; last_closed_minute moves forward only
+  // Counters of single input partitions' tasks, by partition: each replaces that partition's
+  // previous ones, and the recorded counters become the sum over every partition recorded
+  // (consumer_lag: over those that reported one). Written after `progress`.
+  std::map<uint32_t, Progress> partition_progress;
   // Upserted by (partition, position/offset), so a replay adds nothing.
   std::vector<LateRecord> late;
   std::vector<RejectEntry> rejects;
@@ -82,8 +93,8 @@ struct ResultBatch {
   // the same transaction as the results, so "committed" and "stored" never disagree.
   std::vector<std::pair<std::string, uint64_t>> producer_seqs;
   bool empty() const {
-    return windows.empty() && topn.empty() && !progress && late.empty() && rejects.empty() &&
-           producer_seqs.empty();
+    return windows.empty() && topn.empty() && !progress && partition_progress.empty() &&
+           late.empty() && rejects.empty() && producer_seqs.empty();
   }
 };
 

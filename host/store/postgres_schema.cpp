@@ -63,6 +63,25 @@ CREATE TABLE rejects (
   PRIMARY KEY (kafka_partition, kafka_offset)
 );
 )sql",
+    // Version 2: results of single input partitions (see sqlite_schema.cpp, version 3).
+    R"sql(
+CREATE TABLE topn_parts (
+  minute    BIGINT  NOT NULL,
+  "window"  INTEGER NOT NULL,
+  filter_id INTEGER NOT NULL,
+  part      BIGINT  NOT NULL,
+  rank      INTEGER NOT NULL,
+  ad_id     TEXT COLLATE "C" NOT NULL,
+  count     BIGINT  NOT NULL,
+  PRIMARY KEY (minute, "window", filter_id, part, rank)
+);
+CREATE TABLE progress_parts (
+  part  BIGINT NOT NULL,
+  key   TEXT   NOT NULL,
+  value BIGINT NOT NULL,
+  PRIMARY KEY (part, key)
+);
+)sql",
 };
 
 // Any constant shared by every clickagg writer: serializes concurrent upgrades.

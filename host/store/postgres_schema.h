@@ -8,7 +8,7 @@
 
 namespace clickagg::store::pg {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Creates or migrates the schema. Throws StoreError for a newer schema.
 void prepare_writer(Connection& conn);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <utility>
 
 #include "host/store/pg_connection.h"
 #include "host/store/postgres_schema.h"
@@ -38,6 +39,27 @@ constexpr Named kInsertList{
     "INSERT INTO topn (minute, \"window\", filter_id, rank, ad_id, count) "
     "SELECT $1::bigint, $2::integer, $3::integer, t.r, t.a, t.c "
     "FROM unnest($4::text[], $5::bigint[]) WITH ORDINALITY AS t(a, c, r)"};
+// Partial lists of single input partitions, and the merged list rebuilt from them: the top N
+// of the union by count descending, then ad_id in byte order (COLLATE "C"). Partitions hold
+// disjoint ads, so the union has each ad once and its top N is the exact global top N; SUM
+// only guards the stored list against ever naming an ad twice.
+constexpr Named kDeletePartList{
+    "delete_part_list",
+    "DELETE FROM topn_parts WHERE minute = $1::bigint AND \"window\" = $2::integer "
+    "AND filter_id = $3::integer AND part = $4::bigint"};
+constexpr Named kInsertPartList{
+    "insert_part_list",
+    "INSERT INTO topn_parts (minute, \"window\", filter_id, part, rank, ad_id, count) "
+    "SELECT $1::bigint, $2::integer, $3::integer, $4::bigint, t.r, t.a, t.c "
+    "FROM unnest($5::text[], $6::bigint[]) WITH ORDINALITY AS t(a, c, r)"};
+constexpr Named kMergeList{
+    "merge_list",
+    "INSERT INTO topn (minute, \"window\", filter_id, rank, ad_id, count) "
+    "SELECT $1::bigint, $2::integer, $3::integer, row_number() OVER (ORDER BY total DESC, ad_id ASC), "
+    "ad_id, total FROM ("
+    "SELECT ad_id, SUM(count)::bigint AS total FROM topn_parts "
+    "WHERE minute = $1::bigint AND \"window\" = $2::integer AND filter_id = $3::integer GROUP BY ad_id) s "
+    "ORDER BY total DESC, ad_id ASC LIMIT $4::bigint"};
 constexpr Named kUpsertList{
     "upsert_list",
     "INSERT INTO topn_lists (minute, \"window\", filter_id, top_n) "
@@ -49,6 +71,16 @@ constexpr Named kSetMeta{"set_meta",
 constexpr Named kAdvanceMeta{"advance_meta",
                              "INSERT INTO meta (key, value) VALUES ($1::text, $2::bigint) "
                              "ON CONFLICT (key) DO UPDATE SET value = GREATEST(meta.value, EXCLUDED.value)"};
+// Counters of single input partitions, and meta's counters re-summed over them.
+constexpr Named kDeletePartProgress{"delete_part_progress",
+                                    "DELETE FROM progress_parts WHERE part = $1::bigint"};
+constexpr Named kInsertPartProgress{
+    "insert_part_progress",
+    "INSERT INTO progress_parts (part, key, value) VALUES ($1::bigint, $2::text, $3::bigint)"};
+constexpr Named kSumPartProgress{
+    "sum_part_progress",
+    "INSERT INTO meta (key, value) SELECT key, SUM(value)::bigint FROM progress_parts GROUP BY key "
+    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"};
 constexpr Named kUpsertLate{
     "upsert_late",
     "INSERT INTO late_events (kafka_partition, kafka_offset, ad_id, event_time_ms, watermark_ms) "
@@ -102,9 +134,12 @@ constexpr const char* kCountRows =
     "SELECT minute, filter_id, ad_id, count FROM counts WHERE minute >= $1::bigint AND minute < $2::bigint "
     "ORDER BY minute, filter_id, ad_id";
 
-constexpr Named kWriterStatements[] = {kDeleteMinute, kInsertCounts, kDeleteList,   kInsertList,
-                                       kUpsertList,   kSetMeta,      kAdvanceMeta,  kUpsertLate,
-                                       kUpsertReject, kAdvanceProducerSeq, kInsertFilter};
+constexpr Named kWriterStatements[] = {
+    kDeleteMinute,      kInsertCounts,       kDeleteList,         kInsertList,
+    kDeletePartList,    kInsertPartList,     kMergeList,          kUpsertList,
+    kDeletePartProgress, kInsertPartProgress, kSumPartProgress,    kSetMeta,
+    kAdvanceMeta,       kUpsertLate,         kUpsertReject,       kAdvanceProducerSeq,
+    kInsertFilter};
 constexpr Named kReaderStatements[] = {kAggregatedCount, kList,        kTopBySum,
                                        kMinuteCounts,    kTopnWindows, kReadMeta,
                                        kReadFilters,     kCommittedSeq};
@@ -134,8 +169,9 @@ class PostgresStore final : public AggregateStore {
     Transaction tx(conn_);
     for (const WindowResult& win : batch.windows) {
       // A result carries the complete minute: delete-then-insert makes a correction or a
-      // replay leave exactly the newest rows.
-      conn_.run(sql::kDeleteMinute.name, Params().integer(win.minute));
+      // replay leave exactly the newest rows. A partition's share only upserts: the other
+      // partitions' rows of the minute stay, and its own rows only grow.
+      if (!win.partition) conn_.run(sql::kDeleteMinute.name, Params().integer(win.minute));
       if (!win.rows.empty()) {
         std::vector<std::string_view> ads;
         std::vector<int64_t> filters, counts;
@@ -153,23 +189,13 @@ class PostgresStore final : public AggregateStore {
       if (!win.correction) advance(win.minute);
     }
     for (const TopNList& list : batch.topn) {
-      conn_.run(sql::kDeleteList.name, Params().integer(list.minute).integer(list.window).integer(list.filter_id));
-      if (!list.entries.empty()) {
-        std::vector<std::string_view> ads;
-        std::vector<int64_t> counts;
-        for (const TopNEntry& e : list.entries) {
-          ads.push_back(e.ad_id);
-          counts.push_back(to_db(e.count));
-        }
-        conn_.run(sql::kInsertList.name, Params()
-                                             .integer(list.minute)
-                                             .integer(list.window)
-                                             .integer(list.filter_id)
-                                             .literal(pg::text_array(ads))
-                                             .literal(pg::int_array(counts)));
+      if (list.partition) {
+        write_partial_list(list, list.top_n ? list.top_n : batch.top_n);
+      } else {
+        write_list(list);
       }
       conn_.run(sql::kUpsertList.name,
-                Params().integer(list.minute).integer(list.window).integer(list.filter_id).integer(batch.top_n));
+                Params().integer(list.minute).integer(list.window).integer(list.filter_id).integer(list.top_n ? list.top_n : batch.top_n));
       if (!list.correction) advance(list.minute);
     }
     if (batch.progress) {
@@ -179,6 +205,15 @@ class PostgresStore final : public AggregateStore {
       if (p.last_closed_minute) advance(*p.last_closed_minute);
       if (p.consumer_lag) conn_.run(sql::kSetMeta.name, Params().text(kConsumerLagKey).integer(*p.consumer_lag));
     }
+    for (const auto& [part, p] : batch.partition_progress) {
+      conn_.run(sql::kDeletePartProgress.name, Params().integer(part));
+      for (const auto& [key, field] : kCounterKeys)
+        conn_.run(sql::kInsertPartProgress.name, Params().integer(part).text(key).integer(to_db(p.*field)));
+      if (p.consumer_lag)
+        conn_.run(sql::kInsertPartProgress.name, Params().integer(part).text(kConsumerLagKey).integer(*p.consumer_lag));
+      if (p.last_closed_minute) advance(*p.last_closed_minute);
+    }
+    if (!batch.partition_progress.empty()) conn_.run(sql::kSumPartProgress.name, Params());
     if (closed) conn_.run(sql::kAdvanceMeta.name, Params().text(kLastClosedMinuteKey).integer(*closed));
     for (const LateRecord& r : batch.late)
       conn_.run(sql::kUpsertLate.name, Params()
@@ -286,6 +321,55 @@ class PostgresStore final : public AggregateStore {
   }
 
  private:
+  // Replaces the stored list of the key (an unpartitioned list covers every partition).
+  void write_list(const TopNList& list) {
+    conn_.run(sql::kDeleteList.name, Params().integer(list.minute).integer(list.window).integer(list.filter_id));
+    if (list.entries.empty()) return;
+    auto [ads, counts] = entry_arrays(list);
+    conn_.run(sql::kInsertList.name, Params()
+                                         .integer(list.minute)
+                                         .integer(list.window)
+                                         .integer(list.filter_id)
+                                         .literal(std::move(ads))
+                                         .literal(std::move(counts)));
+  }
+
+  // Replaces one partition's partial list, then rebuilds the merged list from every
+  // partition's latest one (within the caller's transaction).
+  void write_partial_list(const TopNList& list, uint32_t top_n) {
+    const int64_t part = *list.partition;
+    conn_.run(sql::kDeletePartList.name,
+              Params().integer(list.minute).integer(list.window).integer(list.filter_id).integer(part));
+    if (!list.entries.empty()) {
+      auto [ads, counts] = entry_arrays(list);
+      conn_.run(sql::kInsertPartList.name, Params()
+                                               .integer(list.minute)
+                                               .integer(list.window)
+                                               .integer(list.filter_id)
+                                               .integer(part)
+                                               .literal(std::move(ads))
+                                               .literal(std::move(counts)));
+    }
+    conn_.run(sql::kDeleteList.name, Params().integer(list.minute).integer(list.window).integer(list.filter_id));
+    // N unknown (0): keep the whole union.
+    conn_.run(sql::kMergeList.name, Params()
+                                        .integer(list.minute)
+                                        .integer(list.window)
+                                        .integer(list.filter_id)
+                                        .integer(top_n > 0 ? int64_t{top_n} : INT64_MAX));
+  }
+
+  // A list's entries as array literals: (ad ids, counts).
+  static std::pair<std::string, std::string> entry_arrays(const TopNList& list) {
+    std::vector<std::string_view> ads;
+    std::vector<int64_t> counts;
+    for (const TopNEntry& e : list.entries) {
+      ads.push_back(e.ad_id);
+      counts.push_back(to_db(e.count));
+    }
+    return {pg::text_array(ads), pg::int_array(counts)};
+  }
+
   void prepare_all() {
     if (writer_)
       for (const auto& s : sql::kWriterStatements) conn_.prepare(s.name, s.text);

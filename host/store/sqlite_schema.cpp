@@ -70,6 +70,27 @@ CREATE TABLE rejects (
   PRIMARY KEY (kafka_partition, kafka_offset)
 ) WITHOUT ROWID;
 )sql",
+    // Version 3: results of single input partitions. topn_parts keeps each partition's latest
+    // partial list, from which topn is re-merged; progress_parts keeps each partition's latest
+    // counters (meta keys), from which meta's counters are re-summed.
+    R"sql(
+CREATE TABLE topn_parts (
+  minute    INTEGER NOT NULL,
+  "window"  INTEGER NOT NULL,
+  filter_id INTEGER NOT NULL,
+  part      INTEGER NOT NULL,
+  rank      INTEGER NOT NULL,
+  ad_id     TEXT    NOT NULL,
+  count     INTEGER NOT NULL,
+  PRIMARY KEY (minute, "window", filter_id, part, rank)
+) WITHOUT ROWID;
+CREATE TABLE progress_parts (
+  part  INTEGER NOT NULL,
+  key   TEXT    NOT NULL,
+  value INTEGER NOT NULL,
+  PRIMARY KEY (part, key)
+) WITHOUT ROWID;
+)sql",
 };
 
 int user_version(Connection& conn) {

@@ -5,7 +5,7 @@
 
 namespace clickagg::store::sqlite {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Sets WAL mode and synchronous=NORMAL, then creates or migrates the schema. Throws
 // StoreError for a file that is not a clickagg database or has a newer schema.

@@ -27,6 +27,21 @@ constexpr const char* kDeleteList =
 constexpr const char* kInsertListEntry =
     "INSERT INTO topn (minute, \"window\", filter_id, rank, ad_id, count) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+// Partial lists of single input partitions, and the merged list rebuilt from them: the top N
+// of the union by count descending, then ad_id in byte order (BINARY collation). Partitions
+// hold disjoint ads, so the union has each ad once and its top N is the exact global top N;
+// SUM only guards the stored list against ever naming an ad twice.
+constexpr const char* kDeletePartList =
+    "DELETE FROM topn_parts WHERE minute = ?1 AND \"window\" = ?2 AND filter_id = ?3 AND part = ?4";
+constexpr const char* kInsertPartEntry =
+    "INSERT INTO topn_parts (minute, \"window\", filter_id, part, rank, ad_id, count) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kMergeList =
+    "INSERT INTO topn (minute, \"window\", filter_id, rank, ad_id, count) "
+    "SELECT ?1, ?2, ?3, row_number() OVER (ORDER BY total DESC, ad_id ASC), ad_id, total FROM ("
+    "SELECT ad_id, SUM(count) AS total FROM topn_parts "
+    "WHERE minute = ?1 AND \"window\" = ?2 AND filter_id = ?3 GROUP BY ad_id) "
+    "ORDER BY total DESC, ad_id ASC LIMIT ?4";
 constexpr const char* kUpsertList =
     "INSERT INTO topn_lists (minute, \"window\", filter_id, top_n) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (minute, \"window\", filter_id) DO UPDATE SET top_n = excluded.top_n";
@@ -36,6 +51,14 @@ constexpr const char* kSetMeta =
 constexpr const char* kAdvanceMeta =
     "INSERT INTO meta (key, value) VALUES (?1, ?2) "
     "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)";
+// Counters of single input partitions, and meta's counters re-summed over them. (WHERE true:
+// SQLite's documented way to keep an INSERT ... SELECT followed by ON CONFLICT unambiguous.)
+constexpr const char* kDeletePartProgress = "DELETE FROM progress_parts WHERE part = ?1";
+constexpr const char* kInsertPartProgress =
+    "INSERT INTO progress_parts (part, key, value) VALUES (?1, ?2, ?3)";
+constexpr const char* kSumPartProgress =
+    "INSERT INTO meta (key, value) SELECT key, SUM(value) FROM progress_parts WHERE true "
+    "GROUP BY key ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 constexpr const char* kDeleteFilters = "DELETE FROM filters";
 constexpr const char* kInsertFilter = "INSERT INTO filters (filter_id, name) VALUES (?1, ?2)";
 constexpr const char* kUpsertLate =
@@ -93,7 +116,13 @@ struct WriteStatements {
         upsert_count(c, sql::kUpsertCount),
         delete_list(c, sql::kDeleteList),
         insert_list_entry(c, sql::kInsertListEntry),
+        delete_part_list(c, sql::kDeletePartList),
+        insert_part_entry(c, sql::kInsertPartEntry),
+        merge_list(c, sql::kMergeList),
         upsert_list(c, sql::kUpsertList),
+        delete_part_progress(c, sql::kDeletePartProgress),
+        insert_part_progress(c, sql::kInsertPartProgress),
+        sum_part_progress(c, sql::kSumPartProgress),
         set_meta(c, sql::kSetMeta),
         advance_meta(c, sql::kAdvanceMeta),
         delete_filters(c, sql::kDeleteFilters),
@@ -101,9 +130,10 @@ struct WriteStatements {
         upsert_late(c, sql::kUpsertLate),
         upsert_reject(c, sql::kUpsertReject),
         advance_producer_seq(c, sql::kAdvanceProducerSeq) {}
-  Statement delete_minute, upsert_count, delete_list, insert_list_entry, upsert_list, set_meta,
-      advance_meta, delete_filters, insert_filter, upsert_late, upsert_reject,
-      advance_producer_seq;
+  Statement delete_minute, upsert_count, delete_list, insert_list_entry, delete_part_list,
+      insert_part_entry, merge_list, upsert_list, delete_part_progress, insert_part_progress,
+      sum_part_progress, set_meta, advance_meta, delete_filters, insert_filter, upsert_late,
+      upsert_reject, advance_producer_seq;
 };
 
 struct ReadStatements {
@@ -146,8 +176,9 @@ class SqliteStore final : public AggregateStore {
     Transaction tx(conn_);
     for (const WindowResult& win : batch.windows) {
       // A result carries the complete minute: delete-then-insert makes a correction or a
-      // replay leave exactly the newest rows.
-      w.delete_minute.bind(1, win.minute).run();
+      // replay leave exactly the newest rows. A partition's share only upserts: the other
+      // partitions' rows of the minute stay, and its own rows only grow.
+      if (!win.partition) w.delete_minute.bind(1, win.minute).run();
       for (const CountRow& row : win.rows) {
         if (row.count == 0) continue;
         w.upsert_count.bind(1, row.ad_id).bind(2, win.minute).bind(3, row.filter_id)
@@ -156,13 +187,17 @@ class SqliteStore final : public AggregateStore {
       if (!win.correction) advance(win.minute);
     }
     for (const TopNList& list : batch.topn) {
-      w.delete_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id).run();
-      int64_t rank = 0;
-      for (const TopNEntry& e : list.entries)
-        w.insert_list_entry.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
-            .bind(4, ++rank).bind(5, e.ad_id).bind(6, to_db(e.count)).run();
+      if (list.partition) {
+        write_partial_list(w, list, list.top_n ? list.top_n : batch.top_n);
+      } else {
+        w.delete_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id).run();
+        int64_t rank = 0;
+        for (const TopNEntry& e : list.entries)
+          w.insert_list_entry.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
+              .bind(4, ++rank).bind(5, e.ad_id).bind(6, to_db(e.count)).run();
+      }
       w.upsert_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
-          .bind(4, batch.top_n).run();
+          .bind(4, list.top_n ? list.top_n : batch.top_n).run();
       if (!list.correction) advance(list.minute);
     }
     if (batch.progress) {
@@ -172,6 +207,15 @@ class SqliteStore final : public AggregateStore {
       if (p.last_closed_minute) advance(*p.last_closed_minute);
       if (p.consumer_lag) w.set_meta.bind(1, kConsumerLagKey).bind(2, *p.consumer_lag).run();
     }
+    for (const auto& [part, p] : batch.partition_progress) {
+      w.delete_part_progress.bind(1, part).run();
+      for (const auto& [key, field] : kCounterKeys)
+        w.insert_part_progress.bind(1, part).bind(2, key).bind(3, to_db(p.*field)).run();
+      if (p.consumer_lag)
+        w.insert_part_progress.bind(1, part).bind(2, kConsumerLagKey).bind(3, *p.consumer_lag).run();
+      if (p.last_closed_minute) advance(*p.last_closed_minute);
+    }
+    if (!batch.partition_progress.empty()) w.sum_part_progress.run();
     if (closed) w.advance_meta.bind(1, kLastClosedMinuteKey).bind(2, *closed).run();
     for (const LateRecord& r : batch.late)
       w.upsert_late.bind(1, r.partition).bind(2, to_db(r.position)).bind(3, r.ad_id)
@@ -292,6 +336,22 @@ class SqliteStore final : public AggregateStore {
   }
 
  private:
+  // Replaces one partition's partial list, then rebuilds the merged list from every
+  // partition's latest one (within the caller's transaction).
+  static void write_partial_list(WriteStatements& w, const TopNList& list, uint32_t top_n) {
+    const int64_t part = *list.partition;
+    w.delete_part_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
+        .bind(4, part).run();
+    int64_t rank = 0;
+    for (const TopNEntry& e : list.entries)
+      w.insert_part_entry.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
+          .bind(4, part).bind(5, ++rank).bind(6, e.ad_id).bind(7, to_db(e.count)).run();
+    w.delete_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id).run();
+    // N unknown (0): keep the whole union.
+    w.merge_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
+        .bind(4, top_n > 0 ? int64_t{top_n} : int64_t{-1}).run();
+  }
+
   // A deferred read transaction: the statements inside see one committed state.
   class ReadSnapshot {
    public:

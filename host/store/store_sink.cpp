@@ -7,7 +7,7 @@ namespace clickagg::store {
 StoreSink::StoreSink(AggregateStore& store, uint32_t top_n) : store_(store), top_n_(top_n) {}
 
 void StoreSink::on_window(const WindowResult& w) {
-  auto [it, inserted] = windows_.try_emplace(w.minute, w);
+  auto [it, inserted] = windows_.try_emplace(key_of(w), w);
   if (!inserted) {
     // A superseded original still closed its minute: keep that fact for the store.
     const bool closes = !it->second.correction || !w.correction;
@@ -17,7 +17,7 @@ void StoreSink::on_window(const WindowResult& w) {
 }
 
 void StoreSink::on_topn(const TopNList& t) {
-  auto [it, inserted] = lists_.try_emplace({t.minute, t.window, t.filter_id}, t);
+  auto [it, inserted] = lists_.try_emplace(key_of(t), t);
   if (!inserted) {
     const bool closes = !it->second.correction || !t.correction;
     it->second = t;
@@ -37,7 +37,7 @@ void StoreSink::flush() {
   ResultBatch batch;
   batch.top_n = top_n_;
   batch.windows.reserve(windows_.size());
-  for (auto& [minute, w] : windows_) batch.windows.push_back(std::move(w));
+  for (auto& [key, w] : windows_) batch.windows.push_back(std::move(w));
   batch.topn.reserve(lists_.size());
   for (auto& [key, t] : lists_) batch.topn.push_back(std::move(t));
   batch.late = std::move(late_);
@@ -49,8 +49,8 @@ void StoreSink::flush() {
     store_.write(batch);
   } catch (...) {
     // Put the batch back so nothing is lost; the next flush retries it.
-    for (auto& w : batch.windows) windows_[w.minute] = std::move(w);
-    for (auto& t : batch.topn) lists_[{t.minute, t.window, t.filter_id}] = std::move(t);
+    for (auto& w : batch.windows) windows_[key_of(w)] = std::move(w);
+    for (auto& t : batch.topn) lists_[key_of(t)] = std::move(t);
     late_.insert(late_.begin(), batch.late.begin(), batch.late.end());
     rejects_.insert(rejects_.begin(), batch.rejects.begin(), batch.rejects.end());
     throw;

@@ -1,6 +1,7 @@
 // A ResultSink that keeps what an engine emits in memory and writes it to an aggregate store
 // in one transaction per flush(). Within a batch a newer result for the same minute (or the
 // same top-N key) supersedes the older one: each result is complete, so only the last matters.
+// Results of single input partitions are keyed by partition too (each is its partition's share).
 // Events dropped late and rejected records travel in the same transaction, keyed by their
 // input position, so a replayed flush adds nothing.
 #pragma once
@@ -8,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "host/engine/results.h"
@@ -42,8 +44,13 @@ class StoreSink final : public ResultSink {
  private:
   AggregateStore& store_;
   uint32_t top_n_;
-  std::map<int64_t, WindowResult> windows_;
-  std::map<std::tuple<int64_t, uint32_t, uint16_t>, TopNList> lists_;
+  using WindowKey = std::pair<int64_t, std::optional<uint32_t>>;
+  using ListKey = std::tuple<int64_t, uint32_t, uint16_t, std::optional<uint32_t>>;
+  static WindowKey key_of(const WindowResult& w) { return {w.minute, w.partition}; }
+  static ListKey key_of(const TopNList& t) { return {t.minute, t.window, t.filter_id, t.partition}; }
+
+  std::map<WindowKey, WindowResult> windows_;
+  std::map<ListKey, TopNList> lists_;
   std::vector<LateRecord> late_;
   std::vector<RejectEntry> rejects_;
   std::optional<Progress> progress_;

@@ -105,6 +105,51 @@ TEST(EnvelopeCodec, ProgressWireFields) {
   EXPECT_EQ(w.watermark_ms(), -15'000);
 }
 
+TEST(EnvelopeCodec, PartitionRoundTripsAndZeroIsNotAbsent) {
+  WindowResult w{kMinute, false, {{"ad001", 0, 12}}};
+  w.partition = 0;
+  TopNList t{kMinute, 5, 2, true, {{"ad009", 40}}};
+  t.partition = 3;
+  ProgressRecord p{10, 8, 1, 2, 3, 4, 5, 6, 9, 1'609'459'215'000};
+  p.partition = 4'000'000'000u;
+  const Envelope ew = round_trip(Envelope{"grp/clicks/0", 1, w});
+  const Envelope et = round_trip(Envelope{"grp/clicks/3", 2, t});
+  const auto& gw = std::get<WindowResult>(ew.body);
+  EXPECT_EQ(gw.partition, std::optional<uint32_t>(0));
+  EXPECT_EQ(gw.rows, w.rows);
+  const auto& gt = std::get<TopNList>(et.body);
+  EXPECT_EQ(gt.partition, std::optional<uint32_t>(3));
+  EXPECT_EQ(gt.entries, t.entries);
+  EXPECT_TRUE(gt.correction);
+  EXPECT_EQ(std::get<ProgressRecord>(round_trip(Envelope{"grp/clicks/9", 3, p}).body), p);
+
+  clickagg::wire::v1::Envelope pb;
+  ASSERT_TRUE(pb.ParseFromString(encode(Envelope{"grp/clicks/0", 1, w})));
+  ASSERT_TRUE(pb.window().has_partition()) << "partition 0 is present on the wire";
+  EXPECT_EQ(pb.window().partition(), 0u);
+  ASSERT_TRUE(pb.ParseFromString(encode(Envelope{"grp/clicks/3", 2, t})));
+  EXPECT_EQ(pb.topn().partition(), 3u);
+  ASSERT_TRUE(pb.ParseFromString(encode(Envelope{"grp/clicks/9", 3, p})));
+  EXPECT_EQ(pb.progress().partition(), 4'000'000'000u);
+}
+
+TEST(EnvelopeCodec, ResultsOfEveryPartitionCarryNoPartition) {
+  // Unset: absent from the wire (a field with presence is not serialized when absent), so the
+  // bytes are those of a version-1 result from before the field.
+  WindowResult w{kMinute, true, {{"ad001", 0, 12}}};
+  TopNList t{kMinute, 1, 0, false, {{"ad001", 12}}};
+  ProgressRecord p{10, 8, 1, 2, 3, 4, 5, 6, std::nullopt, 5};
+  for (const Body& body : {Body{w}, Body{t}, Body{p}}) {
+    const std::string bytes = encode(Envelope{"agg-1", 4, body});
+    clickagg::wire::v1::Envelope pb;
+    ASSERT_TRUE(pb.ParseFromString(bytes));
+    EXPECT_FALSE(pb.window().has_partition() || pb.topn().has_partition() || pb.progress().has_partition());
+  }
+  EXPECT_FALSE(std::get<WindowResult>(round_trip(Envelope{"agg-1", 1, w}).body).partition);
+  EXPECT_FALSE(std::get<TopNList>(round_trip(Envelope{"agg-1", 2, t}).body).partition);
+  EXPECT_FALSE(std::get<ProgressRecord>(round_trip(Envelope{"agg-1", 3, p}).body).partition);
+}
+
 TEST(EnvelopeCodec, WireCarriesVersionAndMinuteLabel) {
   const std::string bytes = encode(Envelope{"agg-1", 5, TopNList{kMinute + 61, 1, 0, false, {}}});
   clickagg::wire::v1::Envelope pb;

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "host/store/pg_connection.h"
+#include "host/store/postgres_schema.h"
 #include "host/store/popular_ads.h"
 #include "tests/unit/store/store_backends.h"
 
@@ -204,7 +205,8 @@ TEST_F(PostgresStoreTest, OpenStoreSelectsPostgresByScheme) {
   open_store(loc, OpenMode::Writer)->write(batch_of({{3, false, {{"x", 0, 1}}}}));
   const std::string short_scheme = "postgres://" + loc.substr(std::string("postgresql://").size());
   EXPECT_EQ(open_store(short_scheme, OpenMode::Reader)->aggregated_count("x", 0, 10, 0), 1u);
-  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"), (std::vector<std::string>{"1|"}));
+  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"),
+            (std::vector<std::string>{std::to_string(pg::kSchemaVersion) + "|"}));
 }
 
 TEST_F(PostgresStoreTest, ReaderNeedsTheSchemaAndRefusesANewerOne) {
@@ -237,7 +239,8 @@ TEST_F(PostgresStoreTest, ConcurrentWritersCreateTheSchemaOnce) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"), (std::vector<std::string>{"1|"}));
+  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"),
+            (std::vector<std::string>{std::to_string(pg::kSchemaVersion) + "|"}));
 }
 
 TEST_F(PostgresStoreTest, LargeWindowGoesInOneStatement) {
