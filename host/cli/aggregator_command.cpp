@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "host/cli/aggregator_metrics.h"
 #include "host/cli/commands.h"
@@ -23,6 +24,7 @@ struct AggregatorArgs {
   std::string checkpoint_interval = "5s";
   std::string finish_when_idle = "0ms";
   std::string metrics_listen;
+  std::vector<std::string> kafka_options;
   EngineOptions engine;
 };
 
@@ -42,8 +44,13 @@ void run_aggregator_command(AggregatorArgs& a) {
   c.finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
   if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
   if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
-  if (c.producer_id.empty() || c.producer_id.size() > 255)
-    throw UsageError("--producer-id must be 1 to 255 bytes");
+  if (c.member_id.empty() || c.member_id.size() > 255) throw UsageError("--member-id must be 1 to 255 bytes");
+  if (c.group.empty() || c.topic.empty()) throw UsageError("--group and --topic must not be empty");
+  for (const std::string& kv : a.kafka_options) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("bad --kafka-option '" + kv + "' (expected KEY=VALUE)");
+    c.kafka_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   c.engine = a.engine.config();
   c.engine_kind = a.engine.kind();
   const std::atomic<bool>& stop = install_stop_flag();
@@ -70,17 +77,21 @@ void register_aggregator(CLI::App& app) {
   cmd->add_option("--topic", c.topic, "Kafka topic of click events")->capture_default_str();
   cmd->add_option("--group", c.group, "Kafka consumer group")->capture_default_str();
   cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
-  cmd->add_option("--state-dir", c.state_dir, "Checkpoints and the batch log")->capture_default_str();
+  cmd->add_option("--state-dir", c.state_dir,
+                  "Per-partition checkpoints and batch logs; shared by the group's aggregators")
+      ->capture_default_str();
   cmd->add_option("--sink", c.sink_endpoint, "The sink's ZeroMQ endpoint")->capture_default_str();
   cmd->add_option("--pub", c.pub_endpoint, "ZeroMQ endpoint to bind the PUB socket for subscribers");
-  cmd->add_option("--producer-id", c.producer_id, "Unique name of this aggregator on the channel")
+  cmd->add_option("--member-id", c.member_id, "Name of this aggregator in logs and as the Kafka client id")
       ->capture_default_str();
+  cmd->add_option("--kafka-option", args->kafka_options,
+                  "Extra librdkafka setting KEY=VALUE (repeatable), e.g. security.protocol=SASL_SSL");
   cmd->add_option("--batch-max", c.batch_max, "Messages per micro-batch at most")->capture_default_str();
   cmd->add_option("--batch-wait", args->batch_wait, "How long a poll waits to fill a micro-batch")
       ->capture_default_str();
   cmd->add_option("--checkpoint-interval", args->checkpoint_interval, "Time between checkpoints")
       ->capture_default_str();
-  cmd->add_option("--max-in-flight", c.max_in_flight, "Results the sink may leave unacknowledged")
+  cmd->add_option("--max-in-flight", c.max_in_flight, "Results the sink may leave unacknowledged, per partition")
       ->capture_default_str();
   cmd->add_option("--finish-when-idle", args->finish_when_idle,
                   "End of input after this long without messages (0ms: run until stopped)")

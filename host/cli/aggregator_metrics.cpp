@@ -5,7 +5,12 @@ namespace clickagg::cli {
 void register_aggregator_metrics(stream::AggregatorProbe& probe) {
   auto& r = probe.registry;
   r.counter_of("clickagg_aggregator_messages_total", "Records consumed from Kafka by this process", probe.messages);
-  r.counter_of("clickagg_aggregator_events_total", "Decoded events handed to the engine (since the first start)",
+  r.gauge_of("clickagg_aggregator_partitions", "Partitions this process owns now", probe.partitions);
+  r.counter_of("clickagg_aggregator_assignments_total", "Group rebalances that gave this process partitions",
+               probe.assignments);
+  r.counter_of("clickagg_aggregator_revocations_total", "Group rebalances that took partitions away", probe.revocations);
+  // The counters below are sums over the partitions owned now, each since its first start.
+  r.counter_of("clickagg_aggregator_events_total", "Decoded events handed to the engine (owned partitions)",
           probe.events);
   r.counter_of("clickagg_aggregator_rejected_total", "Records that failed to decode (dead letters)", probe.rejected);
   r.counter_of("clickagg_aggregator_counted_total", "Events counted", probe.counted);
@@ -22,8 +27,8 @@ void register_aggregator_metrics(stream::AggregatorProbe& probe) {
   r.counter_of("clickagg_aggregator_resent_total", "Results sent to the sink again", probe.resent);
   r.counter_of("clickagg_aggregator_backpressure_milliseconds_total", "Time spent waiting for the sink", probe.backpressure_ms);
   r.gauge_of("clickagg_aggregator_in_flight", "Results not yet acknowledged by the sink", probe.in_flight);
-  r.gauge_of("clickagg_aggregator_acked_seq", "Highest sequence number the sink acknowledged", probe.acked_seq);
-  r.gauge_of("clickagg_aggregator_sent_seq", "Last sequence number sent", probe.sent_seq);
+  r.gauge_of("clickagg_aggregator_acked_seq", "Sum over owned partitions of the highest sequence number the sink acknowledged", probe.acked_seq);
+  r.gauge_of("clickagg_aggregator_sent_seq", "Sum over owned partitions of the last sequence number sent", probe.sent_seq);
   r.gauge_fn("clickagg_aggregator_watermark_seconds", "Event-time watermark", [&probe] {
     const int64_t w = probe.watermark_ms.load();
     return w == INT64_MIN || w == INT64_MAX ? 0.0 : static_cast<double>(w) / 1000.0;

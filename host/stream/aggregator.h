@@ -1,11 +1,15 @@
-// clickagg aggregator: Kafka -> decode -> engine -> sink (acknowledged) and subscribers (PUB),
-// with a write-ahead batch log and periodic checkpoints so a killed process resumes exactly.
+// clickagg aggregator: a consumer group member that runs one task per assigned partition
+// (host/stream/partition_task.h): Kafka -> decode -> engine -> sink (acknowledged) and
+// subscribers (PUB), with a write-ahead batch log and periodic checkpoints per partition in a
+// state directory that several aggregators may share, so partitions move between them (and
+// a killed process resumes) exactly.
 //
-// Order of work for every micro-batch: poll Kafka, log the batch's offset ranges durably,
-// process them, send results, then one Progress with the cumulative counters (engine
-// statistics and rejects, which the checkpoint carries across restarts) and the consumer lag. Every checkpoint interval: wait until the sink acknowledged
-// everything, write the checkpoint (engine state, next offsets, last seq), start a new batch
-// log, commit the offsets to the consumer group.
+// Order of work for every micro-batch and partition: log the partition's offset range durably,
+// process it, send the results, then one Progress with the partition's cumulative counters and
+// lag. Every checkpoint interval: wait until the sink acknowledged everything, write each
+// partition's checkpoint (engine state, next offset, last seq), start new batch logs, commit
+// the offsets to the consumer group. When the group revokes partitions they are checkpointed
+// the same way (or left to their batch logs when the sink is away) and let go.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -23,25 +27,26 @@ struct AggregatorConfig {
   std::string brokers = "127.0.0.1:9092";
   std::string topic = "clicks";
   std::string group = "clickagg";
+  std::map<std::string, std::string> kafka_options;  // extra librdkafka settings (security, timeouts)
   Format format = Format::Auto;
-  std::string state_dir = "aggregator-state";
+  std::string state_dir = "aggregator-state";  // shared by every aggregator of the group
   std::string sink_endpoint = "tcp://127.0.0.1:5560";
   std::string pub_endpoint;  // empty: no PUB socket
-  std::string producer_id = "aggregator-1";
+  std::string member_id = "aggregator-1";  // this process in logs and as the Kafka client id
   size_t batch_max = 100'000;
   std::chrono::milliseconds batch_wait{100};
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds tick_interval{1000};
-  size_t max_in_flight = 10'000;
-  // End of input once every partition is read to its end and nothing came for this long
-  // (batch-like runs, tests); 0: never.
+  size_t max_in_flight = 10'000;  // per partition
+  // End of input once every assigned partition is read to its end and nothing came for this
+  // long (batch-like runs, tests); 0: never.
   std::chrono::milliseconds finish_when_idle{0};
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;
 };
 
-// Runs until `stop` becomes true (then checkpoints and returns) or, with finish_when_idle,
-// until input ends. Keeps `probe` current when given. Throws on fatal errors.
+// Runs until `stop` becomes true (then checkpoints, leaves the group and returns) or, with
+// finish_when_idle, until input ends. Keeps `probe` current when given. Throws on fatal errors.
 void run_aggregator(const AggregatorConfig& cfg, const std::atomic<bool>& stop, AggregatorProbe* probe = nullptr);
 
 }  // namespace clickagg::stream

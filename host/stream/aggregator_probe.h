@@ -24,7 +24,11 @@ struct AggregatorProbe {
   EngineStageProbe engine_stages{registry};
 
   std::atomic<uint64_t> messages{0};          // records consumed (this process)
-  // Cumulative since the first start (restored from the checkpoint), as sent in Progress.
+  std::atomic<uint64_t> partitions{0};        // partitions this process owns now
+  std::atomic<uint64_t> assignments{0};       // group rebalances that gave it partitions
+  std::atomic<uint64_t> revocations{0};       // ... and that took them away
+  // Sums over the partitions owned now, each cumulative since that partition's first start
+  // (restored from its checkpoint), as sent in Progress.
   std::atomic<uint64_t> events{0};            // decoded events handed to the engine
   std::atomic<uint64_t> rejected{0};          // records that failed to decode (dead letters)
   std::atomic<uint64_t> counted{0};

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 namespace clickagg::stream {
 
@@ -37,6 +38,13 @@ void MessageBatch::append(MessageBatch&& other) {
   other.raw_.clear();
   other.view_.clear();
 }
+
+// librdkafka calls back with its own types; the header does not include rdkafka.h.
+struct RebalanceTrampoline {
+  static void cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list, void* opaque) {
+    static_cast<KafkaSource*>(opaque)->on_rebalance(static_cast<int>(err), list);
+  }
+};
 
 namespace {
 void set(rd_kafka_conf_t* conf, const std::string& k, const std::string& v) {
@@ -75,6 +83,8 @@ KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, c
     throw;
   }
   rd_kafka_conf_set_log_cb(conf, log_cb);
+  rd_kafka_conf_set_rebalance_cb(conf, &RebalanceTrampoline::cb);
+  rd_kafka_conf_set_opaque(conf, this);
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk_) {
@@ -87,9 +97,62 @@ KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, c
 KafkaSource::~KafkaSource() {
   if (queue_) rd_kafka_queue_destroy(static_cast<rd_kafka_queue_t*>(queue_));
   if (rk_) {
-    rd_kafka_consumer_close(rk_);
+    listener_ = nullptr;  // the listener may be gone already; a revoke now only unassigns
+    if (!closed_) rd_kafka_consumer_close(rk_);
     rd_kafka_destroy(rk_);
   }
+}
+
+void KafkaSource::subscribe(RebalanceListener& listener) {
+  listener_ = &listener;
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, topic_.c_str(), RD_KAFKA_PARTITION_UA);
+  const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err) throw std::runtime_error("kafka subscribe to " + topic_ + ": " + rd_kafka_err2str(err));
+}
+
+void KafkaSource::close() {
+  if (closed_) return;
+  closed_ = true;
+  const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_);
+  if (err) std::fprintf(stderr, "kafka: leaving the group: %s\n", rd_kafka_err2str(err));
+  rethrow_pending();
+}
+
+void KafkaSource::on_rebalance(int err, void* partitions) {
+  auto* list = static_cast<rd_kafka_topic_partition_list_t*>(partitions);
+  std::vector<uint32_t> parts;
+  for (int i = 0; i < list->cnt; ++i) parts.push_back(static_cast<uint32_t>(list->elems[i].partition));
+  // Exceptions must not cross librdkafka's frames: kept and thrown from poll().
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    std::map<uint32_t, int64_t> start;
+    try {
+      if (listener_) start = listener_->on_assigned(parts);
+    } catch (...) {
+      pending_error_ = std::current_exception();
+      rd_kafka_assign(rk_, nullptr);
+      return;
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+      auto it = start.find(static_cast<uint32_t>(list->elems[i].partition));
+      list->elems[i].offset = it == start.end() ? RD_KAFKA_OFFSET_BEGINNING : it->second;
+    }
+    if (const rd_kafka_resp_err_t e = rd_kafka_assign(rk_, list))
+      pending_error_ = std::make_exception_ptr(std::runtime_error(std::string("kafka assign: ") + rd_kafka_err2str(e)));
+  } else {
+    const bool lost = rd_kafka_assignment_lost(rk_) != 0;
+    try {
+      if (listener_) listener_->on_revoked(parts, lost);
+    } catch (...) {
+      pending_error_ = std::current_exception();
+    }
+    rd_kafka_assign(rk_, nullptr);
+  }
+}
+
+void KafkaSource::rethrow_pending() {
+  if (pending_error_) std::rethrow_exception(std::exchange(pending_error_, nullptr));
 }
 
 std::vector<uint32_t> KafkaSource::partitions(int timeout_ms) {
@@ -150,6 +213,7 @@ MessageBatch KafkaSource::poll(size_t max, int timeout_ms) {
       }
       batch.add(m);
     }
+    rethrow_pending();  // a rebalance callback failed
     if (n == 0 && (!batch.empty() || std::chrono::steady_clock::now() >= deadline)) break;
   }
   return batch;

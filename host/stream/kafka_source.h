@@ -1,8 +1,11 @@
-// Input from one Kafka topic: all of its partitions assigned to this aggregator at offsets the
-// aggregator chooses (its checkpoint is the source of truth; the consumer group's committed
-// offsets are written for monitoring and tooling). Messages come in micro-batches.
+// Input from one Kafka topic as a member of a consumer group: the group assigns partitions
+// (eager "range" protocol), and the member starts each at the offset it chooses (its checkpoint
+// is the source of truth; the group's committed offsets are written for monitoring and
+// tooling). Messages come in micro-batches. A source may also be assigned partitions directly,
+// without the group deciding (tools that read a whole topic).
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +41,17 @@ class MessageBatch {
   std::vector<KafkaMessage> view_;
 };
 
+// Told about the group's decisions from inside poll(), on the polling thread.
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  // Partitions given to this member; returns where to start each (absent: the beginning).
+  virtual std::map<uint32_t, int64_t> on_assigned(const std::vector<uint32_t>& partitions) = 0;
+  // Partitions taken away. `lost`: the group already gave them to someone else (this member
+  // missed its session), so nothing may be committed for them any more.
+  virtual void on_revoked(const std::vector<uint32_t>& partitions, bool lost) = 0;
+};
+
 class KafkaSource {
  public:
   KafkaSource(const std::string& brokers, const std::string& topic, const std::string& group,
@@ -49,6 +63,10 @@ class KafkaSource {
   std::vector<uint32_t> partitions(int timeout_ms = 10'000);
   // Starts reading every listed partition at its offset (absent: from the beginning).
   void assign(const std::vector<uint32_t>& partitions, const std::map<uint32_t, int64_t>& next_offset);
+  // Joins the group for the topic; partitions arrive through `listener`.
+  void subscribe(RebalanceListener& listener);
+  // Leaves the group (revoking what is assigned, through the listener) and stops fetching.
+  void close();
   // Up to `max` messages within `timeout_ms`; errors are logged and skipped when transient,
   // thrown when fatal.
   MessageBatch poll(size_t max, int timeout_ms);
@@ -66,8 +84,15 @@ class KafkaSource {
 
  private:
   std::string topic_;
+  friend struct RebalanceTrampoline;
+  void on_rebalance(int err, void* partitions);
+  void rethrow_pending();
+
   rd_kafka_s* rk_ = nullptr;
   void* queue_ = nullptr;  // rd_kafka_queue_t*
+  RebalanceListener* listener_ = nullptr;
+  bool closed_ = false;
+  std::exception_ptr pending_error_;  // thrown by the listener inside a librdkafka callback
 };
 
 }  // namespace clickagg::stream

@@ -192,7 +192,7 @@ def main():
     sink = Proc("sink", [a.clickagg, "sink", "--listen", sink_ep, "--db", db_loc, "--filters", filters], work)
     agg = Proc("aggregator", [a.clickagg, "aggregator", "--brokers", a.brokers, "--topic", topic, "--group", topic,
                               "--format", "log", "--state-dir", os.path.join(work, "state"), "--sink", sink_ep,
-                              "--producer-id", "agg-ops", "--checkpoint-interval", "1s", "--finish-when-idle", "4s",
+                              "--member-id", "agg-ops", "--checkpoint-interval", "1s", "--finish-when-idle", "4s",
                               "--engine", "cpu", "--threads", "2", "--filters", filters] + TOPN, work)
     arch = Proc("archive", [a.clickagg, "archive", "--brokers", a.brokers, "--topic", topic, "--group", topic + "-archive",
                             "--dir", archive, "--format", "log", "--finish-when-idle", "4s"], work)

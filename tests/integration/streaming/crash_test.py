@@ -8,7 +8,9 @@ restarts them, and at the end requires the database to hold exactly what
 
 Variants: --db sqlite|postgresql, --broker-restart (stop and start the broker mid-stream),
 --slow-sink (commits throttled so the aggregator must apply backpressure),
---kills N (0 for a plain run).
+--kills N (0 for a plain run), --aggregators N (several group members sharing one state
+directory: partitions move between them on every kill, stop and restart, and the run fails
+unless some partition was owned by more than one of them).
 """
 import argparse
 import csv
@@ -64,6 +66,12 @@ class Proc:
 
     def wait(self, timeout):
         return self.p.wait(timeout)
+
+
+def assignments(work, proc):
+    """How many times the group gave partitions to this aggregator, from its log."""
+    with open(os.path.join(work, f"{proc.name}.log"), errors="replace") as f:
+        return f.read().count("assigned partitions")
 
 
 def read_expected(out_dir):
@@ -157,6 +165,7 @@ def main():
     ap.add_argument("--seed", type=int, default=int(os.environ.get("CLICKAGG_TEST_SEED", "7")))
     ap.add_argument("--broker-restart", action="store_true")
     ap.add_argument("--slow-sink", action="store_true")
+    ap.add_argument("--aggregators", type=int, default=1)
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     a.clickagg = os.path.abspath(a.clickagg)
@@ -201,17 +210,23 @@ def main():
     sink = Proc("sink", sink_argv, work)
     # End of input is "read to the end and quiet for a while": the producer may stall for
     # seconds while the broker restarts, so that variant waits longer before calling it.
-    agg = Proc("aggregator", [a.clickagg, "aggregator", "--brokers", a.brokers, "--topic", topic,
-                              "--group", topic, "--format", "log", "--state-dir", os.path.join(work, "state"),
-                              "--sink", sink_ep, "--producer-id", "agg-test", "--batch-max", "5000",
-                              "--checkpoint-interval", "700ms", "--max-in-flight", "4" if a.slow_sink else "2000",
-                              "--finish-when-idle", "20s" if a.broker_restart else "6s", "--engine", "cpu", "--threads", "2",
-                              "--filters", filters, "--topn-windows", "1,5", "--top", "20",
-                              "--metrics-listen", f"127.0.0.1:{sink_port + 1}"], work)
+    def aggregator(i):
+        name = "aggregator" if a.aggregators == 1 else f"aggregator-{i}"
+        return Proc(name, [a.clickagg, "aggregator", "--brokers", a.brokers, "--topic", topic,
+                           "--group", topic, "--format", "log", "--state-dir", os.path.join(work, "state"),
+                           "--sink", sink_ep, "--member-id", name, "--batch-max", "5000",
+                           "--checkpoint-interval", "700ms", "--max-in-flight", "4" if a.slow_sink else "2000",
+                           "--finish-when-idle", "20s" if a.broker_restart else "6s", "--engine", "cpu", "--threads", "2",
+                           "--filters", filters, "--topn-windows", "1,5", "--top", "20",
+                           # A member killed with -9 holds its partitions until its session ends.
+                           "--kafka-option", "session.timeout.ms=6000", "--kafka-option", "heartbeat.interval.ms=500",
+                           "--metrics-listen", f"127.0.0.1:{sink_port + 1 + i}"], work)
+    aggs = [aggregator(i) for i in range(a.aggregators)]
     sink.start()
-    agg.start()
+    for agg in aggs:
+        agg.start()
 
-    kills = 0
+    kills = stops = 0
     broker_restarted = False
     deadline = time.time() + 600
     while kills < a.kills and time.time() < deadline:
@@ -220,13 +235,28 @@ def main():
             log("restarting the broker")
             subprocess.run([os.path.join(kafka, "restart.sh")] + broker_args, check=True)
             broker_restarted = True
-        victim = agg if rng.random() < 0.6 else sink
-        if not victim.alive() and victim is agg:
+        # With several aggregators, at least one clean stop (a third of the way in) so that
+        # partitions surely move with a checkpoint.
+        force_stop = a.aggregators > 1 and stops == 0 and kills >= a.kills // 3
+        victim = rng.choice(aggs) if force_stop or rng.random() < 0.6 else sink
+        if not victim.alive() and victim is not sink:
             break  # finished already
-        victim.kill9()
-        kills += 1
-        log(f"kill -9 {victim.name} (#{kills})")
-        time.sleep(rng.uniform(0.0, 0.5))
+        if a.aggregators > 1 and victim is not sink and (force_stop or rng.random() < 0.3):
+            stops += 1
+            # A clean stop leaves the group: its partitions move, with a checkpoint, to the
+            # others; wait until one of them has taken them over, then bring it back.
+            others = [g for g in aggs if g is not victim]
+            before = sum(assignments(work, g) for g in others)
+            victim.stop()
+            log(f"stop {victim.name}")
+            wait_until = time.time() + 30
+            while sum(assignments(work, g) for g in others) == before and time.time() < wait_until:
+                time.sleep(0.2)
+        else:
+            victim.kill9()
+            kills += 1
+            log(f"kill -9 {victim.name} (#{kills})")
+            time.sleep(rng.uniform(0.0, 0.5))
         victim.start()
 
     producer.wait(300)
@@ -234,13 +264,16 @@ def main():
         log("producer failed")
         return 1
     log(f"{kills} kills; producer done; waiting for the aggregator to finish")
-    metrics = scrape_metrics(sink_port + 1)
+    # The lag series exist on a member that owns partitions.
+    scraped = [scrape_metrics(sink_port + 1 + i) for i in range(a.aggregators)]
+    metrics = next((m for m in scraped if m and "consumer_lag{partition=" in m), scraped[0])
     if a.broker_restart and not broker_restarted:
         subprocess.run([os.path.join(kafka, "restart.sh")] + broker_args, check=True)
-    rc = agg.wait(300)
-    if rc != 0:
-        log(f"aggregator exited with {rc}")
-        return 1
+    for agg in aggs:
+        rc = agg.wait(300)
+        if rc != 0:
+            log(f"{agg.name} exited with {rc}")
+            return 1
     # The aggregator exits only after the sink acknowledged everything.
     sink.stop()
 
@@ -256,12 +289,8 @@ def main():
     if a.db == "postgresql":
         subprocess.run(["psql", a.pg_url, "-qc", f"DROP DATABASE IF EXISTS {dbname}"], capture_output=True)
     needed = ["clickagg_aggregator_messages_total", "clickagg_aggregator_consumer_lag{partition=",
-              "clickagg_aggregator_in_flight", "clickagg_aggregator_checkpoint_seconds"]
-    if not metrics or any(n not in metrics for n in needed):
-        log("the aggregator's /metrics lacks the operator counters")
-        ok = False
-    needed = ["clickagg_aggregator_messages_total", "clickagg_aggregator_consumer_lag{partition=",
-              "clickagg_aggregator_in_flight", "clickagg_aggregator_checkpoint_seconds"]
+              "clickagg_aggregator_in_flight", "clickagg_aggregator_checkpoint_seconds",
+              "clickagg_aggregator_partitions"]
     if not metrics or any(n not in metrics for n in needed):
         log("the aggregator's /metrics lacks the operator counters")
         ok = False
@@ -273,6 +302,19 @@ def main():
         log(f"aggregator waited for the sink: up to {max(waited, default=0)} ms per run")
         if not waited or max(waited) == 0:
             log("the slow sink never held the aggregator back")
+            ok = False
+    if a.aggregators > 1:
+        # Partitions must really have moved: some partition owned by two members over the run.
+        import re
+        owners = {}
+        for i, agg in enumerate(aggs):
+            with open(os.path.join(work, f"{agg.name}.log"), errors="replace") as f:
+                for m in re.finditer(r"assigned partitions ([0-9,]+)", f.read()):
+                    for p in m.group(1).split(","):
+                        owners.setdefault(int(p), set()).add(i)
+        moved = sorted(p for p, o in owners.items() if len(o) > 1)
+        log(f"partitions owned by more than one aggregator: {moved}")
+        if not moved:
             ok = False
     if kills < a.kills:
         log(f"only {kills} kills happened before the run ended (wanted {a.kills})")
