@@ -264,9 +264,16 @@ def main():
         log("producer failed")
         return 1
     log(f"{kills} kills; producer done; waiting for the aggregator to finish")
-    # The lag series exist on a member that owns partitions.
-    scraped = [scrape_metrics(sink_port + 1 + i) for i in range(a.aggregators)]
-    metrics = next((m for m in scraped if m and "consumer_lag{partition=" in m), scraped[0])
+    # The lag series exist on a member that owns partitions: one just restarted after a kill
+    # gets them once the group has let the killed member's session expire.
+    metrics = None
+    scrape_until = time.time() + 40
+    while time.time() < scrape_until:
+        scraped = [scrape_metrics(sink_port + 1 + i) for i in range(a.aggregators)]
+        metrics = next((m for m in scraped if m and "consumer_lag{partition=" in m), scraped[0])
+        if metrics and "consumer_lag{partition=" in metrics:
+            break
+        time.sleep(0.5)
     if a.broker_restart and not broker_restarted:
         subprocess.run([os.path.join(kafka, "restart.sh")] + broker_args, check=True)
     for agg in aggs:
