@@ -176,7 +176,9 @@ class Aggregator final : public RebalanceListener {
     if (r.messages > 0) stats_.batch_seconds.observe(r.seconds);
   }
 
+  // A member without partitions is a standby, not at the end of anything: it stays.
   bool input_ended() {
+    if (tasks_.empty()) return false;
     std::vector<uint32_t> parts;
     std::map<uint32_t, int64_t> next;
     for (const auto& [p, task] : tasks_) {

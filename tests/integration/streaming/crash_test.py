@@ -220,6 +220,8 @@ def main():
                            "--filters", filters, "--topn-windows", "1,5", "--top", "20",
                            # A member killed with -9 holds its partitions until its session ends.
                            "--kafka-option", "session.timeout.ms=6000", "--kafka-option", "heartbeat.interval.ms=500",
+                           # A member killed while the group rebalances is waited for this long.
+                           "--kafka-option", "max.poll.interval.ms=10000",
                            "--metrics-listen", f"127.0.0.1:{sink_port + 1 + i}"], work)
     aggs = [aggregator(i) for i in range(a.aggregators)]
     sink.start()
