@@ -1,7 +1,10 @@
 #include "host/stream/checkpoint.h"
 
 #include <cstring>
+#include <ostream>
 #include <stdexcept>
+#include <streambuf>
+#include <vector>
 
 #include "host/common/hash128.h"
 #include "host/stream/file_util.h"
@@ -10,8 +13,10 @@ namespace clickagg::stream {
 
 namespace {
 constexpr uint32_t kMagic = 0x4b434143;  // "CACK"
-// Version 2 added the reject counter; version 1 files still load (counter 0).
-constexpr uint32_t kVersion = 2;
+// Version 2 added the reject counter; version 1 files still load (counter 0). Version 3 drops
+// the engine state's length (it runs to the checksum) so the state can be streamed.
+constexpr uint32_t kVersion = 3;
+constexpr uint64_t kChecksumSeed = 0x636b7074;
 template <class T>
 void put(std::string& s, T v) {
   s.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -24,27 +29,93 @@ T get(std::string_view& s) {
   s.remove_prefix(sizeof v);
   return v;
 }
-uint64_t checksum(std::string_view body) { return hash128(body.data(), body.size(), 0x636b7074).lo; }
+uint64_t checksum(std::string_view body) { return hash128(body.data(), body.size(), kChecksumSeed).lo; }
+
+// Buffers what the stream writes, hashes it for the trailing checksum and hands it to the file
+// a block at a time.
+class ChecksummedFileBuf final : public std::streambuf {
+ public:
+  explicit ChecksummedFileBuf(AtomicFile& file) : file_(file), hash_(kChecksumSeed), buf_(1 << 20) {
+    setp(buf_.data(), buf_.data() + buf_.size());
+  }
+  // Flushes and returns the checksum of everything written.
+  uint64_t finish() {
+    drain();
+    return hash_.finish().lo;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    drain();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (n > epptr() - pptr()) drain();
+    if (n <= epptr() - pptr()) {
+      std::memcpy(pptr(), s, static_cast<size_t>(n));
+      pbump(static_cast<int>(n));
+    } else {  // larger than the whole buffer: straight through
+      hash_.add_bytes(s, static_cast<size_t>(n));
+      file_.write(std::string_view(s, static_cast<size_t>(n)));
+    }
+    return n;
+  }
+  int sync() override {
+    drain();
+    return 0;
+  }
+
+ private:
+  void drain() {
+    const size_t n = static_cast<size_t>(pptr() - pbase());
+    if (n > 0) {
+      hash_.add_bytes(pbase(), n);
+      file_.write(std::string_view(pbase(), n));
+    }
+    setp(buf_.data(), buf_.data() + buf_.size());
+  }
+
+  AtomicFile& file_;
+  Hasher128 hash_;
+  std::vector<char> buf_;
+};
 }  // namespace
 
 std::string checkpoint_path(const std::string& dir) { return dir + "/checkpoint.bin"; }
 
-void save_checkpoint(const std::string& dir, const Checkpoint& cp) {
-  std::string body;
-  put(body, kMagic);
-  put(body, kVersion);
-  put(body, cp.log_generation);
-  put(body, cp.out_seq);
-  put(body, static_cast<uint32_t>(cp.next_offset.size()));
+void save_checkpoint(const std::string& dir, const Checkpoint& cp, const std::function<void(std::ostream&)>& write_state) {
+  std::string head;
+  put(head, kMagic);
+  put(head, kVersion);
+  put(head, cp.log_generation);
+  put(head, cp.out_seq);
+  put(head, static_cast<uint32_t>(cp.next_offset.size()));
   for (const auto& [p, off] : cp.next_offset) {
-    put(body, p);
-    put(body, off);
+    put(head, p);
+    put(head, off);
   }
-  put(body, cp.rejected);
-  put(body, static_cast<uint64_t>(cp.engine_state.size()));
-  body += cp.engine_state;
-  put(body, checksum(body));
-  write_file_atomic(checkpoint_path(dir), body);
+  put(head, cp.rejected);
+  AtomicFile file(checkpoint_path(dir));
+  ChecksummedFileBuf buf(file);
+  std::ostream out(&buf);
+  out.exceptions(std::ios::badbit | std::ios::failbit);  // a failed write is thrown, not lost
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  write_state(out);
+  out.flush();
+  std::string tail;
+  put(tail, buf.finish());
+  file.write(tail);
+  file.commit();
+}
+
+void save_checkpoint(const std::string& dir, const Checkpoint& cp) {
+  save_checkpoint(dir, cp, [&](std::ostream& out) {
+    out.write(cp.engine_state.data(), static_cast<std::streamsize>(cp.engine_state.size()));
+  });
 }
 
 std::optional<Checkpoint> load_checkpoint(const std::string& dir) {
@@ -68,8 +139,10 @@ std::optional<Checkpoint> load_checkpoint(const std::string& dir) {
     cp.next_offset[p] = get<int64_t>(body);
   }
   if (version >= 2) cp.rejected = get<uint64_t>(body);
-  const auto len = get<uint64_t>(body);
-  if (body.size() != len) throw std::runtime_error("checkpoint: bad engine state length");
+  if (version <= 2) {
+    const auto len = get<uint64_t>(body);
+    if (body.size() != len) throw std::runtime_error("checkpoint: bad engine state length");
+  }
   cp.engine_state.assign(body.data(), body.size());
   return cp;
 }

@@ -5,6 +5,8 @@
 // outbox: whatever came later is re-derived from the batch log.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +22,11 @@ struct Checkpoint {
 };
 
 std::string checkpoint_path(const std::string& dir);
+// Writes the checkpoint atomically with the engine state streamed by `write_state` straight
+// into the file (cp.engine_state is ignored): a state of many megabytes is never built in
+// memory, copied or grown, which kept the aggregator's main thread busy at every interval.
+void save_checkpoint(const std::string& dir, const Checkpoint& cp, const std::function<void(std::ostream&)>& write_state);
+// The same with the state taken from cp.engine_state.
 void save_checkpoint(const std::string& dir, const Checkpoint& cp);
 // nullopt when there is none yet; throws on a corrupt file (never silently starts over).
 std::optional<Checkpoint> load_checkpoint(const std::string& dir);

@@ -8,6 +8,23 @@ namespace clickagg::stream {
 
 // Replaces `path` with `bytes` atomically: a crash leaves the old or the new file, whole.
 void write_file_atomic(const std::string& path, std::string_view bytes);
+
+// The same replacement for a file produced piece by piece (a large one never sits in memory
+// whole): written to a temp file, then commit() syncs it and renames it over `path`. Not
+// committed (an exception on the way): the temp file is removed and `path` stays as it was.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  void write(std::string_view bytes);
+  void commit();
+
+ private:
+  std::string path_, tmp_;
+  int fd_ = -1;
+};
 // Whole file, or nullopt-like empty + false when it does not exist. Throws on read errors.
 bool read_file(const std::string& path, std::string& out);
 

@@ -205,11 +205,8 @@ bool PartitionTask::checkpoint(std::chrono::milliseconds wait) {
   cp.log_generation = generation_ + 1;
   cp.out_seq = emitter_->last_seq();
   if (next_) cp.next_offset[partition_] = *next_;
-  std::ostringstream state;
-  engine_->save_state(state);
-  cp.engine_state = state.str();
   cp.rejected = rejected_;
-  save_checkpoint(dir_, cp);
+  save_checkpoint(dir_, cp, [&](std::ostream& out) { engine_->save_state(out); });
   ++generation_;
   log_ = std::make_unique<BatchLog>(dir_, generation_);
   BatchLog::remove_older(dir_, generation_);

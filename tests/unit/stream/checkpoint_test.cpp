@@ -6,6 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <ostream>
+#include <random>
+#include <stdexcept>
 
 #include "host/common/hash128.h"
 #include "host/stream/file_util.h"
@@ -61,6 +65,77 @@ TEST(Checkpoint, Version1FilesLoadWithoutTheRejectCounter) {
   EXPECT_EQ(got->next_offset, (std::map<uint32_t, int64_t>{{2, 777}}));
   EXPECT_EQ(got->rejected, 0u);
   EXPECT_EQ(got->engine_state, "abc");
+}
+
+TEST(Checkpoint, StreamsALargeStateInPiecesOfEverySize) {
+  // Writes of 1 byte to 3 MiB cross the writer's buffer at every kind of boundary; what loads
+  // is exactly what was written, in order.
+  clickagg::testing::TempDir dir;
+  std::mt19937_64 rng(41);
+  std::string expect;
+  std::vector<std::string> pieces;
+  for (size_t len : {1ul, 15ul, 16ul, 4096ul, (1ul << 20) - 3, 7ul, 3ul << 20, 100'000ul, 1ul, (1ul << 20) + 5}) {
+    std::string p(len, '\0');
+    for (auto& c : p) c = static_cast<char>(rng());
+    expect += p;
+    pieces.push_back(std::move(p));
+  }
+  Checkpoint cp;
+  cp.log_generation = 3;
+  cp.out_seq = 9;
+  cp.next_offset = {{1, 5}};
+  cp.rejected = 2;
+  save_checkpoint(dir.path().string(), cp, [&](std::ostream& out) {
+    for (const auto& p : pieces) out.write(p.data(), static_cast<std::streamsize>(p.size()));
+  });
+  auto got = load_checkpoint(dir.path().string());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->log_generation, 3u);
+  EXPECT_EQ(got->out_seq, 9u);
+  EXPECT_EQ(got->next_offset, cp.next_offset);
+  EXPECT_EQ(got->rejected, 2u);
+  EXPECT_EQ(got->engine_state.size(), expect.size());
+  EXPECT_TRUE(got->engine_state == expect);
+}
+
+TEST(Checkpoint, AFailedStateWriteLeavesThePreviousCheckpoint) {
+  clickagg::testing::TempDir dir;
+  Checkpoint cp;
+  cp.out_seq = 1;
+  cp.engine_state = "first";
+  save_checkpoint(dir.path().string(), cp);
+  cp.out_seq = 2;
+  EXPECT_THROW(save_checkpoint(dir.path().string(), cp,
+                               [](std::ostream& out) {
+                                 out << std::string(3 << 20, 'x');
+                                 throw std::runtime_error("engine failed");
+                               }),
+               std::runtime_error);
+  auto got = load_checkpoint(dir.path().string());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->out_seq, 1u);
+  EXPECT_EQ(got->engine_state, "first");
+  EXPECT_FALSE(std::filesystem::exists(checkpoint_path(dir.path().string()) + ".tmp"));
+}
+
+TEST(Checkpoint, Version2FilesWithTheStateLengthLoad) {
+  clickagg::testing::TempDir dir;
+  std::string body;
+  put<uint32_t>(body, 0x4b434143);
+  put<uint32_t>(body, 2);
+  put<uint64_t>(body, 6);
+  put<uint64_t>(body, 66);
+  put<uint32_t>(body, 0);
+  put<uint64_t>(body, 12);  // rejected
+  put<uint64_t>(body, 4);
+  body += "wxyz";
+  put<uint64_t>(body, hash128(body.data(), body.size(), 0x636b7074).lo);
+  write_file_atomic(checkpoint_path(dir.path().string()), body);
+  auto got = load_checkpoint(dir.path().string());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->log_generation, 6u);
+  EXPECT_EQ(got->rejected, 12u);
+  EXPECT_EQ(got->engine_state, "wxyz");
 }
 
 TEST(Checkpoint, RefusesACorruptOrUnknownFile) {
