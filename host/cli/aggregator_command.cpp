@@ -10,6 +10,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/stop_flag.h"
+#include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/stream/aggregator.h"
 
@@ -35,6 +36,7 @@ std::chrono::milliseconds duration(const std::string& flag, const std::string& t
 }
 
 void run_aggregator_command(AggregatorArgs& a) {
+  tune_malloc_for_streaming();
   stream::AggregatorConfig& c = a.config;
   const auto format = parse_format(a.format);
   if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");

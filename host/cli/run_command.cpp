@@ -25,6 +25,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/stop_flag.h"
 #include "host/cli/engine_options.h"
+#include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/decode/decode.h"
 #include "host/engine/engine.h"
@@ -524,7 +525,10 @@ void register_run(CLI::App& app) {
   cmd->add_option("--very-late", g.very_late, "Share moved back past allowed lateness")->capture_default_str();
   cmd->add_option("--duplicates", g.duplicate, "Share of repeated events")->capture_default_str();
   cmd->add_option("--malformed", g.malformed, "Share of corrupt records")->capture_default_str();
-  cmd->callback([args] { RunPipeline(*args).run(); });
+  cmd->callback([args] {
+    tune_malloc_for_streaming();
+    RunPipeline(*args).run();
+  });
 }
 
 }  // namespace clickagg::cli

@@ -12,6 +12,7 @@
 #include "host/cli/commands.h"
 #include "host/serve/metrics_endpoint.h"
 #include "host/cli/stop_flag.h"
+#include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/engine/filters.h"
 #include "host/serve/metrics_registry.h"
@@ -71,6 +72,7 @@ std::string progress_line(const sink::SinkStats& st, uint64_t applied_before, do
 }
 
 void run_sink(const SinkArgs& a) {
+  tune_malloc_for_streaming();
   const auto delay = parse_duration_ms(a.delay_per_commit);
   if (!delay) throw UsageError("bad --delay-per-commit '" + a.delay_per_commit + "' (e.g. 200ms)");
   const std::vector<store::FilterInfo> filters =

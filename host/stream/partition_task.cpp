@@ -147,6 +147,7 @@ void PartitionTask::replay_logged() {
 RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMessage> msgs) {
   const auto t0 = std::chrono::steady_clock::now();
   events_.clear();
+  events_.reserve(msgs.size());
   for (const auto& m : msgs) {
     Event ev;
     if (DecodeStatus err = decode_record(cfg_.format, m.value, ev, arena_)) {
