@@ -59,7 +59,12 @@ void AtomicFile::commit() {
   if (::fsync(fd_) != 0) fail("cannot sync", tmp_);
   ::close(fd_);
   fd_ = -1;
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail("cannot rename to", path_);
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp_.c_str());
+    errno = err;
+    fail("cannot rename to", path_);
+  }
   fsync_dir(path_);
 }
 
