@@ -171,18 +171,21 @@ int main(int argc, char** argv) {
     for (int64_t m = 0; m < o.minutes; ++m) {
       recent.push_back(draw_minute(rng, zipf, perm, o.per_minute));
       const Counts& counts = recent.back();
-      WindowResult win{first + m, false, {}};
-      win.rows.reserve(counts.size());
+      std::vector<NamedRow> rows;
+      rows.reserve(counts.size());
       for (const auto& [ad, n] : counts) {
-        win.rows.push_back(CountRow{ad_id(ad), 0, n});
+        rows.push_back(NamedRow{ad_id(ad), 0, n});
         clicks += n;
       }
+      WindowResult win = make_window(first + m, rows);
       count_rows += counts.size();
       batch.windows.push_back(std::move(win));
       for (size_t i = 0; i < tops.size(); ++i) {
         tops[i].push(&counts);
-        TopNList list{first + m, o.windows[i], 0, false, {}};
-        for (const auto& [ad, sum] : tops[i].top(o.top)) list.entries.push_back(TopNEntry{ad_id(ad), sum});
+        TopNList list{first + m, o.windows[i], 0, false, {}, nullptr};
+        std::vector<NamedEntry> entries;
+        for (const auto& [ad, sum] : tops[i].top(o.top)) entries.push_back(NamedEntry{ad_id(ad), sum});
+        set_entries(list, entries);
         list_rows += list.entries.size();
         batch.topn.push_back(std::move(list));
       }

@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -27,7 +28,9 @@
 #include "host/common/time_util.h"
 #include "host/engine/ad_dictionary.h"
 #include "host/engine/engine.h"
-#include "host/engine/event_fingerprint.h"
+#include "host/decode/dedup_key.h"
+#include "host/engine/engine_backend.h"
+#include "host/engine/thread_pool.h"
 #include "host/gen/event_set.h"
 #include "kernels/chunk_pipeline.h"
 #include "kernels/cuda_check.h"
@@ -109,6 +112,14 @@ std::span<const Event> batch_of(int code, size_t count) {
   return std::span<const Event>(workload(code, count)).first(count);
 }
 
+// The same batch as the engines' columns, built once per (workload, length).
+const EventColumns& columns_of_batch(int code, size_t count) {
+  static std::map<std::pair<int, size_t>, EventColumns> cache;
+  auto it = cache.find({code, count});
+  if (it == cache.end()) it = cache.emplace(std::make_pair(code, count), columns_of(batch_of(code, count))).first;
+  return it->second;
+}
+
 EngineConfig engine_config(int filters, unsigned threads) {
   EngineConfig cfg;
   cfg.filters = make_filters(filters);
@@ -123,9 +134,7 @@ std::string workload_name(int code) { return code == kHot ? "hot" : "zipf" + std
 struct Packed {
   std::vector<gpu::PackedChunk> chunks;
   std::vector<gpu::PinnedArray<gpu::DeviceEvent>> rows_h;
-  std::vector<gpu::PinnedArray<char>> blob_h;
   std::vector<gpu::DeviceArray<gpu::DeviceEvent>> rows_d;
-  std::vector<gpu::DeviceArray<char>> blob_d;
 };
 
 void BM_GpuDevice(benchmark::State& state) {
@@ -133,7 +142,7 @@ void BM_GpuDevice(benchmark::State& state) {
   const int nfilters = static_cast<int>(state.range(1));
   const auto count = static_cast<size_t>(state.range(2));
   const bool copy_in = state.range(3) != 0;
-  const auto events = batch_of(code, count);
+  const EventColumns& events = columns_of_batch(code, count);
   const FilterSet filters = make_filters(nfilters);
   uint64_t counted = 0;
   {
@@ -146,30 +155,38 @@ void BM_GpuDevice(benchmark::State& state) {
     CLICKAGG_CUDA(cudaDeviceSynchronize());
 
     // Pack once (every event judged open: no watermark, nothing dropped), chunks of 4 M.
-    std::vector<int64_t> minute(events.size());
-    std::vector<Verdict> verdict(events.size(), Verdict::Open);
-    std::vector<uint32_t> kept(events.size());
-    for (size_t i = 0; i < events.size(); ++i) {
-      minute[i] = minute_of(events[i].t_ms);
-      kept[i] = static_cast<uint32_t>(i);
-    }
+    const size_t n = events.size();
+    std::vector<Verdict> verdict(n, Verdict::Open);
+    std::vector<uint32_t> kept(n), local(n), ad(n);
+    BatchJudgement j;
+    for (size_t i = 0; i < n; ++i) j.minutes.push_back(minute_of(events.t_ms[i]));
+    std::sort(j.minutes.begin(), j.minutes.end());
+    j.minutes.erase(std::unique(j.minutes.begin(), j.minutes.end()), j.minutes.end());
     AdDictionary ads;
-    gpu::EventPacker packer(std::thread::hardware_concurrency());
+    for (size_t i = 0; i < n; ++i) {
+      kept[i] = static_cast<uint32_t>(i);
+      local[i] = static_cast<uint32_t>(
+          std::lower_bound(j.minutes.begin(), j.minutes.end(), minute_of(events.t_ms[i])) - j.minutes.begin());
+      ad[i] = ads.intern(0, events.ad_hash[i], events.ad_id(i), i);
+    }
+    ads.commit();
+    j.begin = 0;
+    j.end = n;
+    j.verdict = verdict.data();
+    j.local = local.data();
+    ThreadPool pool(std::thread::hardware_concurrency());
+    gpu::EventPacker packer(pool);
     gpu::ChunkLimits limits;
     limits.events = std::min<size_t>(limits.events, gpu::kMaxChunkExpansions / ftable.slots());
     Packed p;
     for (size_t pos = 0; pos < kept.size();) {
       p.rows_h.emplace_back();
-      p.blob_h.emplace_back();
-      p.chunks.push_back(packer.pack(events, kept, minute, verdict, pos, limits, ads, ftable, p.rows_h.back(), p.blob_h.back()));
+      p.chunks.push_back(packer.pack(events, kept, j, ad, pos, limits, ftable, p.rows_h.back()));
       const gpu::PackedChunk& c = p.chunks.back();
       p.rows_d.emplace_back(nullptr, false);
-      p.blob_d.emplace_back(nullptr, false);
       p.rows_d.back().assign_exact(c.size());
-      p.blob_d.back().assign_exact(std::max<size_t>(c.blob_bytes, 1));
       CLICKAGG_CUDA(cudaMemcpy(p.rows_d.back().data(), p.rows_h.back().data(), c.size() * sizeof(gpu::DeviceEvent),
                                cudaMemcpyHostToDevice));
-      CLICKAGG_CUDA(cudaMemcpy(p.blob_d.back().data(), p.blob_h.back().data(), c.blob_bytes, cudaMemcpyHostToDevice));
       pos = c.end;
     }
     CLICKAGG_CUDA(cudaDeviceSynchronize());
@@ -187,9 +204,8 @@ void BM_GpuDevice(benchmark::State& state) {
         if (copy_in) {
           CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_d[k].data(), p.rows_h[k].data(), c.size() * sizeof(gpu::DeviceEvent),
                                         cudaMemcpyHostToDevice, stream));
-          CLICKAGG_CUDA(cudaMemcpyAsync(p.blob_d[k].data(), p.blob_h[k].data(), c.blob_bytes, cudaMemcpyHostToDevice, stream));
         }
-        pipeline.start(c, p.rows_d[k].data(), p.blob_d[k].data(), nullptr, *table, ftable.ref());
+        pipeline.start(c, p.rows_d[k].data(), nullptr, *table, ftable.ref());
         pipeline.finish(c, *table, ftable.ref(), nullptr, counts);
         for (size_t l = 0; l < counts.open.size(); ++l) counted += counts.open[l] + counts.late[l];
       }
@@ -213,7 +229,7 @@ void run_engine(benchmark::State& state, bool gpu_engine) {
   const int code = static_cast<int>(state.range(0));
   const int nfilters = static_cast<int>(state.range(1));
   const auto count = static_cast<size_t>(state.range(2));
-  const auto events = batch_of(code, count);
+  const EventColumns& events = columns_of_batch(code, count);
   const EngineConfig cfg = engine_config(nfilters, 0);
   uint64_t counted = 0;
   for (auto _ : state) {
@@ -263,7 +279,7 @@ BENCHMARK(BM_CpuEngine)->Apply(engine_args)->Unit(benchmark::kMillisecond)->UseR
 int export_events(const char* path) {
   const auto events = batch_of(11, 4 * kM);
   const FilterSet filters = make_filters(4);
-  AdDictionary ads;
+  std::map<std::string_view, uint32_t> ads;
   std::ofstream out(path, std::ios::binary);
   const uint32_t head[2] = {0x56454b43u, 1u};
   const uint64_t n = events.size();
@@ -271,9 +287,12 @@ int export_events(const char* path) {
   out.write(reinterpret_cast<const char*>(&n), sizeof n);
   const int64_t base = minute_of(events.front().t_ms);
   for (const Event& ev : events) {
-    const uint32_t ad = ads.intern(ev.ad_id);
+    const uint32_t ad = ads.try_emplace(ev.ad_id, static_cast<uint32_t>(ads.size())).first->second;
     const auto minute = static_cast<int32_t>(minute_of(ev.t_ms) - base);
-    const Hash128 fp = fingerprint_of(ev);
+    const Hash128 fp = dedup_fingerprint(ev.ad_id.data(), static_cast<uint32_t>(ev.ad_id.size()), ev.t_ms,
+                                         ev.user_id.data(), static_cast<uint32_t>(ev.user_id.size()), ev.ip.bytes.data(),
+                                         ev.country.code.data(), ev.country.len, ev.click_id.data(),
+                                         static_cast<uint32_t>(ev.click_id.size()));
     uint32_t mask = 0;
     for (size_t k = 0; k < filters.defs().size(); ++k)
       if (filters.defs()[k].matches(ev)) mask |= 1u << k;

@@ -20,12 +20,12 @@ using dispatch::kBlockThreads;
 
 // Phase 1a: claim every event's (minute, fingerprint) key; remember its slot; record the
 // smallest arrival index holding each key.
-__global__ void claim_kernel(const DeviceEvent* rows, const char* blob, unsigned long long n, const FpTableRef* refs,
+__global__ void claim_kernel(const DeviceEvent* rows, unsigned long long n, const FpTableRef* refs,
                              uint32_t* slot_of, unsigned* error) {
   for (unsigned long long i = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<unsigned long long>(gridDim.x) * blockDim.x) {
     const DeviceEvent& e = rows[i];
-    const Hash128 fp = block::event_fingerprint(e, blob);
+    const Hash128 fp{e.fp_lo, e.fp_hi};
     const FpTableRef t = refs[local_minute(e)];
     const uint32_t s = block::fp_insert_or_find(t, FpSlot{fp.lo, fp.hi}, error);
     if (s != kNoSlot) atomicMin(t.first + s, static_cast<uint32_t>(i + 1));
@@ -143,7 +143,7 @@ void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
   pending_minutes_.clear();
 }
 
-void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const char* d_blob, cudaEvent_t ready,
+void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, cudaEvent_t ready,
                           DeviceWindowTable& table, const FilterTableRef& filters) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();
@@ -166,7 +166,7 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
   CLICKAGG_CUDA(cudaMemsetAsync(counted_.data(), 0, 2 * minutes * sizeof(unsigned), stream_));
   CLICKAGG_CUDA(cudaMemsetAsync(exp_.data() + n, 0, sizeof(uint32_t), stream_));
 
-  claim_kernel<<<grid_for(n), kBlockThreads, 0, stream_>>>(d_rows, d_blob, n, d_fp_refs_.data(), slot_.data(), d_error_);
+  claim_kernel<<<grid_for(n), kBlockThreads, 0, stream_>>>(d_rows, n, d_fp_refs_.data(), slot_.data(), d_error_);
   CLICKAGG_CUDA_LAUNCHED(claim_kernel);
   resolve_kernel<<<grid_for(n), kBlockThreads, 0, stream_>>>(d_rows, n, d_fp_refs_.data(), slot_.data(), filters,
                                                               exp_.data(), counted_.data());

@@ -1,6 +1,6 @@
 // The device work of one chunk: exact dedup, then group-by COUNT into the minutes' tables.
 //
-// Phase 1 (start): every event's fingerprint (dedup_fingerprint over the chunk blob) is
+// Phase 1 (start): every event's fingerprint (computed by the decoder, carried in its row) is
 //   inserted into its minute's fingerprint table; every copy then does atomicMin(first[slot],
 //   1 + its arrival index). Once that kernel is done, `first` holds the smallest index of each
 //   key that is new in this chunk, and 0 for keys of earlier chunks. A second kernel lets the
@@ -42,13 +42,13 @@ class ChunkPipeline {
   ChunkPipeline(const ChunkPipeline&) = delete;
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
-  // Phase 1 for `chunk`, whose rows and blob are on the device once `ready` (an event, may be
+  // Phase 1 for `chunk`, whose rows are on the device once `ready` (an event, may be
   // null) has completed. Reserves room in the minutes' fingerprint tables first.
-  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const char* d_blob, cudaEvent_t ready,
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, cudaEvent_t ready,
              DeviceWindowTable& table, const FilterTableRef& filters);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
   // count tables and issues phase 3. Records `rows_released` (may be null) once the chunk's
-  // rows and blob are no longer read.
+  // rows are no longer read.
   void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
               cudaEvent_t rows_released, ChunkCounts& out);
   // Waits for the last phase 3 and notes its new count keys.

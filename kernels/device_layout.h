@@ -2,8 +2,9 @@
 // it. Plain structs only (no device code), so host-only translation units include this too.
 //
 // A chunk is a run of consecutive events of one process() call, in arrival order, that the
-// watermark did not drop. The host packs each event into one 64-byte DeviceEvent row and its
-// strings into a byte blob (ad_id, user_id, click_id back to back, no terminators).
+// watermark did not drop. The host packs each event into one 64-byte DeviceEvent row from the
+// batch's columns: the dedup fingerprint the decoder computed, the interned ad, the fields
+// filters read.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -24,15 +25,12 @@ constexpr uint32_t kNoToken = 0xFFFFFFFFu;
 struct alignas(16) DeviceEvent {
   uint8_t ip[16];         // IPv6 bytes (IPv4 mapped)
   char country[16];       // normalised code; only the first country_len bytes are meaningful
-  int64_t t_ms;           // event time
-  uint32_t str_off;       // offset of ad_id in the chunk blob; user_id and click_id follow
+  uint64_t fp_lo, fp_hi;  // dedup fingerprint (host/decode/dedup_key.h)
   uint32_t ad;            // dense ad index (the engine's AdDictionary)
-  uint32_t user_len;
-  uint32_t click_len;     // 0: no click_id (the tuple is the dedup key)
   uint32_t user_token;    // index of the filter user id equal to user_id, or kNoToken
   uint16_t minute_late;   // bits 0..14: chunk-local minute id; bit 15: judged ClosedLate
-  uint8_t ad_len;         // 1..255 (the decoders allow 64)
   uint8_t country_len;    // 0..16
+  uint8_t reserved[5];
 };
 static_assert(sizeof(DeviceEvent) == 64, "one row is one 64-byte line");
 static_assert(std::is_trivially_copyable_v<DeviceEvent>);

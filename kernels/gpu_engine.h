@@ -13,7 +13,6 @@ namespace clickagg::gpu {
 struct GpuOptions {
   int device = 0;                               // CUDA device ordinal
   size_t chunk_events = size_t(1) << 22;        // events per device chunk (batches are split)
-  size_t chunk_blob_bytes = size_t(1) << 29;    // string bytes per chunk (at most 2^31)
   uint64_t min_table_slots = 1024;              // first capacity of each minute's tables
 };
 

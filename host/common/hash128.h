@@ -2,12 +2,18 @@
 // with 2^30 keys in one window the chance of any collision is about 2^-69, so a fingerprint
 // set is exact in practice (a 64-bit one would not be at billing scale).
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "host/common/hd.h"
 
 namespace clickagg {
+
+// Words are loaded as they lie in memory: the hash (and every stored fingerprint) assumes a
+// little-endian machine, as x86-64, arm64 and CUDA devices are.
+static_assert(std::endian::native == std::endian::little, "clickagg hashes assume little-endian");
 
 struct Hash128 {
   uint64_t lo = 0;
@@ -101,11 +107,52 @@ class Hasher128 {
   unsigned fill_ = 0;
 };
 
-// One-shot over a byte range (the standard MurmurHash3_x64_128 result for this seed).
+namespace detail {
+// Little-endian 8-byte load of p[0, n) (n <= 8), zero-filled above: whole words through
+// memcpy, which compilers turn into one load on host and device alike.
+CLICKAGG_HD uint64_t load_le_partial(const unsigned char* p, size_t n) {
+  uint64_t v = 0;
+  if (n == 8) {
+    memcpy(&v, p, 8);
+  } else {
+    for (size_t i = n; i-- > 0;) v = (v << 8) | p[i];
+  }
+  return v;
+}
+}  // namespace detail
+
+// One-shot over a byte range (the standard MurmurHash3_x64_128 result for this seed). Reads
+// whole 8-byte words rather than feeding Hasher128 byte by byte: the same function, several
+// times faster, which matters because every event's dedup key goes through it.
 CLICKAGG_HD Hash128 hash128(const void* data, size_t len, uint64_t seed) {
-  Hasher128 h(seed);
-  h.add_bytes(data, len);
-  return h.finish();
+  constexpr uint64_t c1 = 0x87c37b91114253d5ULL;
+  constexpr uint64_t c2 = 0x4cf5ad432745937fULL;
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t h1 = seed, h2 = seed;
+  const size_t blocks = len / 16;
+  for (size_t b = 0; b < blocks; ++b, p += 16) {
+    uint64_t k1, k2;
+    memcpy(&k1, p, 8);
+    memcpy(&k2, p + 8, 8);
+    k1 *= c1; k1 = detail::rotl64(k1, 31); k1 *= c2; h1 ^= k1;
+    h1 = detail::rotl64(h1, 27); h1 += h2; h1 = h1 * 5 + 0x52dce729;
+    k2 *= c2; k2 = detail::rotl64(k2, 33); k2 *= c1; h2 ^= k2;
+    h2 = detail::rotl64(h2, 31); h2 += h1; h2 = h2 * 5 + 0x38495ab5;
+  }
+  const size_t tail = len & 15;
+  if (tail > 8) {
+    uint64_t k2 = detail::load_le_partial(p + 8, tail - 8);
+    k2 *= c2; k2 = detail::rotl64(k2, 33); k2 *= c1; h2 ^= k2;
+  }
+  if (tail > 0) {
+    uint64_t k1 = detail::load_le_partial(p, tail < 8 ? tail : 8);
+    k1 *= c1; k1 = detail::rotl64(k1, 31); k1 *= c2; h1 ^= k1;
+  }
+  h1 ^= len; h2 ^= len;
+  h1 += h2; h2 += h1;
+  h1 = detail::fmix64(h1); h2 = detail::fmix64(h2);
+  h1 += h2; h2 += h1;
+  return Hash128{h1, h2};
 }
 
 // 64-bit mixer for table slots (ad ids, group keys).

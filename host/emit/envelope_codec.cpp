@@ -22,7 +22,8 @@ void to_wire(const WindowResult& w, pb::WindowCounts& out) {
   out.mutable_rows()->Reserve(static_cast<int>(w.rows.size()));
   for (const CountRow& r : w.rows) {
     pb::CountRow* row = out.add_rows();
-    row->set_ad_id(r.ad_id);
+    const std::string_view ad = w.ad_id(r);
+    row->set_ad_id(ad.data(), ad.size());
     row->set_filter_id(r.filter_id);
     row->set_count(r.count);
   }
@@ -39,7 +40,8 @@ void to_wire(const TopNList& t, pb::TopNList& out) {
   out.mutable_entries()->Reserve(static_cast<int>(t.entries.size()));
   for (const TopNEntry& e : t.entries) {
     pb::TopNEntry* entry = out.add_entries();
-    entry->set_ad_id(e.ad_id);
+    const std::string_view ad = t.ad_id(e);
+    entry->set_ad_id(ad.data(), ad.size());
     entry->set_count(e.count);
   }
 }
@@ -85,15 +87,17 @@ bool from_wire(const pb::WindowCounts& w, WindowResult& out, std::string& err) {
   out.minute = w.minute();
   out.correction = w.correction();
   if (w.has_partition()) out.partition = w.partition();
+  auto names = std::make_shared<AdNames>();
   out.rows.reserve(static_cast<size_t>(w.rows_size()));
   for (const pb::CountRow& r : w.rows()) {
-    CountRow row{r.ad_id(), 0, r.count()};
+    CountRow row{names->add(r.ad_id()), 0, r.count()};
     if (!filter_id_from_wire(r.filter_id(), row.filter_id)) {
       err = "filter_id out of range";
       return false;
     }
-    out.rows.push_back(std::move(row));
+    out.rows.push_back(row);
   }
+  out.names = std::move(names);
   return true;
 }
 
@@ -107,8 +111,10 @@ bool from_wire(const pb::TopNList& t, TopNList& out, std::string& err) {
     err = "filter_id out of range";
     return false;
   }
+  auto names = std::make_shared<AdNames>();
   out.entries.reserve(static_cast<size_t>(t.entries_size()));
-  for (const pb::TopNEntry& e : t.entries()) out.entries.push_back(TopNEntry{e.ad_id(), e.count()});
+  for (const pb::TopNEntry& e : t.entries()) out.entries.push_back(TopNEntry{names->add(e.ad_id()), e.count()});
+  out.names = std::move(names);
   return true;
 }
 

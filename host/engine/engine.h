@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "host/decode/event.h"
+#include "host/decode/event_columns.h"
 #include "host/engine/filters.h"
 #include "host/engine/results.h"
 
@@ -57,10 +58,13 @@ class Engine {
   virtual ~Engine() = default;
   virtual std::string_view name() const = 0;
 
-  // Events of one partition, in arrival order. `now_ms` is processing time, used only for
-  // partition idleness.
-  virtual void process(uint32_t partition, std::span<const Event> events, int64_t now_ms,
-                       ResultSink& sink) = 0;
+  // A batch of one partition's events, in arrival order. `now_ms` is processing time, used
+  // only for partition idleness.
+  virtual void process(uint32_t partition, const EventColumns& batch, int64_t now_ms, ResultSink& sink) = 0;
+  // Event records (tests, one-off tools): the same, through their columns.
+  void process(uint32_t partition, std::span<const Event> events, int64_t now_ms, ResultSink& sink) {
+    process(partition, columns_of(events), now_ms, sink);
+  }
   // Re-evaluates idleness at processing time `now_ms` (no events), closing what that allows.
   virtual void tick(int64_t now_ms, ResultSink& sink) = 0;
   // End of input (batch mode): closes every window and emits the remaining top-N lists.

@@ -16,12 +16,12 @@ void write_header(std::ostream& out, const EngineConfig& cfg) {
   for (const auto& d : cfg.filters.defs()) put<uint16_t>(out, d.id);
 }
 
-void write_minute_rows(std::ostream& out, const WindowResult& minute) {
+void write_minute_rows(std::ostream& out, int64_t minute, const std::vector<CountRow>& rows, const AdNames& names) {
   using namespace state_io;
-  put(out, minute.minute);
-  put<uint64_t>(out, minute.rows.size());
-  for (const CountRow& row : minute.rows) {
-    put_string(out, row.ad_id);
+  put(out, minute);
+  put<uint64_t>(out, rows.size());
+  for (const CountRow& row : rows) {
+    put_string(out, names.name(row.ad));
     put(out, row.filter_id);
     put(out, row.count);
   }

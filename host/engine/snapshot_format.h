@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <istream>
 #include <ostream>
+#include <vector>
 
 #include "host/engine/engine.h"
 
@@ -20,7 +21,7 @@ constexpr uint32_t kTagCounts = 0x544e4f43, kTagSeen = 0x4e454553, kTagEnd = 0x2
 
 void write_header(std::ostream& out, const EngineConfig& cfg);
 // One minute of the counts section: minute, row count, then (ad name, filter id, count) rows.
-void write_minute_rows(std::ostream& out, const WindowResult& minute);
+void write_minute_rows(std::ostream& out, int64_t minute, const std::vector<CountRow>& rows, const AdNames& names);
 // Throws std::runtime_error unless the snapshot was written by an engine of the same
 // delay, lateness and filter ids.
 void check_header(std::istream& in, const EngineConfig& cfg);

@@ -20,9 +20,11 @@ void FinalResults::write_counts_csv(std::FILE* out) const {
   std::fputs("ad_id,minute,filter_id,count\n", out);
   for (const auto& [minute, w] : windows_) {
     const std::string m = format_minute(minute);
-    for (const CountRow& row : w.rows)
-      std::fprintf(out, "%s,%s,%u,%" PRIu64 "\n", row.ad_id.c_str(), m.c_str(), static_cast<unsigned>(row.filter_id),
-                   row.count);
+    for (const CountRow& row : w.rows) {
+      const std::string_view ad = w.ad_id(row);
+      std::fprintf(out, "%.*s,%s,%u,%" PRIu64 "\n", static_cast<int>(ad.size()), ad.data(), m.c_str(),
+                   static_cast<unsigned>(row.filter_id), row.count);
+    }
   }
 }
 
@@ -30,9 +32,12 @@ void FinalResults::write_topn_csv(std::FILE* out) const {
   std::fputs("minute,window,filter_id,rank,ad_id,count\n", out);
   for (const auto& [key, list] : lists_) {
     const std::string m = format_minute(list.minute);
-    for (size_t i = 0; i < list.entries.size(); ++i)
-      std::fprintf(out, "%s,%u,%u,%zu,%s,%" PRIu64 "\n", m.c_str(), list.window,
-                   static_cast<unsigned>(list.filter_id), i + 1, list.entries[i].ad_id.c_str(), list.entries[i].count);
+    for (size_t i = 0; i < list.entries.size(); ++i) {
+      const std::string_view ad = list.ad_id(list.entries[i]);
+      std::fprintf(out, "%s,%u,%u,%zu,%.*s,%" PRIu64 "\n", m.c_str(), list.window,
+                   static_cast<unsigned>(list.filter_id), i + 1, static_cast<int>(ad.size()), ad.data(),
+                   list.entries[i].count);
+    }
   }
 }
 

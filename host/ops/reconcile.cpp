@@ -10,13 +10,13 @@ namespace clickagg::ops {
 namespace {
 
 // Rows of one minute by (filter_id, ad_id), the order both sides hold them in.
-bool row_before(const CountRow& a, const CountRow& b) {
+bool row_before(const NamedRow& a, const NamedRow& b) {
   return std::tie(a.filter_id, a.ad_id) < std::tie(b.filter_id, b.ad_id);
 }
 
 // Merges the sorted rows of one minute, recording every group and every disagreement. A
 // stored zero (never written by the sink) agrees with an absent recount.
-void compare_minute(int64_t minute, std::vector<CountRow> stored, std::vector<CountRow> recounted,
+void compare_minute(int64_t minute, std::vector<NamedRow> stored, std::vector<NamedRow> recounted,
                     ReconcileReport& out) {
   std::sort(stored.begin(), stored.end(), row_before);
   std::sort(recounted.begin(), recounted.end(), row_before);
@@ -55,8 +55,8 @@ ReconcileReport reconcile(EventSource& source, store::AggregateStore& store, con
     const MinuteRange chunk{c0, std::min(opt.range.to_minute, c0 + opt.chunk_minutes)};
     Recount rc = recount(source, chunk, opt.recount);
     report.recount += rc.stats;
-    std::map<int64_t, std::vector<CountRow>> stored;
-    for (WindowResult& w : store.count_rows(chunk.from_minute, chunk.to_minute)) stored[w.minute] = std::move(w.rows);
+    std::map<int64_t, std::vector<NamedRow>> stored;
+    for (const WindowResult& w : store.count_rows(chunk.from_minute, chunk.to_minute)) stored[w.minute] = named_rows(w);
     // Every minute either side has, in order.
     auto s = stored.begin();
     auto r = rc.minutes.begin();

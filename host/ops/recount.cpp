@@ -19,7 +19,7 @@ class RecountSink final : public ResultSink {
       out_.minutes.erase(w.minute);
       return;
     }
-    out_.minutes[w.minute] = w.rows;
+    out_.minutes[w.minute] = named_rows(w);
   }
   void on_topn(const TopNList&) override {}
   void on_late(const LateRecord& r) override {

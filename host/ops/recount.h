@@ -40,7 +40,7 @@ struct RecountStats {
 
 struct Recount {
   // Minutes with counted events -> their rows (sorted by filter_id, then ad_id bytes).
-  std::map<int64_t, std::vector<CountRow>> minutes;
+  std::map<int64_t, std::vector<NamedRow>> minutes;
   RecountStats stats;
 };
 

@@ -11,7 +11,7 @@ namespace {
 
 void add_stored(MinuteRows& into, store::AggregateStore& store, int64_t from_minute, int64_t to_minute) {
   if (from_minute >= to_minute) return;
-  for (WindowResult& w : store.count_rows(from_minute, to_minute)) into[w.minute] = std::move(w.rows);
+  for (const WindowResult& w : store.count_rows(from_minute, to_minute)) into[w.minute] = named_rows(w);
 }
 
 }  // namespace
@@ -48,9 +48,9 @@ ReplayReport replay(EventSource& source, store::AggregateStore& store, const Rep
     batch.top_n = opt.top_n;
     ReplayChunk done{chunk, rc.stats, 0, 0, 0};
     for (int64_t m = chunk.from_minute; m < chunk.to_minute; ++m) {
-      WindowResult w{m, /*correction=*/true, {}};
+      WindowResult w = make_window(m, {}, /*correction=*/true);
       if (auto it = rc.minutes.find(m); it != rc.minutes.end()) {
-        w.rows = std::move(it->second);
+        set_rows(w, it->second);
         ++done.minutes_with_counts;
         done.rows += w.rows.size();
       }

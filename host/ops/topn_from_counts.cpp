@@ -28,10 +28,10 @@ class WindowSums {
       if ((it->second -= c) == 0) sums_.erase(it);
     }
   }
-  std::vector<TopNEntry> top(uint32_t n) const {
-    std::vector<TopNEntry> out;
+  std::vector<NamedEntry> top(uint32_t n) const {
+    std::vector<NamedEntry> out;
     out.reserve(sums_.size());
-    for (const auto& [ad, c] : sums_) out.push_back(TopNEntry{std::string(ad), c});
+    for (const auto& [ad, c] : sums_) out.push_back(NamedEntry{std::string(ad), c});
     keep_top(out, n);
     return out;
   }
@@ -49,7 +49,7 @@ std::vector<TopNList> lists_from_counts(const MinuteRows& counts, const ListRequ
     // This filter's rows per minute.
     std::map<int64_t, AdCounts> rows;
     for (const auto& [minute, mrows] : counts)
-      for (const CountRow& r : mrows)
+      for (const NamedRow& r : mrows)
         if (r.filter_id == f && r.count != 0) rows[minute].emplace_back(r.ad_id, r.count);
     auto at = [&rows](int64_t m) -> const AdCounts* {
       auto it = rows.find(m);
@@ -66,7 +66,7 @@ std::vector<TopNList> lists_from_counts(const MinuteRows& counts, const ListRequ
           l.minute = e;
           l.window = w;
           l.filter_id = f;
-          l.entries = sums.top(req.top_n);
+          set_entries(l, sums.top(req.top_n));
         }
         sums.remove(at(e - w + 1));
       }

@@ -12,7 +12,7 @@
 namespace clickagg::ops {
 
 // Minute -> every non-zero row of that minute.
-using MinuteRows = std::map<int64_t, std::vector<CountRow>>;
+using MinuteRows = std::map<int64_t, std::vector<NamedRow>>;
 
 struct ListRequest {
   int64_t first_minute = 0;  // lists for e in [first_minute, end_minute)

@@ -121,7 +121,7 @@ std::string QueryApi::popular_ads(const Params& params) const {
   const store::PopularAds top = store::popular_ads_at(*store, e, count, window, filter);
   Json ids = Json::array();
   Json counts = Json::array();
-  for (const TopNEntry& entry : top.entries) {
+  for (const NamedEntry& entry : top.entries) {
     ids.push_back(entry.ad_id);
     counts.push_back(entry.count);
   }

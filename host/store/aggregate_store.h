@@ -113,14 +113,14 @@ class AggregateStore {
                                     int64_t to_minute, uint16_t filter_id) = 0;
   // The stored top-N list; nullopt when none was stored for that key.
   struct StoredList {
-    std::vector<TopNEntry> entries;
+    std::vector<NamedEntry> entries;
     uint32_t top_n = 0;  // the N it was cut at; 0: unknown
   };
   virtual std::optional<StoredList> topn_list(int64_t minute, uint32_t window,
                                               uint16_t filter_id) = 0;
   // Top `limit` ads by the sum of counts over minutes [first_minute, last_minute] computed
   // from the counts; by sum descending, then ad_id byte order ascending; zero sums absent.
-  virtual std::vector<TopNEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
+  virtual std::vector<NamedEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
                                             uint16_t filter_id, uint32_t limit) = 0;
   // The minutes in [from_minute, to_minute) holding a non-zero count of `ad_id` for
   // `filter_id`, ascending by minute (a range of the counts primary key).

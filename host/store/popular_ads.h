@@ -14,7 +14,7 @@ struct PopularAds {
   int64_t minute = 0;  // the last minute of the window, e
   uint32_t window = 1;
   uint16_t filter_id = 0;
-  std::vector<TopNEntry> entries;
+  std::vector<NamedEntry> entries;
   bool from_list = false;  // served from a stored top-N list (else from counts)
 };
 

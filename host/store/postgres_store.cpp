@@ -176,7 +176,7 @@ class PostgresStore final : public AggregateStore {
         std::vector<std::string_view> ads;
         std::vector<int64_t> filters, counts;
         for (const CountRow& row : win.rows) {
-          ads.push_back(row.ad_id);
+          ads.push_back(win.ad_id(row));
           filters.push_back(row.filter_id);
           counts.push_back(to_db(row.count));
         }
@@ -250,16 +250,16 @@ class PostgresStore final : public AggregateStore {
     StoredList list;
     list.top_n = static_cast<uint32_t>(std::clamp<int64_t>(r.int64(0, 0), 0, UINT32_MAX));
     for (int i = 0; i < r.rows(); ++i)
-      if (!r.is_null(i, 1)) list.entries.push_back(TopNEntry{std::string(r.text(i, 1)), r.uint64(i, 2)});
+      if (!r.is_null(i, 1)) list.entries.push_back(NamedEntry{std::string(r.text(i, 1)), r.uint64(i, 2)});
     return list;
   }
 
-  std::vector<TopNEntry> top_by_sum(int64_t first_minute, int64_t last_minute, uint16_t filter_id,
+  std::vector<NamedEntry> top_by_sum(int64_t first_minute, int64_t last_minute, uint16_t filter_id,
                                     uint32_t limit) override {
-    std::vector<TopNEntry> out;
+    std::vector<NamedEntry> out;
     if (limit == 0 || first_minute > last_minute) return out;
     Result r = read(sql::kTopBySum, Params().integer(first_minute).integer(last_minute).integer(filter_id).integer(limit));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(TopNEntry{std::string(r.text(i, 0)), r.uint64(i, 1)});
+    for (int i = 0; i < r.rows(); ++i) out.push_back(NamedEntry{std::string(r.text(i, 0)), r.uint64(i, 1)});
     return out;
   }
 
@@ -311,11 +311,14 @@ class PostgresStore final : public AggregateStore {
     if (conn_.reconnect_if_broken()) prepare_all();
     Result r = conn_.query(sql::kCountRows, Params().integer(from_minute).integer(to_minute));
     std::vector<WindowResult> out;
+    std::shared_ptr<AdNames> names;
     for (int i = 0; i < r.rows(); ++i) {
       const int64_t minute = r.int64(i, 0);
-      if (out.empty() || out.back().minute != minute) out.push_back(WindowResult{minute, false, {}});
-      out.back().rows.push_back(
-          CountRow{std::string(r.text(i, 2)), static_cast<uint16_t>(r.int64(i, 1)), r.uint64(i, 3)});
+      if (out.empty() || out.back().minute != minute) {
+        names = std::make_shared<AdNames>();
+        out.push_back(WindowResult{minute, false, {}, names});
+      }
+      out.back().rows.push_back(CountRow{names->add(r.text(i, 2)), static_cast<uint16_t>(r.int64(i, 1)), r.uint64(i, 3)});
     }
     return out;
   }
@@ -364,7 +367,7 @@ class PostgresStore final : public AggregateStore {
     std::vector<std::string_view> ads;
     std::vector<int64_t> counts;
     for (const TopNEntry& e : list.entries) {
-      ads.push_back(e.ad_id);
+      ads.push_back(list.ad_id(e));
       counts.push_back(to_db(e.count));
     }
     return {pg::text_array(ads), pg::int_array(counts)};

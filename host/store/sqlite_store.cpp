@@ -181,7 +181,7 @@ class SqliteStore final : public AggregateStore {
       if (!win.partition) w.delete_minute.bind(1, win.minute).run();
       for (const CountRow& row : win.rows) {
         if (row.count == 0) continue;
-        w.upsert_count.bind(1, row.ad_id).bind(2, win.minute).bind(3, row.filter_id)
+        w.upsert_count.bind(1, win.ad_id(row)).bind(2, win.minute).bind(3, row.filter_id)
             .bind(4, to_db(row.count)).run();
       }
       if (!win.correction) advance(win.minute);
@@ -194,7 +194,7 @@ class SqliteStore final : public AggregateStore {
         int64_t rank = 0;
         for (const TopNEntry& e : list.entries)
           w.insert_list_entry.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
-              .bind(4, ++rank).bind(5, e.ad_id).bind(6, to_db(e.count)).run();
+              .bind(4, ++rank).bind(5, list.ad_id(e)).bind(6, to_db(e.count)).run();
       }
       w.upsert_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
           .bind(4, list.top_n ? list.top_n : batch.top_n).run();
@@ -258,17 +258,17 @@ class SqliteStore final : public AggregateStore {
     Statement& rows = read_->list_entries;
     rows.bind(1, minute).bind(2, window).bind(3, filter_id);
     while (rows.step())
-      list.entries.push_back(TopNEntry{rows.column_text(0), from_db(rows.column_int(1))});
+      list.entries.push_back(NamedEntry{rows.column_text(0), from_db(rows.column_int(1))});
     return list;
   }
 
-  std::vector<TopNEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
+  std::vector<NamedEntry> top_by_sum(int64_t first_minute, int64_t last_minute,
                                     uint16_t filter_id, uint32_t limit) override {
-    std::vector<TopNEntry> out;
+    std::vector<NamedEntry> out;
     if (limit == 0 || first_minute > last_minute) return out;
     Statement& st = read_->top_by_sum;
     st.bind(1, first_minute).bind(2, last_minute).bind(3, filter_id).bind(4, limit);
-    while (st.step()) out.push_back(TopNEntry{st.column_text(0), from_db(st.column_int(1))});
+    while (st.step()) out.push_back(NamedEntry{st.column_text(0), from_db(st.column_int(1))});
     return out;
   }
 
@@ -315,12 +315,16 @@ class SqliteStore final : public AggregateStore {
     // Rare (recounts): prepared per call rather than on every connection. One statement is
     // one snapshot.
     std::vector<WindowResult> out;
+    std::shared_ptr<AdNames> names;
     Statement st(conn_, sql::kCountRows);
     st.bind(1, from_minute).bind(2, to_minute);
     while (st.step()) {
       const int64_t minute = st.column_int(0);
-      if (out.empty() || out.back().minute != minute) out.push_back(WindowResult{minute, false, {}});
-      out.back().rows.push_back(CountRow{st.column_text(2), static_cast<uint16_t>(st.column_int(1)),
+      if (out.empty() || out.back().minute != minute) {
+        names = std::make_shared<AdNames>();
+        out.push_back(WindowResult{minute, false, {}, names});
+      }
+      out.back().rows.push_back(CountRow{names->add(st.column_text(2)), static_cast<uint16_t>(st.column_int(1)),
                                          from_db(st.column_int(3))});
     }
     return out;
@@ -345,7 +349,7 @@ class SqliteStore final : public AggregateStore {
     int64_t rank = 0;
     for (const TopNEntry& e : list.entries)
       w.insert_part_entry.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)
-          .bind(4, part).bind(5, ++rank).bind(6, e.ad_id).bind(7, to_db(e.count)).run();
+          .bind(4, part).bind(5, ++rank).bind(6, list.ad_id(e)).bind(7, to_db(e.count)).run();
     w.delete_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id).run();
     // N unknown (0): keep the whole union.
     w.merge_list.bind(1, list.minute).bind(2, list.window).bind(3, list.filter_id)

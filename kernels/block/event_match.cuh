@@ -1,21 +1,11 @@
-// Per-event device functions: the dedup fingerprint (the host's dedup_fingerprint, compiled
-// for the device, over the chunk blob) and filter matching (FilterDef::matches, field by field).
+// Per-event device functions: filter matching (FilterDef::matches, field by field).
 #pragma once
 #include <cstdint>
 
 #include "host/common/ip.h"
-#include "host/engine/dedup_key.h"
 #include "kernels/device_layout.h"
 
 namespace clickagg::gpu::block {
-
-__device__ __forceinline__ Hash128 event_fingerprint(const DeviceEvent& e, const char* blob) {
-  const char* ad = blob + e.str_off;
-  const char* user = ad + e.ad_len;
-  const char* click = user + e.user_len;
-  return dedup_fingerprint(ad, e.ad_len, e.t_ms, user, e.user_len, e.ip, e.country, e.country_len, click,
-                           e.click_len);
-}
 
 // Country codes compare as byte strings of their own length (Country::operator==).
 __device__ __forceinline__ bool same_country(const DeviceCountry& c, const DeviceEvent& e) {

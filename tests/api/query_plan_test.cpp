@@ -28,18 +28,18 @@ void fill(store::AggregateStore& s) {
   store::ResultBatch b;
   b.top_n = 20;
   for (int64_t m = 0; m < 60; ++m) {
-    WindowResult w{kBase + m, false, {}};
+    std::vector<NamedRow> rows;
     for (int ad = 0; ad < 400; ++ad) {
       const std::string id = "ad" + std::to_string(100000 + ad);
-      w.rows.push_back({id, 0, static_cast<uint64_t>(1 + (ad * 7 + m) % 13)});
-      if (ad % 3 == 0) w.rows.push_back({id, 12, 1});
+      rows.push_back({id, 0, static_cast<uint64_t>(1 + (ad * 7 + m) % 13)});
+      if (ad % 3 == 0) rows.push_back({id, 12, 1});
     }
-    b.windows.push_back(std::move(w));
+    b.windows.push_back(make_window(kBase + m, rows));
     for (const uint32_t window : {1u, 5u, 60u})
       for (const uint16_t filter : {uint16_t{0}, uint16_t{12}}) {
-        TopNList list{kBase + m, window, filter, false, {}};
-        for (int r = 0; r < 20; ++r) list.entries.push_back({"ad" + std::to_string(100000 + r), 100u - r});
-        b.topn.push_back(std::move(list));
+        std::vector<NamedEntry> entries;
+        for (int r = 0; r < 20; ++r) entries.push_back({"ad" + std::to_string(100000 + r), 100u - r});
+        b.topn.push_back(make_list(kBase + m, window, filter, false, entries));
       }
   }
   s.write(b);

@@ -27,10 +27,10 @@ TEST_P(StoreReadsTest, MinuteCountsListsOneAdsNonZeroMinutesInRangeAscending) {
   auto w = writer();
   store::ResultBatch b;
   // Written out of minute order; "ad1" and "ad10" share a prefix, filter 12 differs.
-  b.windows.push_back(WindowResult{kBase + 30, false, {{"ad1", 0, 4}, {"ad10", 0, 100}}});
-  b.windows.push_back(WindowResult{kBase + 2, false, {{"ad1", 0, 3}, {"ad1", 12, 2}, {"ad10", 0, 7}}});
-  b.windows.push_back(WindowResult{kBase + 5, false, {{"ad1", 0, 0}, {"ad10", 0, 1}}});  // a zero is not stored
-  b.windows.push_back(WindowResult{kBase + 9, false, {{"ad1", 0, 1}}});
+  b.windows.push_back(make_window(kBase + 30, {{"ad1", 0, 4}, {"ad10", 0, 100}}, false));
+  b.windows.push_back(make_window(kBase + 2, {{"ad1", 0, 3}, {"ad1", 12, 2}, {"ad10", 0, 7}}, false));
+  b.windows.push_back(make_window(kBase + 5, {{"ad1", 0, 0}, {"ad10", 0, 1}}, false));  // a zero is not stored
+  b.windows.push_back(make_window(kBase + 9, {{"ad1", 0, 1}}, false));
   w->write(b);
   auto r = reader();
   EXPECT_EQ(r->minute_counts("ad1", kBase, kBase + 60, 0),
@@ -46,8 +46,8 @@ TEST_P(StoreReadsTest, MinuteCountsListsOneAdsNonZeroMinutesInRangeAscending) {
   EXPECT_TRUE(r->minute_counts("ad1", kBase + 30, kBase + 2, 0).empty());
   // A correction replaces its minute: the new count, and a dropped ad disappears.
   store::ResultBatch fix;
-  fix.windows.push_back(WindowResult{kBase + 9, true, {{"ad10", 0, 2}}});
-  fix.windows.push_back(WindowResult{kBase + 2, true, {{"ad1", 0, 8}}});
+  fix.windows.push_back(make_window(kBase + 9, {{"ad10", 0, 2}}, true));
+  fix.windows.push_back(make_window(kBase + 2, {{"ad1", 0, 8}}, true));
   w->write(fix);
   EXPECT_EQ(r->minute_counts("ad1", kBase, kBase + 60, 0),
             (std::vector<MinuteCount>{{kBase + 2, 8}, {kBase + 30, 4}}));
@@ -58,12 +58,12 @@ TEST_P(StoreReadsTest, TopnWindowsListsTheDistinctWindowsOfOneMinuteAscending) {
   auto w = writer();
   store::ResultBatch b;
   b.top_n = 10;
-  b.topn.push_back(TopNList{kBase + 9, 60, 0, false, {{"a", 5}}});
-  b.topn.push_back(TopNList{kBase + 9, 1, 12, false, {}});  // an empty list is still stored
-  b.topn.push_back(TopNList{kBase + 9, 5, 0, false, {{"a", 2}}});
-  b.topn.push_back(TopNList{kBase + 9, 1, 0, false, {{"a", 1}}});
-  b.topn.push_back(TopNList{kBase + 8, 15, 0, false, {{"a", 1}}});
-  b.topn.push_back(TopNList{kBase + 10, 1440, 0, false, {{"a", 1}}});
+  b.topn.push_back(make_list(kBase + 9, 60, 0, false, {{"a", 5}}));
+  b.topn.push_back(make_list(kBase + 9, 1, 12, false, {}));  // an empty list is still stored
+  b.topn.push_back(make_list(kBase + 9, 5, 0, false, {{"a", 2}}));
+  b.topn.push_back(make_list(kBase + 9, 1, 0, false, {{"a", 1}}));
+  b.topn.push_back(make_list(kBase + 8, 15, 0, false, {{"a", 1}}));
+  b.topn.push_back(make_list(kBase + 10, 1440, 0, false, {{"a", 1}}));
   w->write(b);
   auto r = reader();
   EXPECT_EQ(r->topn_windows(kBase + 9), (std::vector<uint32_t>{1, 5, 60}));
@@ -82,7 +82,7 @@ TEST_P(StoreReadsTest, MinuteCountsMatchesABruteForceOracle) {
     for (int m = 0; m < 40; ++m) {
       if (rng() % 3 == 0) continue;
       const int64_t minute = kBase + static_cast<int64_t>(rng() % 120);
-      WindowResult win{minute, round > 0, {}};
+      std::vector<NamedRow> win_rows;
       auto& rows = by_minute[minute];
       rows.clear();
       std::set<std::pair<uint16_t, std::string>> seen;
@@ -91,11 +91,11 @@ TEST_P(StoreReadsTest, MinuteCountsMatchesABruteForceOracle) {
         const uint16_t filter = rng() % 4 == 0 ? 12 : 0;
         if (!seen.insert({filter, ad}).second) continue;
         const uint64_t count = rng() % 5;  // zeros included: never stored
-        win.rows.push_back({ad, filter, count});
+        win_rows.push_back({ad, filter, count});
         if (count) rows[{filter, ad, minute}] = count;
       }
       // A minute may appear twice in one batch: the later result wins, as in the oracle.
-      b.windows.push_back(std::move(win));
+      b.windows.push_back(make_window(minute, win_rows, round > 0));
     }
     w->write(b);
   }

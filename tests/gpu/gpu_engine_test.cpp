@@ -119,7 +119,7 @@ TEST(GpuVsCpu, InBatchDuplicatesCountTheFirstCopy) {
   for (const WindowResult& w : rec.windows)
     if (w.minute == minute_of(kT0)) minute0 = &w;
   ASSERT_NE(minute0, nullptr);
-  EXPECT_EQ(minute0->rows, (std::vector<CountRow>{{"b", 0, 1}, {"f", 0, 1}, {"x", 0, 1}}));
+  EXPECT_EQ(minute0->rows, (std::vector<NamedRow>{{"b", 0, 1}, {"f", 0, 1}, {"x", 0, 1}}));
 }
 
 TEST(GpuVsCpu, HotKeyHalfOfAllClicks) {
@@ -189,9 +189,10 @@ TEST(GpuVsCpu, TopNTiesAreBrokenByAdIdBytes) {
   const Runs r = run_both(s, config(2, {1, 3}, 3), 5000, gpu::GpuOptions{});
   expect_same(r, "ties");
   for (const TopNList& l : r.gpu.lists) {
-    for (size_t i = 1; i < l.entries.size(); ++i) {
-      const auto& a = l.entries[i - 1];
-      const auto& b = l.entries[i];
+    const std::vector<NamedEntry> entries = named_entries(l);
+    for (size_t i = 1; i < entries.size(); ++i) {
+      const auto& a = entries[i - 1];
+      const auto& b = entries[i];
       EXPECT_TRUE(a.count > b.count || (a.count == b.count && a.ad_id < b.ad_id));
     }
   }

@@ -178,13 +178,13 @@ inline void feed(Engine& engine, const Stream& s, size_t batch, ResultSink& sink
   }
 }
 
-inline std::string show(const std::vector<CountRow>& rows) {
+inline std::string show(const std::vector<NamedRow>& rows) {
   std::ostringstream o;
   for (size_t i = 0; i < rows.size() && i < 6; ++i) o << " " << rows[i].ad_id << "/" << rows[i].filter_id << "=" << rows[i].count;
   if (rows.size() > 6) o << " ... (" << rows.size() << " rows)";
   return o.str();
 }
-inline std::string show(const std::vector<TopNEntry>& e) {
+inline std::string show(const std::vector<NamedEntry>& e) {
   std::ostringstream o;
   for (size_t i = 0; i < e.size() && i < 8; ++i) o << " " << e[i].ad_id << "=" << e[i].count;
   if (e.size() > 8) o << " ... (" << e.size() << ")";
@@ -199,9 +199,9 @@ inline std::string diff(const Recorder& want, const Recorder& got) {
   for (size_t i = 0; i < std::min(want.windows.size(), got.windows.size()); ++i) {
     const WindowResult& a = want.windows[i];
     const WindowResult& b = got.windows[i];
-    if (a.minute != b.minute || a.correction != b.correction || a.rows != b.rows) {
-      o << "window #" << i << ": want minute " << a.minute << (a.correction ? " (correction)" : "") << show(a.rows)
-        << "\n             got minute " << b.minute << (b.correction ? " (correction)" : "") << show(b.rows) << "\n";
+    if (a.minute != b.minute || a.correction != b.correction || named_rows(a) != named_rows(b)) {
+      o << "window #" << i << ": want minute " << a.minute << (a.correction ? " (correction)" : "") << show(named_rows(a))
+        << "\n             got minute " << b.minute << (b.correction ? " (correction)" : "") << show(named_rows(b)) << "\n";
       break;
     }
   }
@@ -211,10 +211,11 @@ inline std::string diff(const Recorder& want, const Recorder& got) {
     const TopNList& a = want.lists[i];
     const TopNList& b = got.lists[i];
     if (a.minute != b.minute || a.window != b.window || a.filter_id != b.filter_id || a.correction != b.correction ||
-        a.entries != b.entries) {
+        named_entries(a) != named_entries(b)) {
       o << "list #" << i << ": want (" << a.minute << ", " << a.window << ", " << a.filter_id << ")"
-        << (a.correction ? " correction" : "") << show(a.entries) << "\n           got (" << b.minute << ", " << b.window
-        << ", " << b.filter_id << ")" << (b.correction ? " correction" : "") << show(b.entries) << "\n";
+        << (a.correction ? " correction" : "") << show(named_entries(a)) << "\n           got (" << b.minute << ", "
+        << b.window << ", " << b.filter_id << ")" << (b.correction ? " correction" : "") << show(named_entries(b))
+        << "\n";
       break;
     }
   }

@@ -115,7 +115,8 @@ using CountKey = std::tuple<int64_t, uint16_t, std::string>;
 inline std::map<CountKey, uint64_t> final_counts(const CollectingSink& sink) {
   std::map<CountKey, uint64_t> out;
   for (const auto& [minute, emissions] : sink.windows) {
-    for (const CountRow& row : emissions.back().rows) out[{minute, row.filter_id, row.ad_id}] = row.count;
+    const WindowResult& w = emissions.back();
+    for (const CountRow& row : w.rows) out[{minute, row.filter_id, std::string(w.ad_id(row))}] = row.count;
   }
   return out;
 }
@@ -134,7 +135,7 @@ inline std::string show_list(const std::vector<std::pair<std::string, uint64_t>>
 
 inline std::vector<std::pair<std::string, uint64_t>> entries_of(const TopNList& t) {
   std::vector<std::pair<std::string, uint64_t>> out;
-  for (const auto& e : t.entries) out.emplace_back(e.ad_id, e.count);
+  for (const auto& e : t.entries) out.emplace_back(std::string(t.ad_id(e)), e.count);
   return out;
 }
 
@@ -225,7 +226,7 @@ inline std::string compare_with_reference(const EngineRun& run, const Scenario& 
         rep.add("minute " + std::to_string(minute) + ": emission " + std::to_string(k + 1) +
                 " has correction=" + (emissions[k].correction ? "true" : "false"));
       }
-      const auto& rows = emissions[k].rows;
+      const std::vector<NamedRow> rows = named_rows(emissions[k]);
       for (size_t i = 0; i < rows.size(); ++i) {
         if (rows[i].count == 0) rep.add("minute " + std::to_string(minute) + ": a zero row");
         if (i > 0 && std::tie(rows[i - 1].filter_id, rows[i - 1].ad_id) >=

@@ -22,17 +22,17 @@ int main(int argc, char** argv) {
     // Minutes 00:00..00:09: ad001 gets i + 1 clicks in minute i, ad002 10 in even minutes,
     // ad003 one in minute 9; filter 12 sees ad001 in every third minute.
     for (int64_t i = 0; i < 10; ++i) {
-      WindowResult w{base + i, false, {{"ad001", 0, static_cast<uint64_t>(i + 1)}}};
-      if (i % 2 == 0) w.rows.push_back({"ad002", 0, 10});
-      if (i == 9) w.rows.push_back({"ad003", 0, 1});
-      if (i % 3 == 0) w.rows.push_back({"ad001", 12, 1});
-      b.windows.push_back(std::move(w));
+      std::vector<NamedRow> rows{{"ad001", 0, static_cast<uint64_t>(i + 1)}};
+      if (i % 2 == 0) rows.push_back({"ad002", 0, 10});
+      if (i == 9) rows.push_back({"ad003", 0, 1});
+      if (i % 3 == 0) rows.push_back({"ad001", 12, 1});
+      b.windows.push_back(make_window(base + i, rows));
     }
     const int64_t last = base + 9;
-    b.topn.push_back(TopNList{last, 1, 0, false, {{"ad001", 10}, {"ad003", 1}}});
-    b.topn.push_back(TopNList{last, 5, 0, false, {{"ad001", 40}, {"ad002", 20}, {"ad003", 1}}});
-    b.topn.push_back(TopNList{last, 60, 0, false, {{"ad001", 55}, {"ad002", 50}, {"ad003", 1}}});
-    b.topn.push_back(TopNList{last, 1, 12, false, {{"ad001", 1}}});
+    b.topn.push_back(make_list(last, 1, 0, false, {{"ad001", 10}, {"ad003", 1}}));
+    b.topn.push_back(make_list(last, 5, 0, false, {{"ad001", 40}, {"ad002", 20}, {"ad003", 1}}));
+    b.topn.push_back(make_list(last, 60, 0, false, {{"ad001", 55}, {"ad002", 50}, {"ad003", 1}}));
+    b.topn.push_back(make_list(last, 1, 12, false, {{"ad001", 1}}));
     store::Progress p;
     p.events = 120;
     p.counted = 106;

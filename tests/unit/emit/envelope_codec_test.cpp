@@ -22,29 +22,29 @@ Envelope round_trip(const Envelope& in) {
 }
 
 TEST(EnvelopeCodec, WindowRoundTrip) {
-  WindowResult w{kMinute, true, {{"ad001", 0, 12}, {"ad002", 0, 3}, {"ad001", 65535, 1}}};
+  WindowResult w = make_window(kMinute, {{"ad001", 0, 12}, {"ad002", 0, 3}, {"ad001", 65535, 1}}, true);
   Envelope out = round_trip(Envelope{"agg-1", 7, w});
   const auto& got = std::get<WindowResult>(out.body);
   EXPECT_EQ(got.minute, kMinute);
   EXPECT_TRUE(got.correction);
-  EXPECT_EQ(got.rows, w.rows);
+  EXPECT_EQ(named_rows(got), named_rows(w));
 }
 
 TEST(EnvelopeCodec, EmptyWindowRoundTrip) {
-  Envelope out = round_trip(Envelope{"agg-1", 1, WindowResult{kMinute, false, {}}});
+  Envelope out = round_trip(Envelope{"agg-1", 1, make_window(kMinute, {}, false)});
   EXPECT_TRUE(std::get<WindowResult>(out.body).rows.empty());
   EXPECT_FALSE(std::get<WindowResult>(out.body).correction);
 }
 
 TEST(EnvelopeCodec, TopNRoundTrip) {
-  TopNList t{kMinute + 4, 5, 12, false, {{"ad009", 40}, {"ad001", 40}, {"ad\xc3\xa9", 2}}};
+  TopNList t = make_list(kMinute + 4, 5, 12, false, {{"ad009", 40}, {"ad001", 40}, {"ad\xc3\xa9", 2}});
   Envelope out = round_trip(Envelope{"agg-1", 8, t});
   const auto& got = std::get<TopNList>(out.body);
   EXPECT_EQ(got.minute, t.minute);
   EXPECT_EQ(got.window, 5u);
   EXPECT_EQ(got.filter_id, 12);
   EXPECT_FALSE(got.correction);
-  EXPECT_EQ(got.entries, t.entries);
+  EXPECT_EQ(named_entries(got), named_entries(t));
 }
 
 TEST(EnvelopeCodec, LateRoundTrip) {
@@ -106,9 +106,9 @@ TEST(EnvelopeCodec, ProgressWireFields) {
 }
 
 TEST(EnvelopeCodec, PartitionRoundTripsAndZeroIsNotAbsent) {
-  WindowResult w{kMinute, false, {{"ad001", 0, 12}}};
+  WindowResult w = make_window(kMinute, {{"ad001", 0, 12}}, false);
   w.partition = 0;
-  TopNList t{kMinute, 5, 2, true, {{"ad009", 40}}};
+  TopNList t = make_list(kMinute, 5, 2, true, {{"ad009", 40}});
   t.partition = 3;
   ProgressRecord p{10, 8, 1, 2, 3, 4, 5, 6, 9, 1'609'459'215'000};
   p.partition = 4'000'000'000u;
@@ -116,10 +116,10 @@ TEST(EnvelopeCodec, PartitionRoundTripsAndZeroIsNotAbsent) {
   const Envelope et = round_trip(Envelope{"grp/clicks/3", 2, t});
   const auto& gw = std::get<WindowResult>(ew.body);
   EXPECT_EQ(gw.partition, std::optional<uint32_t>(0));
-  EXPECT_EQ(gw.rows, w.rows);
+  EXPECT_EQ(named_rows(gw), named_rows(w));
   const auto& gt = std::get<TopNList>(et.body);
   EXPECT_EQ(gt.partition, std::optional<uint32_t>(3));
-  EXPECT_EQ(gt.entries, t.entries);
+  EXPECT_EQ(named_entries(gt), named_entries(t));
   EXPECT_TRUE(gt.correction);
   EXPECT_EQ(std::get<ProgressRecord>(round_trip(Envelope{"grp/clicks/9", 3, p}).body), p);
 
@@ -136,8 +136,8 @@ TEST(EnvelopeCodec, PartitionRoundTripsAndZeroIsNotAbsent) {
 TEST(EnvelopeCodec, ResultsOfEveryPartitionCarryNoPartition) {
   // Unset: absent from the wire (a field with presence is not serialized when absent), so the
   // bytes are those of a version-1 result from before the field.
-  WindowResult w{kMinute, true, {{"ad001", 0, 12}}};
-  TopNList t{kMinute, 1, 0, false, {{"ad001", 12}}};
+  WindowResult w = make_window(kMinute, {{"ad001", 0, 12}}, true);
+  TopNList t = make_list(kMinute, 1, 0, false, {{"ad001", 12}});
   ProgressRecord p{10, 8, 1, 2, 3, 4, 5, 6, std::nullopt, 5};
   for (const Body& body : {Body{w}, Body{t}, Body{p}}) {
     const std::string bytes = encode(Envelope{"agg-1", 4, body});
@@ -151,7 +151,7 @@ TEST(EnvelopeCodec, ResultsOfEveryPartitionCarryNoPartition) {
 }
 
 TEST(EnvelopeCodec, WireCarriesVersionAndMinuteLabel) {
-  const std::string bytes = encode(Envelope{"agg-1", 5, TopNList{kMinute + 61, 1, 0, false, {}}});
+  const std::string bytes = encode(Envelope{"agg-1", 5, make_list(kMinute + 61, 1, 0, false, {})});
   clickagg::wire::v1::Envelope pb;
   ASSERT_TRUE(pb.ParseFromString(bytes));
   EXPECT_EQ(pb.version(), 1u);
@@ -198,10 +198,10 @@ TEST(EnvelopeCodec, UnknownFieldsAreIgnored) {
 }
 
 TEST(Topics, NameEveryBodyType) {
-  EXPECT_EQ(topic_of(WindowResult{kMinute, false, {}}), "counts.202101010000");
-  EXPECT_EQ(topic_of(WindowResult{kMinute + 61, true, {}}), "counts.202101010101");
-  EXPECT_EQ(topic_of(TopNList{kMinute, 5, 12, false, {}}), "topn.5.12");
-  EXPECT_EQ(topic_of(TopNList{kMinute, 1, 0, false, {}}), "topn.1.0");
+  EXPECT_EQ(topic_of(make_window(kMinute, {}, false)), "counts.202101010000");
+  EXPECT_EQ(topic_of(make_window(kMinute + 61, {}, true)), "counts.202101010101");
+  EXPECT_EQ(topic_of(make_list(kMinute, 5, 12, false, {})), "topn.5.12");
+  EXPECT_EQ(topic_of(make_list(kMinute, 1, 0, false, {})), "topn.1.0");
   EXPECT_EQ(topic_of(LateRecord{7, 1, "a", 0, 0}), "late.7");
   EXPECT_EQ(topic_of(RejectRecord{0, 1, "r", ""}), "reject.0");
   EXPECT_EQ(topic_of(ProgressRecord{}), "progress");

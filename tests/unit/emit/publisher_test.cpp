@@ -44,10 +44,10 @@ TEST(Publisher, SubscribersGetTheTopicsTheyAskFor) {
   sub.connect(ep);
 
   const std::vector<Body> bodies = {
-      WindowResult{26'824'320, false, {{"ad1", 0, 3}}},
-      TopNList{26'824'320, 1, 0, false, {{"ad1", 3}}},
-      TopNList{26'824'320, 5, 0, false, {{"ad1", 3}}},
-      TopNList{26'824'320, 5, 12, true, {{"ad2", 1}}},
+      make_window(26'824'320, {{"ad1", 0, 3}}, false),
+      make_list(26'824'320, 1, 0, false, {{"ad1", 3}}),
+      make_list(26'824'320, 5, 0, false, {{"ad1", 3}}),
+      make_list(26'824'320, 5, 12, true, {{"ad2", 1}}),
       LateRecord{1, 9, "ad3", 0, 0},
   };
   uint64_t seq = 0;
@@ -92,7 +92,7 @@ TEST(Publisher, NeverBlocksWithoutSubscribersOrWithASlowOne) {
   sub.set(zmq::sockopt::subscribe, "");
   sub.connect(ep);
   std::this_thread::sleep_for(milliseconds(100));
-  const std::string body = encode(Envelope{"agg", 1, WindowResult{1, false, {{std::string(1000, 'a'), 0, 1}}}});
+  const std::string body = encode(Envelope{"agg", 1, make_window(1, {{std::string(1000, 'a'), 0, 1}}, false)});
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 300'000; ++i) pub.publish("counts.197001010001", body);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));

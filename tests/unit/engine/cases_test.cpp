@@ -108,7 +108,8 @@ Outcome run_case(const CaseFile& c, const ModeInfo& mode) {
   // counts.csv order: minute, filter_id, ad_id; the last emission of a minute is final.
   std::map<std::tuple<int64_t, uint16_t, std::string>, uint64_t> counts;
   for (const auto& [minute, emissions] : sink.windows) {
-    for (const auto& row : emissions.back().rows) counts[{minute, row.filter_id, row.ad_id}] = row.count;
+    const WindowResult& w = emissions.back();
+    for (const auto& row : w.rows) counts[{minute, row.filter_id, std::string(w.ad_id(row))}] = row.count;
   }
   for (const auto& [key, n] : counts) {
     const auto& [minute, filter, ad] = key;
@@ -124,7 +125,8 @@ Outcome run_case(const CaseFile& c, const ModeInfo& mode) {
       for (size_t i = 0; i < list.entries.size(); ++i) {
         out.topn_rows.push_back(format_minute(minute) + "," + std::to_string(window) + "," +
                                 std::to_string(filter) + "," + std::to_string(i + 1) + "," +
-                                list.entries[i].ad_id + "," + std::to_string(list.entries[i].count));
+                                std::string(list.ad_id(list.entries[i])) + "," +
+                                std::to_string(list.entries[i].count));
       }
     }
   }

@@ -57,7 +57,7 @@ class RecordingSink final : public ResultSink {
     auto it = final_windows.find(minute);
     if (it == final_windows.end()) return 0;
     for (const auto& row : it->second.rows)
-      if (row.ad_id == ad && row.filter_id == filter) return row.count;
+      if (it->second.ad_id(row) == ad && row.filter_id == filter) return row.count;
     return 0;
   }
 

@@ -50,7 +50,7 @@ TEST(Semantics, WindowClosesExactlyWhenWatermarkReachesItsEnd) {
   ASSERT_EQ(h.sink.windows.size(), 1u);
   EXPECT_EQ(h.sink.windows[0].minute, minute_index(0));
   EXPECT_FALSE(h.sink.windows[0].correction);
-  EXPECT_EQ(h.sink.windows[0].rows, (std::vector<CountRow>{{"ad1", 0, 1}}));
+  EXPECT_EQ(named_rows(h.sink.windows[0]), (std::vector<NamedRow>{{"ad1", 0, 1}}));
 }
 
 TEST(Semantics, OutOfOrderWithinDelayIsCountedOnTime) {
@@ -69,7 +69,7 @@ TEST(Semantics, LateEventWithinLatenessIsCountedAndCorrects) {
   h.feed({h.b.make("ad1", at(0, 30), "user 2")});  // late, within 10 min
   ASSERT_EQ(h.sink.windows.size(), 2u);
   EXPECT_TRUE(h.sink.windows[1].correction);
-  EXPECT_EQ(h.sink.windows[1].rows, (std::vector<CountRow>{{"ad1", 0, 2}}));
+  EXPECT_EQ(named_rows(h.sink.windows[1]), (std::vector<NamedRow>{{"ad1", 0, 2}}));
   const EngineStats st = h.engine->stats();
   EXPECT_EQ(st.counted, 3u);
   EXPECT_EQ(st.late_counted, 1u);
@@ -79,7 +79,7 @@ TEST(Semantics, LateEventWithinLatenessIsCountedAndCorrects) {
   const TopNList& last = h.sink.lists.back();
   EXPECT_TRUE(last.correction);
   EXPECT_EQ(last.minute, minute_index(0));
-  EXPECT_EQ(last.entries, (std::vector<TopNEntry>{{"ad1", 2}}));
+  EXPECT_EQ(named_entries(last), (std::vector<NamedEntry>{{"ad1", 2}}));
 }
 
 TEST(Semantics, EventPastAllowedLatenessIsDroppedLate) {
@@ -165,12 +165,12 @@ TEST(Semantics, FiltersCountMatchingEventsUnderTheirIds) {
   EXPECT_EQ(h.sink.count("ad2", m, 12), 0u);
   EXPECT_EQ(h.sink.count("ad2", m, 14), 0u);
   // Rows sorted by filter then ad.
-  const auto& rows = h.sink.final_windows.at(m).rows;
+  const std::vector<NamedRow> rows = named_rows(h.sink.final_windows.at(m));
   ASSERT_EQ(rows.size(), 4u);
-  EXPECT_EQ(rows[0], (CountRow{"ad1", 0, 3}));
-  EXPECT_EQ(rows[1], (CountRow{"ad2", 0, 1}));
-  EXPECT_EQ(rows[2], (CountRow{"ad1", 12, 2}));
-  EXPECT_EQ(rows[3], (CountRow{"ad1", 14, 2}));
+  EXPECT_EQ(rows[0], (NamedRow{"ad1", 0, 3}));
+  EXPECT_EQ(rows[1], (NamedRow{"ad2", 0, 1}));
+  EXPECT_EQ(rows[2], (NamedRow{"ad1", 12, 2}));
+  EXPECT_EQ(rows[3], (NamedRow{"ad1", 14, 2}));
 }
 
 TEST(Semantics, TopNRanksByCountThenAdIdBytes) {
@@ -189,7 +189,7 @@ TEST(Semantics, TopNRanksByCountThenAdIdBytes) {
   h.feed(evs);
   h.engine->finish(h.sink);
   const TopNList& l = h.sink.final_lists.at({minute_index(0), 1, 0});
-  EXPECT_EQ(l.entries, (std::vector<TopNEntry>{{"z", 5}, {"B", 2}, {"a", 2}}));
+  EXPECT_EQ(named_entries(l), (std::vector<NamedEntry>{{"z", 5}, {"B", 2}, {"a", 2}}));
 }
 
 TEST(Semantics, TopNOverSeveralMinutesSumsAndCoversEmptyMinutes) {
@@ -200,10 +200,10 @@ TEST(Semantics, TopNOverSeveralMinutesSumsAndCoversEmptyMinutes) {
           h.b.make("y", at(2, 2))});  // minute 1 empty
   h.engine->finish(h.sink);
   const int64_t m0 = minute_index(0), m1 = minute_index(1), m2 = minute_index(2);
-  EXPECT_EQ(h.sink.final_lists.at({m0, 3, 0}).entries, (std::vector<TopNEntry>{{"x", 2}, {"y", 1}}));
-  EXPECT_EQ(h.sink.final_lists.at({m1, 3, 0}).entries, (std::vector<TopNEntry>{{"x", 2}, {"y", 1}}));
-  EXPECT_EQ(h.sink.final_lists.at({m2, 3, 0}).entries, (std::vector<TopNEntry>{{"y", 3}, {"x", 2}}));
-  EXPECT_EQ(h.sink.final_lists.at({m2, 1, 0}).entries, (std::vector<TopNEntry>{{"y", 2}}));
+  EXPECT_EQ(named_entries(h.sink.final_lists.at({m0, 3, 0})), (std::vector<NamedEntry>{{"x", 2}, {"y", 1}}));
+  EXPECT_EQ(named_entries(h.sink.final_lists.at({m1, 3, 0})), (std::vector<NamedEntry>{{"x", 2}, {"y", 1}}));
+  EXPECT_EQ(named_entries(h.sink.final_lists.at({m2, 3, 0})), (std::vector<NamedEntry>{{"y", 3}, {"x", 2}}));
+  EXPECT_EQ(named_entries(h.sink.final_lists.at({m2, 1, 0})), (std::vector<NamedEntry>{{"y", 2}}));
   EXPECT_EQ(h.sink.final_lists.count({m1, 1, 0}), 0u);  // nothing clicked in minute 1
   // No list after the last minute with counted events.
   EXPECT_EQ(h.sink.final_lists.count({minute_index(3), 3, 0}), 0u);

@@ -13,6 +13,7 @@
 #include "host/engine/engine.h"
 #include "host/ops/event_source.h"
 #include "host/store/aggregate_store.h"
+#include "tests/unit/named_results.h"
 #include "host/store/store_sink.h"
 #include "tests/property/engine_harness.h"
 #include "tests/property/random_stream.h"
@@ -130,15 +131,15 @@ inline std::vector<std::string> dump(testing::StoreBackend& b) {
 }
 
 // The ranking a top-N list must have, by brute force over `counts`.
-inline std::vector<TopNEntry> brute_top(const Counts& counts, int64_t e, uint32_t window, uint16_t f, uint32_t n) {
+inline std::vector<NamedEntry> brute_top(const Counts& counts, int64_t e, uint32_t window, uint16_t f, uint32_t n) {
   std::map<std::string, uint64_t> sums;
   for (const auto& [k, v] : counts)
     if (std::get<1>(k) == f && std::get<0>(k) <= e && std::get<0>(k) > e - static_cast<int64_t>(window))
       sums[std::get<2>(k)] += v;
-  std::vector<TopNEntry> all;
+  std::vector<NamedEntry> all;
   for (const auto& [ad, c] : sums)
     if (c > 0) all.push_back({ad, c});
-  std::stable_sort(all.begin(), all.end(), [](const TopNEntry& a, const TopNEntry& b) { return a.count > b.count; });
+  std::stable_sort(all.begin(), all.end(), [](const NamedEntry& a, const NamedEntry& b) { return a.count > b.count; });
   if (all.size() > n) all.resize(n);
   return all;
 }

@@ -35,10 +35,10 @@ class ReconcileTest : public BackendTest {};
 TEST_P(ReconcileTest, HandComputedMismatchesBothWays) {
   auto db = writer();
   store::ResultBatch b;
-  b.windows = {{kM0, false, {{"a", 0, 2}, {"a", 7, 1}}},
+  b.windows = testing_support::windows_of({{kM0, false, {{"a", 0, 2}, {"a", 7, 1}}},
                {kM0 + 1, false, {{"b", 0, 3}}},
                {kM0 + 3, false, {{"y", 0, 1}, {"z", 99, 4}}},
-               {kM0 + 4, false, {{"out", 0, 9}}}};  // outside the checked range
+               {kM0 + 4, false, {{"out", 0, 9}}}});  // outside the checked range
   db->write(b);
 
   std::deque<std::string> strings;
@@ -114,13 +114,13 @@ TEST_P(ReconcileTest, ReportsExactlyTheDifferenceOnRandomStreams) {
     // Corrupt one stored minute: a count off by one, a row gone, a row no event supports.
     const std::vector<WindowResult> stored = db->count_rows(lo, hi);
     if (!stored.empty()) {
-      WindowResult w = stored[rng.below(stored.size())];
-      w.correction = true;
-      w.rows[rng.below(w.rows.size())].count += 1;
-      if (w.rows.size() > 1) w.rows.erase(w.rows.begin() + static_cast<std::ptrdiff_t>(rng.below(w.rows.size())));
-      w.rows.push_back({"bogus ad", 0, 3});
+      const WindowResult& picked = stored[rng.below(stored.size())];
+      std::vector<NamedRow> rows = named_rows(picked);
+      rows[rng.below(rows.size())].count += 1;
+      if (rows.size() > 1) rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(rng.below(rows.size())));
+      rows.push_back({"bogus ad", 0, 3});
       store::ResultBatch b;
-      b.windows.push_back(w);
+      b.windows.push_back(make_window(picked.minute, rows, /*correction=*/true));
       db->write(b);
     }
 

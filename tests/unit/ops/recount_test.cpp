@@ -41,7 +41,7 @@ class Events {
 Counts counts_of(const Recount& r) {
   Counts out;
   for (const auto& [m, rows] : r.minutes)
-    for (const CountRow& row : rows) out[{m, row.filter_id, row.ad_id}] = row.count;
+    for (const NamedRow& row : rows) out[{m, row.filter_id, row.ad_id}] = row.count;
   return out;
 }
 

@@ -17,7 +17,7 @@ constexpr int64_t kT0 = proptest::kT0;
 constexpr int64_t kM0 = kT0 / 60'000;
 
 using ListKey = std::tuple<int64_t, uint32_t, uint16_t>;
-using Lists = std::map<ListKey, std::vector<TopNEntry>>;
+using Lists = std::map<ListKey, std::vector<NamedEntry>>;
 
 std::vector<std::string> fields(const std::string& row) {
   std::vector<std::string> f;
@@ -33,11 +33,11 @@ Lists table_lists(testing::StoreBackend& b) {
     const auto f = fields(row);
     out[{std::stoll(f[0]), std::stoul(f[1]), static_cast<uint16_t>(std::stoi(f[2]))}];
   }
-  std::map<std::pair<ListKey, int64_t>, TopNEntry> ranked;
+  std::map<std::pair<ListKey, int64_t>, NamedEntry> ranked;
   for (const std::string& row : b.rows("SELECT minute, \"window\", filter_id, rank, ad_id, count FROM topn")) {
     const auto f = fields(row);
     ranked[{{std::stoll(f[0]), std::stoul(f[1]), static_cast<uint16_t>(std::stoi(f[2]))}, std::stoll(f[3])}] =
-        TopNEntry{f[4], std::stoull(f[5])};
+        NamedEntry{f[4], std::stoull(f[5])};
   }
   for (const auto& [key, e] : ranked) out[key.first].push_back(e);
   return out;
@@ -68,13 +68,13 @@ TEST_P(ReplayTest, HandComputedMinutesAndLists) {
   // raw events do not support; minutes -1 and 3 lie outside the replayed range.
   store::ResultBatch live;
   live.top_n = 2;
-  live.windows = {{kM0 - 1, false, {{"x", 0, 7}}},
-                  {kM0, false, {{"a", 0, 1}}},
-                  {kM0 + 1, false, {{"b", 0, 5}, {"b", 7, 5}}},
-                  {kM0 + 2, false, {{"c", 0, 1}}},
-                  {kM0 + 3, false, {{"y", 0, 2}}}};
-  live.topn = {{kM0 + 3, 1, 0, false, {{"y", 2}}}, {kM0 + 3, 2, 0, false, {{"y", 2}, {"b", 1}}},
-               {kM0 + 1, 1, 7, false, {{"b", 5}}}};
+  live.windows = testing_support::windows_of({{kM0 - 1, false, {{"x", 0, 7}}},
+                             {kM0, false, {{"a", 0, 1}}},
+                             {kM0 + 1, false, {{"b", 0, 5}, {"b", 7, 5}}},
+                             {kM0 + 2, false, {{"c", 0, 1}}},
+                             {kM0 + 3, false, {{"y", 0, 2}}}});
+  live.topn = {make_list(kM0 + 3, 1, 0, false, {{"y", 2}}), make_list(kM0 + 3, 2, 0, false, {{"y", 2}, {"b", 1}}),
+               make_list(kM0 + 1, 1, 7, false, {{"b", 5}})};
   db->write(live);
 
   Events ev;
@@ -108,7 +108,7 @@ TEST_P(ReplayTest, HandComputedMinutesAndLists) {
   EXPECT_EQ(opstest::table_counts(*backend), want);
 
   const Lists lists = table_lists(*backend);
-  using E = std::vector<TopNEntry>;
+  using E = std::vector<NamedEntry>;
   const Lists want_lists{
       {{kM0, 1, 0}, E{{"a", 2}}},           {{kM0, 2, 0}, E{{"x", 7}, {"a", 2}}},
       // Empty lists only where that list was stored (to clear it):
@@ -193,7 +193,7 @@ TEST_P(ReplayTest, MatchesReferenceOnRandomStreams) {
           if (!replayed(e, w)) continue;
           // An empty list may be absent (nothing stored to clear).
           auto it = lists.find({e, w, f});
-          const std::vector<TopNEntry> got = it == lists.end() ? std::vector<TopNEntry>{} : it->second;
+          const std::vector<NamedEntry> got = it == lists.end() ? std::vector<NamedEntry>{} : it->second;
           EXPECT_EQ(got, opstest::brute_top(after, e, w, f, s.top_n)) << "list " << e << "/" << w << "/" << f;
         }
     for (const auto& [key, entries] : lists)

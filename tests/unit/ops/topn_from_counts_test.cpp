@@ -21,17 +21,17 @@ TEST(TopNFromCounts, HandComputedWindows) {
   ASSERT_EQ(lists.size(), 12u);  // 3 minutes x 2 windows x 2 filters, empty ones included
   auto find = [&](int64_t e, uint32_t w, uint16_t f) {
     for (const TopNList& l : lists)
-      if (l.minute == e && l.window == w && l.filter_id == f) return l.entries;
+      if (l.minute == e && l.window == w && l.filter_id == f) return named_entries(l);
     ADD_FAILURE() << "no list " << e << "/" << w << "/" << f;
-    return std::vector<TopNEntry>{};
+    return std::vector<NamedEntry>{};
   };
-  EXPECT_EQ(find(10, 1, 0), (std::vector<TopNEntry>{{"a", 3}, {"b", 1}}));
-  EXPECT_EQ(find(11, 1, 0), (std::vector<TopNEntry>{{"b", 2}, {"c", 2}}));           // tie: byte order
-  EXPECT_EQ(find(11, 2, 0), (std::vector<TopNEntry>{{"a", 3}, {"b", 3}}));           // c=2 cut at N=2
-  EXPECT_EQ(find(12, 1, 0), (std::vector<TopNEntry>{}));
-  EXPECT_EQ(find(12, 2, 0), (std::vector<TopNEntry>{{"b", 2}, {"c", 2}}));
-  EXPECT_EQ(find(11, 2, 5), (std::vector<TopNEntry>{{"c", 1}}));
-  EXPECT_EQ(find(10, 2, 5), (std::vector<TopNEntry>{}));
+  EXPECT_EQ(find(10, 1, 0), (std::vector<NamedEntry>{{"a", 3}, {"b", 1}}));
+  EXPECT_EQ(find(11, 1, 0), (std::vector<NamedEntry>{{"b", 2}, {"c", 2}}));           // tie: byte order
+  EXPECT_EQ(find(11, 2, 0), (std::vector<NamedEntry>{{"a", 3}, {"b", 3}}));           // c=2 cut at N=2
+  EXPECT_EQ(find(12, 1, 0), (std::vector<NamedEntry>{}));
+  EXPECT_EQ(find(12, 2, 0), (std::vector<NamedEntry>{{"b", 2}, {"c", 2}}));
+  EXPECT_EQ(find(11, 2, 5), (std::vector<NamedEntry>{{"c", 1}}));
+  EXPECT_EQ(find(10, 2, 5), (std::vector<NamedEntry>{}));
   EXPECT_EQ(lists.front().minute, 10);  // (minute, window, filter) order
   EXPECT_EQ(lists.back().minute, 12);
 }
@@ -47,10 +47,10 @@ TEST(TopNFromCounts, OnlyWantedListsAndWindowsReachingBack) {
   req.want = [](int64_t e, uint32_t w) { return e == 5 || w == 5; };
   const auto lists = lists_from_counts(counts, req);
   ASSERT_EQ(lists.size(), 3u);
-  EXPECT_EQ(lists[0].entries, (std::vector<TopNEntry>{{"y", 1}}));            // 5/1
-  EXPECT_EQ(lists[1].entries, (std::vector<TopNEntry>{{"x", 4}, {"y", 1}}));  // 5/5 reaches minute 1
+  EXPECT_EQ(named_entries(lists[0]), (std::vector<NamedEntry>{{"y", 1}}));            // 5/1
+  EXPECT_EQ(named_entries(lists[1]), (std::vector<NamedEntry>{{"x", 4}, {"y", 1}}));  // 5/5 reaches minute 1
   EXPECT_EQ(lists[2].minute, 6);
-  EXPECT_EQ(lists[2].entries, (std::vector<TopNEntry>{{"y", 1}}));            // 6/5: minute 1 left
+  EXPECT_EQ(named_entries(lists[2]), (std::vector<NamedEntry>{{"y", 1}}));            // 6/5: minute 1 left
 }
 
 TEST(TopNFromCounts, MatchesBruteForceOnRandomCounts) {
@@ -75,7 +75,7 @@ TEST(TopNFromCounts, MatchesBruteForceOnRandomCounts) {
     req.filter_ids = {0, 3, 9};
     req.top_n = static_cast<uint32_t>(rng.between(1, 8));
     for (const TopNList& l : lists_from_counts(rows, req))
-      ASSERT_EQ(l.entries, opstest::brute_top(flat, l.minute, l.window, l.filter_id, req.top_n))
+      ASSERT_EQ(named_entries(l), opstest::brute_top(flat, l.minute, l.window, l.filter_id, req.top_n))
           << "seed " << seed << " list " << l.minute << "/" << l.window << "/" << l.filter_id;
   }
 }

@@ -26,12 +26,11 @@ void fill(store::AggregateStore& s) {
   store::ResultBatch b;
   b.top_n = 100;
   for (int64_t i = 0; i < 5; ++i)
-    b.windows.push_back(WindowResult{kBase + i, false,
-                                     {{"ad001", 0, static_cast<uint64_t>(i + 1)},
+    b.windows.push_back(make_window(kBase + i, {{"ad001", 0, static_cast<uint64_t>(i + 1)},
                                       {"ad002", 0, 10},
                                       {"ad003", 0, 1},
-                                      {"ad001", 12, 1}}});
-  b.topn.push_back(TopNList{kBase + 4, 1, 0, false, {{"ad002", 10}, {"ad001", 5}, {"ad003", 1}}});
+                                      {"ad001", 12, 1}}, false));
+  b.topn.push_back(make_list(kBase + 4, 1, 0, false, {{"ad002", 10}, {"ad001", 5}, {"ad003", 1}}));
   store::Progress p;
   p.events = 99;
   b.progress = p;
@@ -206,7 +205,7 @@ TEST_F(HttpServerTest, HealthMetricsAndDashboard) {
 
 TEST_F(HttpServerTest, SeesNewWritesAndStopsCleanly) {
   store::ResultBatch b;
-  b.windows.push_back(WindowResult{kBase + 5, false, {{"ad009", 0, 42}}});
+  b.windows.push_back(make_window(kBase + 5, {{"ad009", 0, 42}}, false));
   writer->write(b);
   auto [status, body] = get("/v1/ads/popular_ads");
   EXPECT_EQ(status, 200);

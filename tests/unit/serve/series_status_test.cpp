@@ -34,14 +34,14 @@ const int64_t kBase = *parse_minute("202101010000");
 void fill(store::AggregateStore& s) {
   store::ResultBatch b;
   b.top_n = 100;
-  b.windows.push_back(WindowResult{kBase + 1, false, {{"ad001", 0, 3}, {"ad001", 12, 2}, {"ad002", 0, 5}}});
-  b.windows.push_back(WindowResult{kBase + 7, false, {{"ad001", 0, 1}}});
-  b.windows.push_back(WindowResult{kBase + 200, false, {{"ad001", 0, 4}}});
-  b.windows.push_back(WindowResult{kBase + 239, false, {{"ad002", 0, 1}}});
+  b.windows.push_back(make_window(kBase + 1, {{"ad001", 0, 3}, {"ad001", 12, 2}, {"ad002", 0, 5}}, false));
+  b.windows.push_back(make_window(kBase + 7, {{"ad001", 0, 1}}, false));
+  b.windows.push_back(make_window(kBase + 200, {{"ad001", 0, 4}}, false));
+  b.windows.push_back(make_window(kBase + 239, {{"ad002", 0, 1}}, false));
   for (const uint32_t window : {60u, 1u, 5u})
-    b.topn.push_back(TopNList{kBase + 239, window, 0, false, {{"ad002", 1}}});
-  b.topn.push_back(TopNList{kBase + 239, 1, 12, false, {}});
-  b.topn.push_back(TopNList{kBase + 7, 15, 0, false, {{"ad001", 4}}});
+    b.topn.push_back(make_list(kBase + 239, window, 0, false, {{"ad002", 1}}));
+  b.topn.push_back(make_list(kBase + 239, 1, 12, false, {}));
+  b.topn.push_back(make_list(kBase + 7, 15, 0, false, {{"ad001", 4}}));
   store::Progress p;
   p.events = 20;
   p.counted = 14;
@@ -201,8 +201,8 @@ TEST_F(SeriesStatusTest, StatusFollowsNewWrites) {
   {
     auto w = store::open_store(db, store::OpenMode::Writer);
     store::ResultBatch b;
-    b.windows.push_back(WindowResult{kBase + 240, false, {{"ad003", 0, 9}}});
-    b.topn.push_back(TopNList{kBase + 240, 5, 0, false, {{"ad003", 9}}});
+    b.windows.push_back(make_window(kBase + 240, {{"ad003", 0, 9}}, false));
+    b.topn.push_back(make_list(kBase + 240, 5, 0, false, {{"ad003", 9}}));
     w->write(b);
   }
   auto [status, body] = srv->get("/v1/status");

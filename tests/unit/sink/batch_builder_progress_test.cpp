@@ -11,7 +11,7 @@ TEST(BatchBuilderProgress, TheLastProgressOfTheRoundIsWritten) {
   BatchBuilder b;
   EXPECT_TRUE(b.empty());
   b.add(emit::ProgressRecord{10, 9, 0, 1, 0, 2, 0, 0, 500, 60'000 * 100 + 15'000});
-  b.add(WindowResult{99, false, {{"ad", 0, 3}}});
+  b.add(make_window(99, {{"ad", 0, 3}}, false));
   b.add(emit::ProgressRecord{20, 17, 1, 2, 1, 3, 4, 1, 7, 60'000 * 101});
   EXPECT_FALSE(b.empty());
   store::ResultBatch batch;

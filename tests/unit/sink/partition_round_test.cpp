@@ -9,14 +9,14 @@
 namespace clickagg::sink {
 namespace {
 
-emit::Body window_share(int64_t minute, uint32_t part, bool correction, std::vector<CountRow> rows) {
-  WindowResult w{minute, correction, std::move(rows)};
+emit::Body window_share(int64_t minute, uint32_t part, bool correction, std::vector<NamedRow> rows) {
+  WindowResult w = make_window(minute, std::move(rows), correction);
   w.partition = part;
   return w;
 }
 
-emit::Body list_share(int64_t minute, uint32_t part, std::vector<TopNEntry> entries) {
-  TopNList t{minute, 1, 0, false, std::move(entries)};
+emit::Body list_share(int64_t minute, uint32_t part, std::vector<NamedEntry> entries) {
+  TopNList t = make_list(minute, 1, 0, false, std::move(entries));
   t.partition = part;
   return t;
 }
@@ -42,7 +42,7 @@ TEST(PartitionRound, TwoProducersShareOfTheSameMinuteBothReachTheStore) {
   ASSERT_EQ(r.batch.windows.size(), 2u);
   EXPECT_EQ(r.batch.windows[0].partition, std::optional<uint32_t>(0));
   EXPECT_FALSE(r.batch.windows[0].correction) << "the superseded original still closed the minute";
-  EXPECT_EQ(r.batch.windows[0].rows, (std::vector<CountRow>{{"a", 0, 3}, {"b", 0, 1}}));
+  EXPECT_EQ(named_rows(r.batch.windows[0]), (std::vector<NamedRow>{{"a", 0, 3}, {"b", 0, 1}}));
   EXPECT_EQ(r.batch.windows[1].partition, std::optional<uint32_t>(1));
   EXPECT_EQ(r.batch.topn.size(), 2u);
   EXPECT_FALSE(r.batch.progress) << "no whole-pipeline progress was sent";
@@ -56,7 +56,7 @@ TEST(PartitionRound, TwoProducersShareOfTheSameMinuteBothReachTheStore) {
   s.commit(r);
   EXPECT_EQ(store->aggregated_count("a", 5, 6, 0), 3u);
   EXPECT_EQ(store->aggregated_count("c", 5, 6, 0), 4u);
-  EXPECT_EQ(store->topn_list(5, 1, 0)->entries, (std::vector<TopNEntry>{{"c", 4}, {"a", 2}}));
+  EXPECT_EQ(store->topn_list(5, 1, 0)->entries, (std::vector<NamedEntry>{{"c", 4}, {"a", 2}}));
   const store::Progress p = store->progress();
   EXPECT_EQ(p.events, 8u);
   EXPECT_EQ(p.windows_closed, 2u);
@@ -68,13 +68,13 @@ TEST(PartitionRound, TwoProducersShareOfTheSameMinuteBothReachTheStore) {
 
 TEST(PartitionRound, ResultsOfEveryPartitionKeepOneEntryPerMinute) {
   Sequencer s([](const std::string&) { return 0u; });
-  s.add({"agg", 1, WindowResult{5, false, {{"a", 0, 1}}}});
-  s.add({"agg", 2, WindowResult{5, true, {{"a", 0, 2}}}});
+  s.add({"agg", 1, make_window(5, {{"a", 0, 1}}, false)});
+  s.add({"agg", 2, make_window(5, {{"a", 0, 2}}, true)});
   s.add({"agg", 3, emit::ProgressRecord{1, 1, 0, 0, 0, 0, 0, 0, std::nullopt, std::nullopt}});
   Round r = s.plan(2);
   ASSERT_EQ(r.batch.windows.size(), 1u);
   EXPECT_FALSE(r.batch.windows[0].partition);
-  EXPECT_EQ(r.batch.windows[0].rows, (std::vector<CountRow>{{"a", 0, 2}}));
+  EXPECT_EQ(named_rows(r.batch.windows[0]), (std::vector<NamedRow>{{"a", 0, 2}}));
   EXPECT_TRUE(r.batch.progress);
   EXPECT_TRUE(r.batch.partition_progress.empty());
 }

@@ -63,14 +63,14 @@ TEST(Sequencer, OnlyDuplicatesCommitNothingButStillAnswer) {
 
 TEST(Sequencer, NewerResultsSupersedeOlderOnesInARound) {
   Sequencer s([](const std::string&) { return 0u; });
-  s.add({"a", 1, WindowResult{5, false, {{"x", 0, 1}}}});
-  s.add({"a", 2, TopNList{5, 1, 0, false, {{"x", 1}}}});
-  s.add({"a", 3, WindowResult{5, true, {{"x", 0, 2}}}});
-  s.add({"a", 4, WindowResult{6, true, {{"y", 0, 1}}}});
+  s.add({"a", 1, make_window(5, {{"x", 0, 1}}, false)});
+  s.add({"a", 2, make_list(5, 1, 0, false, {{"x", 1}})});
+  s.add({"a", 3, make_window(5, {{"x", 0, 2}}, true)});
+  s.add({"a", 4, make_window(6, {{"y", 0, 1}}, true)});
   s.add({"a", 5, emit::RejectRecord{2, 8, "bad", "raw"}});
   Round r = s.plan(100);
   ASSERT_EQ(r.batch.windows.size(), 2u);
-  EXPECT_EQ(r.batch.windows[0].rows, (std::vector<CountRow>{{"x", 0, 2}}));
+  EXPECT_EQ(named_rows(r.batch.windows[0]), (std::vector<NamedRow>{{"x", 0, 2}}));
   EXPECT_FALSE(r.batch.windows[0].correction) << "the superseded original closed minute 5";
   EXPECT_TRUE(r.batch.windows[1].correction);
   ASSERT_EQ(r.batch.topn.size(), 1u);

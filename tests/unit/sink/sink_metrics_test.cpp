@@ -101,14 +101,14 @@ TEST(SinkMetrics, CountWhatWasSentCommittedAndRefused) {
   std::vector<emit::Body> bodies;
   uint64_t count_rows = 0, topn_entries = 0;
   for (int i = 0; i < 10; ++i) {
-    WindowResult w{27'000'000 + i, false, {}};
-    for (int r = 0; r <= i; ++r) w.rows.push_back({"ad" + std::to_string(r), 0, r == 0 ? 0u : 5u});
+    std::vector<NamedRow> rows;
+    for (int r = 0; r <= i; ++r) rows.push_back({"ad" + std::to_string(r), 0, r == 0 ? 0u : 5u});
     count_rows += static_cast<uint64_t>(i);
-    bodies.push_back(w);
-    TopNList t{27'000'000 + i, 1, 0, false, {}};
-    for (int r = 0; r < i + 2; ++r) t.entries.push_back({"ad" + std::to_string(r), 9});
+    bodies.push_back(make_window(27'000'000 + i, rows));
+    std::vector<NamedEntry> entries;
+    for (int r = 0; r < i + 2; ++r) entries.push_back({"ad" + std::to_string(r), 9});
     topn_entries += static_cast<uint64_t>(i + 2);
-    bodies.push_back(t);
+    bodies.push_back(make_list(27'000'000 + i, 1, 0, false, entries));
     bodies.push_back(LateRecord{1, static_cast<uint64_t>(i), "late", 5, 6});
     if (i < 9) bodies.push_back(emit::RejectRecord{2, static_cast<uint64_t>(i), "bad", "x"});
   }

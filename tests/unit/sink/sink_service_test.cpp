@@ -47,11 +47,11 @@ emit::Body result(uint64_t i) {
   const int64_t minute = 1000 + static_cast<int64_t>(i / 4);
   switch (i % 4) {
     case 0:
-      return WindowResult{minute, false, {{"ad" + std::to_string(i), 0, i}, {"ad", 0, 1}}};
+      return make_window(minute, {{"ad" + std::to_string(i), 0, i}, {"ad", 0, 1}}, false);
     case 1:
-      return WindowResult{minute, true, {{"ad" + std::to_string(i), 0, i}, {"ad", 0, 2}}};
+      return make_window(minute, {{"ad" + std::to_string(i), 0, i}, {"ad", 0, 2}}, true);
     case 2:
-      return TopNList{minute, 1, 0, false, {{"ad", i}}};
+      return make_list(minute, 1, 0, false, {{"ad", i}});
     default:
       return i % 8 == 3 ? emit::Body(LateRecord{1, i, "late", 5, 6}) : emit::Body(emit::RejectRecord{2, i, "bad", "x"});
   }
@@ -92,7 +92,7 @@ void expect_state(const std::string& db, uint64_t n) {
     if (i % 4 == 2) {
       auto list = s->topn_list(minute, 1, 0);
       ASSERT_TRUE(list) << i;
-      EXPECT_EQ(list->entries, (std::vector<TopNEntry>{{"ad", i}})) << i;
+      EXPECT_EQ(list->entries, (std::vector<NamedEntry>{{"ad", i}})) << i;
     }
   }
   // Late events and rejects: one row per position, however often they were sent.

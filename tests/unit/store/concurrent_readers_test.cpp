@@ -38,7 +38,7 @@ TEST(ConcurrentReadersTest, ReadersSeeWholeBatchesWhileTheWriterCommits) {
           if (top->minute < last_seen) ++failures;
           last_seen = top->minute;
           if (top->entries.size() != 2 ||
-              top->entries[0] != TopNEntry{"a", static_cast<uint64_t>(top->minute) + 1})
+              top->entries[0] != NamedEntry{"a", static_cast<uint64_t>(top->minute) + 1})
             ++failures;
           if (store->aggregated_count("a", 0, top->minute + 1, 0) <
               static_cast<uint64_t>((top->minute + 1) * (top->minute + 2) / 2))
@@ -54,8 +54,8 @@ TEST(ConcurrentReadersTest, ReadersSeeWholeBatchesWhileTheWriterCommits) {
     ResultBatch b;
     b.top_n = 10;
     const uint64_t a = static_cast<uint64_t>(m) + 1;
-    b.windows.push_back(WindowResult{m, false, {{"a", 0, a}, {"b", 0, 1}}});
-    b.topn.push_back(TopNList{m, 1, 0, false, {{"a", a}, {"b", 1}}});
+    b.windows.push_back(make_window(m, {{"a", 0, a}, {"b", 0, 1}}, false));
+    b.topn.push_back(make_list(m, 1, 0, false, {{"a", a}, {"b", 1}}));
     writer->write(b);
     std::this_thread::yield();
   }

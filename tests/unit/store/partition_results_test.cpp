@@ -26,14 +26,14 @@ class PartitionResultsTest : public BackendTest {};
 INSTANTIATE_TEST_SUITE_P(Backends, PartitionResultsTest, ::testing::Values("sqlite", "postgresql"),
                          backend_name);
 
-WindowResult share(int64_t minute, uint32_t part, bool correction, std::vector<CountRow> rows) {
-  WindowResult w{minute, correction, std::move(rows)};
+WindowResult share(int64_t minute, uint32_t part, bool correction, std::vector<NamedRow> rows) {
+  WindowResult w = make_window(minute, std::move(rows), correction);
   w.partition = part;
   return w;
 }
 
-TopNList partial(int64_t minute, uint32_t window, uint16_t filter, uint32_t part, std::vector<TopNEntry> entries) {
-  TopNList t{minute, window, filter, false, std::move(entries)};
+TopNList partial(int64_t minute, uint32_t window, uint16_t filter, uint32_t part, std::vector<NamedEntry> entries) {
+  TopNList t = make_list(minute, window, filter, false, std::move(entries));
   t.partition = part;
   return t;
 }
@@ -46,11 +46,11 @@ ResultBatch with_top_n(uint32_t n) {
 
 // Ranked by count descending, then ad_id in byte order (std::string compares bytes as
 // unsigned char), cut at n.
-std::vector<TopNEntry> top(std::map<std::string, uint64_t> counts, size_t n) {
-  std::vector<TopNEntry> all;
+std::vector<NamedEntry> top(std::map<std::string, uint64_t> counts, size_t n) {
+  std::vector<NamedEntry> all;
   for (const auto& [ad, c] : counts)
     if (c > 0) all.push_back({ad, c});
-  std::sort(all.begin(), all.end(), [](const TopNEntry& a, const TopNEntry& b) {
+  std::sort(all.begin(), all.end(), [](const NamedEntry& a, const NamedEntry& b) {
     return a.count != b.count ? a.count > b.count : a.ad_id < b.ad_id;
   });
   if (all.size() > n) all.resize(n);
@@ -75,14 +75,14 @@ TEST_P(PartitionResultsTest, SharesOfAMinuteAccumulateAndACorrectionReplacesOnly
   b.windows = {share(100, 0, true, {{"a", 0, 3}, {"b", 0, 2}, {"d", 0, 1}, {"a", 4, 1}})};
   store->write(b);
   b.windows.clear();
-  const std::vector<WindowResult> want = {
-      {100, false, {{"a", 0, 3}, {"b", 0, 2}, {"c", 0, 5}, {"d", 0, 1}, {"e", 0, 7}, {"a", 4, 1}}},
-      {101, false, {{"c", 0, 1}}}};
+  const std::vector<std::pair<int64_t, std::vector<NamedRow>>> want = {
+      {100, {{"a", 0, 3}, {"b", 0, 2}, {"c", 0, 5}, {"d", 0, 1}, {"e", 0, 7}, {"a", 4, 1}}},
+      {101, {{"c", 0, 1}}}};
   auto rows = store->count_rows(100, 102);
   ASSERT_EQ(rows.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(rows[i].minute, want[i].minute);
-    EXPECT_EQ(rows[i].rows, want[i].rows) << "minute " << want[i].minute;
+    EXPECT_EQ(rows[i].minute, want[i].first);
+    EXPECT_EQ(named_rows(rows[i]), want[i].second) << "minute " << want[i].first;
   }
   const auto before = backend->rows("SELECT ad_id, minute, filter_id, count FROM counts ORDER BY 1, 2, 3");
   b.windows = {share(100, 0, true, {{"a", 0, 3}, {"b", 0, 2}, {"d", 0, 1}, {"a", 4, 1}})};
@@ -91,12 +91,12 @@ TEST_P(PartitionResultsTest, SharesOfAMinuteAccumulateAndACorrectionReplacesOnly
       << "a replayed share changes nothing";
 
   // A result of every partition is the complete minute: it replaces all shares.
-  b.windows = {WindowResult{100, true, {{"a", 0, 9}}}};
+  b.windows = {make_window(100, {{"a", 0, 9}}, true)};
   store->write(b);
   EXPECT_EQ(store->aggregated_count("a", 100, 101, 0), 9u);
   EXPECT_EQ(store->aggregated_count("c", 100, 101, 0), 0u);
   EXPECT_EQ(store->aggregated_count("c", 101, 102, 0), 1u);
-  EXPECT_EQ(store->top_by_sum(100, 100, 0, 10), (std::vector<TopNEntry>{{"a", 9}}));
+  EXPECT_EQ(store->top_by_sum(100, 100, 0, 10), (std::vector<NamedEntry>{{"a", 9}}));
 }
 
 TEST_P(PartitionResultsTest, MergedTopNEqualsTheGlobalTopNOfAllAds) {
@@ -169,24 +169,24 @@ TEST_P(PartitionResultsTest, MergeBreaksTiesByAdIdBytesAndAnUnpartitionedListRep
   b.topn = {partial(50, 1, 0, 0, {{"a", 4}, {"zz", 1}}), partial(50, 1, 0, 1, {{"B", 4}, {"y", 2}}),
             partial(50, 1, 0, 2, {{"ab", 4}}), partial(50, 1, 0, 3, {})};
   store->write(b);
-  EXPECT_EQ(store->topn_list(50, 1, 0)->entries, (std::vector<TopNEntry>{{"B", 4}, {"a", 4}, {"ab", 4}}));
+  EXPECT_EQ(store->topn_list(50, 1, 0)->entries, (std::vector<NamedEntry>{{"B", 4}, {"a", 4}, {"ab", 4}}));
   EXPECT_EQ(backend->rows("SELECT rank, ad_id FROM topn WHERE minute = 50 ORDER BY rank"),
             (std::vector<std::string>{"1|B|", "2|a|", "3|ab|"}));
   // Partition 1's ads fell away: its empty list leaves the others' ads only.
   b.topn = {partial(50, 1, 0, 1, {})};
   store->write(b);
-  EXPECT_EQ(store->topn_list(50, 1, 0)->entries, (std::vector<TopNEntry>{{"a", 4}, {"ab", 4}, {"zz", 1}}));
+  EXPECT_EQ(store->topn_list(50, 1, 0)->entries, (std::vector<NamedEntry>{{"a", 4}, {"ab", 4}, {"zz", 1}}));
   // A list of every partition replaces the stored list as it is.
-  b.topn = {TopNList{50, 1, 0, true, {{"q", 1}}}};
+  b.topn = {make_list(50, 1, 0, true, {{"q", 1}})};
   store->write(b);
-  EXPECT_EQ(store->topn_list(50, 1, 0)->entries, (std::vector<TopNEntry>{{"q", 1}}));
+  EXPECT_EQ(store->topn_list(50, 1, 0)->entries, (std::vector<NamedEntry>{{"q", 1}}));
   EXPECT_EQ(store->topn_windows(50), (std::vector<uint32_t>{1}));
   // N unknown: the whole union.
   b = with_top_n(0);
   b.topn = {partial(51, 1, 0, 0, {{"a", 1}, {"b", 1}}), partial(51, 1, 0, 1, {{"c", 2}, {"d", 1}})};
   store->write(b);
   EXPECT_EQ(store->topn_list(51, 1, 0)->entries,
-            (std::vector<TopNEntry>{{"c", 2}, {"a", 1}, {"b", 1}, {"d", 1}}));
+            (std::vector<NamedEntry>{{"c", 2}, {"a", 1}, {"b", 1}, {"d", 1}}));
 }
 
 Progress counters(uint64_t events, uint64_t counted, std::optional<int64_t> lag, std::optional<int64_t> closed) {
@@ -270,7 +270,7 @@ TEST(PartitionSchema, SqliteMigratesFromVersion2) {
   {
     auto s = open_store(path, OpenMode::Writer);
     ResultBatch b;
-    b.windows = {WindowResult{7, false, {{"ad1", 0, 3}}}};
+    b.windows = {make_window(7, {{"ad1", 0, 3}}, false)};
     s->write(b);
   }
   {
@@ -290,7 +290,7 @@ TEST(PartitionSchema, SqliteMigratesFromVersion2) {
   store->write(b);
   EXPECT_EQ(store->aggregated_count("ad1", 7, 8, 0), 3u);
   EXPECT_EQ(store->aggregated_count("ad2", 7, 8, 0), 4u);
-  EXPECT_EQ(open_store(path, OpenMode::Reader)->topn_list(7, 1, 0)->entries, (std::vector<TopNEntry>{{"ad2", 4}}));
+  EXPECT_EQ(open_store(path, OpenMode::Reader)->topn_list(7, 1, 0)->entries, (std::vector<NamedEntry>{{"ad2", 4}}));
   static_assert(sqlite::kSchemaVersion == 3);
 }
 
@@ -299,7 +299,7 @@ TEST_P(PartitionResultsTest, PostgresMigratesFromVersion1) {
   {
     auto s = writer();
     ResultBatch b;
-    b.windows = {WindowResult{7, false, {{"ad1", 0, 3}}}};
+    b.windows = {make_window(7, {{"ad1", 0, 3}}, false)};
     s->write(b);
   }
   backend->rows("DROP TABLE topn_parts; DROP TABLE progress_parts; UPDATE clickagg_schema SET version = 1");
@@ -310,7 +310,7 @@ TEST_P(PartitionResultsTest, PostgresMigratesFromVersion1) {
   b.topn = {partial(7, 1, 0, 1, {{"ad2", 4}})};
   store->write(b);
   EXPECT_EQ(store->aggregated_count("ad1", 7, 8, 0), 3u);
-  EXPECT_EQ(reader()->topn_list(7, 1, 0)->entries, (std::vector<TopNEntry>{{"ad2", 4}}));
+  EXPECT_EQ(reader()->topn_list(7, 1, 0)->entries, (std::vector<NamedEntry>{{"ad2", 4}}));
   EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"), (std::vector<std::string>{"2|"}));
   static_assert(pg::kSchemaVersion == 2);
 }

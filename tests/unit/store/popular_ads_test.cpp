@@ -11,7 +11,7 @@ namespace clickagg::store {
 namespace {
 
 using clickagg::testing::TempDir;
-using Entries = std::vector<TopNEntry>;
+using Entries = std::vector<NamedEntry>;
 
 class PopularAdsTest : public ::testing::Test {
  protected:
@@ -34,9 +34,9 @@ TEST_F(PopularAdsTest, NothingBeforeTheFirstClosedMinute) {
 
 TEST_F(PopularAdsTest, FromCountsRanksBySumThenAdIdBytes) {
   // Window 2 over minutes 11..12: B=5, a=5, "B " = 5, c=4, d=1; minute 10 is outside.
-  write({WindowResult{10, false, {{"z", 0, 50}}},
-         WindowResult{11, false, {{"B", 0, 2}, {"a", 0, 5}, {"c", 0, 4}}},
-         WindowResult{12, false, {{"B", 0, 3}, {"B ", 0, 5}, {"d", 0, 1}, {"x", 9, 99}}}});
+  write({make_window(10, {{"z", 0, 50}}, false),
+         make_window(11, {{"B", 0, 2}, {"a", 0, 5}, {"c", 0, 4}}, false),
+         make_window(12, {{"B", 0, 3}, {"B ", 0, 5}, {"d", 0, 1}, {"x", 9, 99}}, false)});
   auto top = popular_ads(*store, 4, 2, 0);
   ASSERT_TRUE(top);
   EXPECT_FALSE(top->from_list);
@@ -50,8 +50,8 @@ TEST_F(PopularAdsTest, FromCountsRanksBySumThenAdIdBytes) {
 
 TEST_F(PopularAdsTest, UsesTheLatestListWhenItHasEnoughEntries) {
   // The list deliberately differs from the counts so the source is visible.
-  write({WindowResult{5, false, {{"a", 0, 1}, {"b", 0, 1}, {"c", 0, 1}, {"d", 0, 1}}}},
-        {TopNList{5, 1, 0, false, {{"l1", 9}, {"l2", 8}, {"l3", 7}}}}, /*top_n=*/3);
+  write({make_window(5, {{"a", 0, 1}, {"b", 0, 1}, {"c", 0, 1}, {"d", 0, 1}}, false)},
+        {make_list(5, 1, 0, false, {{"l1", 9}, {"l2", 8}, {"l3", 7}})}, /*top_n=*/3);
   auto two = popular_ads(*store, 2, 1, 0);
   EXPECT_TRUE(two->from_list);
   EXPECT_EQ(two->entries, (Entries{{"l1", 9}, {"l2", 8}}));
@@ -66,7 +66,7 @@ TEST_F(PopularAdsTest, UsesTheLatestListWhenItHasEnoughEntries) {
 }
 
 TEST_F(PopularAdsTest, ShortCompleteListAnswersLargerCounts) {
-  write({WindowResult{5, false, {{"a", 0, 1}}}}, {TopNList{5, 1, 0, false, {{"only", 4}}}},
+  write({make_window(5, {{"a", 0, 1}}, false)}, {make_list(5, 1, 0, false, {{"only", 4}})},
         /*top_n=*/100);
   auto top = popular_ads(*store, 50, 1, 0);
   EXPECT_TRUE(top->from_list);
@@ -74,8 +74,8 @@ TEST_F(PopularAdsTest, ShortCompleteListAnswersLargerCounts) {
 }
 
 TEST_F(PopularAdsTest, OnlyTheLatestClosedMinutesListIsUsed) {
-  write({WindowResult{5, false, {{"a", 0, 2}}}, WindowResult{6, false, {{"b", 0, 1}}}},
-        {TopNList{5, 1, 0, false, {{"old", 9}}}}, 100);
+  write({make_window(5, {{"a", 0, 2}}, false), make_window(6, {{"b", 0, 1}}, false)},
+        {make_list(5, 1, 0, false, {{"old", 9}})}, 100);
   auto top = popular_ads(*store, 10, 1, 0);
   EXPECT_EQ(top->minute, 6);
   EXPECT_FALSE(top->from_list);
@@ -84,7 +84,7 @@ TEST_F(PopularAdsTest, OnlyTheLatestClosedMinutesListIsUsed) {
 }
 
 TEST_F(PopularAdsTest, AtAGivenMinute) {
-  write({WindowResult{5, false, {{"a", 0, 2}}}});
+  write({make_window(5, {{"a", 0, 2}}, false)});
   EXPECT_EQ(popular_ads_at(*store, 5, 10, 1, 0).entries, (Entries{{"a", 2}}));
   EXPECT_TRUE(popular_ads_at(*store, 9, 10, 1, 0).entries.empty());
   EXPECT_EQ(popular_ads_at(*store, 9, 10, 5, 0).entries, (Entries{{"a", 2}}));

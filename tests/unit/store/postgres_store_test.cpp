@@ -26,9 +26,16 @@ using clickagg::testing::StoreContractTest;
 INSTANTIATE_TEST_SUITE_P(Postgres, SinkStoreTest, ::testing::Values("postgresql"), backend_name);
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values("sqlite", "postgresql"), backend_name);
 
-ResultBatch batch_of(std::vector<WindowResult> windows, std::vector<TopNList> lists = {}) {
+// A window as text: minute, correction, rows.
+struct Win {
+  int64_t minute;
+  bool correction;
+  std::vector<NamedRow> rows;
+};
+
+ResultBatch batch_of(const std::vector<Win>& windows, std::vector<TopNList> lists = {}) {
   ResultBatch b;
-  b.windows = std::move(windows);
+  for (const Win& w : windows) b.windows.push_back(make_window(w.minute, w.rows, w.correction));
   b.topn = std::move(lists);
   b.top_n = 3;
   return b;
@@ -37,7 +44,7 @@ ResultBatch batch_of(std::vector<WindowResult> windows, std::vector<TopNList> li
 TEST_P(StoreContractTest, ReplayingTheSameBatchChangesNothing) {
   auto store = writer();
   ResultBatch b = batch_of({{100, false, {{"ad1", 0, 5}, {"ad2", 0, 2}, {"ad1", 12, 4}}}, {101, false, {{"ad2", 0, 7}}}},
-                           {TopNList{101, 1, 0, false, {{"ad2", 7}}}});
+                           {make_list(101, 1, 0, false, {{"ad2", 7}})});
   Progress p;
   p.events = 20;
   p.duplicates = 3;
@@ -75,18 +82,18 @@ TEST_P(StoreContractTest, CorrectionReplacesTheWholeMinute) {
 
 TEST_P(StoreContractTest, TopNListIsReplacedPerKeyAndKeepsItsN) {
   auto store = writer();
-  store->write(batch_of({}, {TopNList{100, 1, 0, false, {{"a", 3}, {"b", 2}, {"c", 1}}},
-                             TopNList{100, 5, 0, false, {{"z", 9}}}}));
-  store->write(batch_of({}, {TopNList{100, 1, 0, true, {{"b", 4}}}}));
+  store->write(batch_of({}, {make_list(100, 1, 0, false, {{"a", 3}, {"b", 2}, {"c", 1}}),
+                             make_list(100, 5, 0, false, {{"z", 9}})}));
+  store->write(batch_of({}, {make_list(100, 1, 0, true, {{"b", 4}})}));
   auto one = store->topn_list(100, 1, 0);
   ASSERT_TRUE(one);
-  EXPECT_EQ(one->entries, (std::vector<TopNEntry>{{"b", 4}}));
+  EXPECT_EQ(one->entries, (std::vector<NamedEntry>{{"b", 4}}));
   EXPECT_EQ(one->top_n, 3u);
   auto five = store->topn_list(100, 5, 0);
   ASSERT_TRUE(five);
-  EXPECT_EQ(five->entries, (std::vector<TopNEntry>{{"z", 9}}));
+  EXPECT_EQ(five->entries, (std::vector<NamedEntry>{{"z", 9}}));
   EXPECT_FALSE(store->topn_list(100, 1, 7));
-  store->write(batch_of({}, {TopNList{102, 1, 7, false, {}}}));
+  store->write(batch_of({}, {make_list(102, 1, 7, false, {})}));
   auto empty = store->topn_list(102, 1, 7);
   ASSERT_TRUE(empty) << "an empty list exists";
   EXPECT_TRUE(empty->entries.empty());
@@ -112,13 +119,13 @@ TEST_P(StoreContractTest, TopBySumBreaksTiesByAdIdBytes) {
   store->write(batch_of({{10, false, {{"z", 0, 50}}},
                          {11, false, {{"B", 0, 2}, {"a", 0, 5}, {"c", 0, 4}, {"\xc3\xa9", 0, 5}}},
                          {12, false, {{"B", 0, 3}, {"B ", 0, 5}, {"d", 0, 1}, {"x", 9, 99}}}}));
-  const std::vector<TopNEntry> want = {{"B", 5}, {"B ", 5}, {"a", 5}, {"\xc3\xa9", 5}, {"c", 4}, {"d", 1}};
+  const std::vector<NamedEntry> want = {{"B", 5}, {"B ", 5}, {"a", 5}, {"\xc3\xa9", 5}, {"c", 4}, {"d", 1}};
   EXPECT_EQ(store->top_by_sum(11, 12, 0, 10), want);
-  EXPECT_EQ(store->top_by_sum(11, 12, 0, 2), (std::vector<TopNEntry>{{"B", 5}, {"B ", 5}}));
+  EXPECT_EQ(store->top_by_sum(11, 12, 0, 2), (std::vector<NamedEntry>{{"B", 5}, {"B ", 5}}));
   EXPECT_TRUE(store->top_by_sum(12, 11, 0, 10).empty());
   EXPECT_TRUE(store->top_by_sum(11, 12, 0, 0).empty());
   auto popular = popular_ads_at(*store, 12, 3, 2, 0);
-  EXPECT_EQ(popular.entries, (std::vector<TopNEntry>{{"B", 5}, {"B ", 5}, {"a", 5}}));
+  EXPECT_EQ(popular.entries, (std::vector<NamedEntry>{{"B", 5}, {"B ", 5}, {"a", 5}}));
 }
 
 TEST_P(StoreContractTest, ProgressCountersAndLastClosedMinute) {
@@ -180,11 +187,11 @@ TEST_P(StoreContractTest, AdIdsKeepTheirExactBytes) {
   auto store = writer();
   // Quotes, backslashes, braces and spaces must survive the array literals PostgreSQL is fed.
   const std::vector<std::string> odd = {"a\"b", "c\\d", "{e}", " f ", "g,h", "NULL", "\xe2\x82\xac"};
-  std::vector<CountRow> rows;
-  for (const auto& id : odd) rows.push_back(CountRow{id, 0, 2});
-  store->write(batch_of({{1, false, rows}}, {TopNList{1, 1, 0, false, {{odd[0], 2}, {odd[1], 2}}}}));
+  std::vector<NamedRow> rows;
+  for (const auto& id : odd) rows.push_back(NamedRow{id, 0, 2});
+  store->write(batch_of({{1, false, rows}}, {make_list(1, 1, 0, false, {{odd[0], 2}, {odd[1], 2}})}));
   for (const auto& id : odd) EXPECT_EQ(store->aggregated_count(id, 0, 10, 0), 2u) << id;
-  EXPECT_EQ(store->topn_list(1, 1, 0)->entries, (std::vector<TopNEntry>{{odd[0], 2}, {odd[1], 2}}));
+  EXPECT_EQ(store->topn_list(1, 1, 0)->entries, (std::vector<NamedEntry>{{odd[0], 2}, {odd[1], 2}}));
 }
 
 // --- PostgreSQL only ---------------------------------------------------------------------
@@ -245,9 +252,9 @@ TEST_F(PostgresStoreTest, ConcurrentWritersCreateTheSchemaOnce) {
 
 TEST_F(PostgresStoreTest, LargeWindowGoesInOneStatement) {
   auto store = open_store(backend->location(), OpenMode::Writer);
-  std::vector<CountRow> rows;
-  for (int i = 0; i < 50'000; ++i) rows.push_back(CountRow{"ad" + std::to_string(i), static_cast<uint16_t>(i % 3), 1});
-  std::sort(rows.begin(), rows.end(), [](const CountRow& a, const CountRow& b) {
+  std::vector<NamedRow> rows;
+  for (int i = 0; i < 50'000; ++i) rows.push_back(NamedRow{"ad" + std::to_string(i), static_cast<uint16_t>(i % 3), 1});
+  std::sort(rows.begin(), rows.end(), [](const NamedRow& a, const NamedRow& b) {
     return std::tie(a.filter_id, a.ad_id) < std::tie(b.filter_id, b.ad_id);
   });
   const auto t0 = std::chrono::steady_clock::now();

@@ -90,10 +90,10 @@ TEST_P(SinkStoreTest, LateEventsAndRejectsAreUpsertedByPosition) {
 TEST_P(SinkStoreTest, SequenceNumbersCommitWithTheResultsOrNotAtAll) {
   auto store = writer();
   ResultBatch b;
-  b.windows = {WindowResult{1, false, {{"a", 0, 1}}}};
+  b.windows = {make_window(1, {{"a", 0, 1}}, false)};
   b.late = {LateRecord{0, 1, "a", 0, 0}};
   b.producer_seqs = {{"agg-1", 3}};
-  b.windows.push_back(WindowResult{2, false, {{"b", 0, static_cast<uint64_t>(INT64_MAX) + 1}}});
+  b.windows.push_back(make_window(2, {{"b", 0, static_cast<uint64_t>(INT64_MAX) + 1}}, false));
   EXPECT_THROW(store->write(b), StoreError);
   EXPECT_EQ(store->committed_seq("agg-1"), 0u);
   EXPECT_EQ(store->aggregated_count("a", 0, 10, 0), 0u);

@@ -14,8 +14,8 @@ namespace {
 
 using clickagg::testing::TempDir;
 
-WindowResult window(int64_t minute, std::vector<CountRow> rows, bool correction = false) {
-  return WindowResult{minute, correction, std::move(rows)};
+WindowResult window(int64_t minute, std::vector<NamedRow> rows, bool correction = false) {
+  return make_window(minute, std::move(rows), correction);
 }
 
 ResultBatch batch_of(std::vector<WindowResult> windows, std::vector<TopNList> lists = {}) {
@@ -76,7 +76,7 @@ TEST_F(SqliteStoreTest, ReplayingTheSameBatchChangesNothing) {
   auto store = open_store(path, OpenMode::Writer);
   ResultBatch b = batch_of({window(100, {{"ad1", 0, 5}, {"ad2", 0, 2}, {"ad1", 12, 4}}),
                             window(101, {{"ad2", 0, 7}})},
-                           {TopNList{101, 1, 0, false, {{"ad2", 7}}}});
+                           {make_list(101, 1, 0, false, {{"ad2", 7}})});
   Progress p;
   p.events = 20;
   p.duplicates = 3;
@@ -113,19 +113,19 @@ TEST_F(SqliteStoreTest, CorrectionReplacesTheWholeMinute) {
 
 TEST_F(SqliteStoreTest, TopNListIsReplacedPerKey) {
   auto store = open_store(path, OpenMode::Writer);
-  store->write(batch_of({}, {TopNList{100, 1, 0, false, {{"a", 3}, {"b", 2}, {"c", 1}}},
-                             TopNList{100, 5, 0, false, {{"z", 9}}}}));
-  store->write(batch_of({}, {TopNList{100, 1, 0, true, {{"b", 4}}}}));
+  store->write(batch_of({}, {make_list(100, 1, 0, false, {{"a", 3}, {"b", 2}, {"c", 1}}),
+                             make_list(100, 5, 0, false, {{"z", 9}})}));
+  store->write(batch_of({}, {make_list(100, 1, 0, true, {{"b", 4}})}));
   auto one = store->topn_list(100, 1, 0);
   ASSERT_TRUE(one);
-  EXPECT_EQ(one->entries, (std::vector<TopNEntry>{{"b", 4}}));
+  EXPECT_EQ(one->entries, (std::vector<NamedEntry>{{"b", 4}}));
   EXPECT_EQ(one->top_n, 3u);
   auto five = store->topn_list(100, 5, 0);
   ASSERT_TRUE(five);
-  EXPECT_EQ(five->entries, (std::vector<TopNEntry>{{"z", 9}}));
+  EXPECT_EQ(five->entries, (std::vector<NamedEntry>{{"z", 9}}));
   EXPECT_FALSE(store->topn_list(100, 1, 7));
   // An empty list is stored as existing.
-  store->write(batch_of({}, {TopNList{102, 1, 7, false, {}}}));
+  store->write(batch_of({}, {make_list(102, 1, 7, false, {})}));
   auto empty = store->topn_list(102, 1, 7);
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->entries.empty());
@@ -168,7 +168,7 @@ TEST_F(SqliteStoreTest, LastClosedMinuteOnlyMovesForward) {
 TEST_F(SqliteStoreTest, ReopenKeepsData) {
   {
     auto store = open_store(path, OpenMode::Writer);
-    store->write(batch_of({window(7, {{"ad1", 0, 3}})}, {TopNList{7, 1, 0, false, {{"ad1", 3}}}}));
+    store->write(batch_of({window(7, {{"ad1", 0, 3}})}, {make_list(7, 1, 0, false, {{"ad1", 3}})}));
     store->set_filters({{12, "us"}, {14, "eu"}});
   }
   auto again = open_store("sqlite:" + path, OpenMode::Writer);

@@ -27,7 +27,7 @@ class RecordingStore final : public AggregateStore {
   void set_filters(const std::vector<FilterInfo>&) override {}
   uint64_t aggregated_count(std::string_view, int64_t, int64_t, uint16_t) override { return 0; }
   std::optional<StoredList> topn_list(int64_t, uint32_t, uint16_t) override { return {}; }
-  std::vector<TopNEntry> top_by_sum(int64_t, int64_t, uint16_t, uint32_t) override { return {}; }
+  std::vector<NamedEntry> top_by_sum(int64_t, int64_t, uint16_t, uint32_t) override { return {}; }
   Progress progress() override { return {}; }
   void record_reconcile(const ReconcileStatus&) override {}
   std::optional<ReconcileStatus> last_reconcile() override { return {}; }
@@ -40,9 +40,9 @@ class RecordingStore final : public AggregateStore {
 TEST(StoreSinkTest, BuffersUntilFlushAndWritesOneBatch) {
   RecordingStore store;
   StoreSink sink(store, 100);
-  sink.on_window(WindowResult{2, false, {{"a", 0, 1}}});
-  sink.on_window(WindowResult{1, false, {{"b", 0, 1}}});
-  sink.on_topn(TopNList{2, 1, 0, false, {{"a", 1}}});
+  sink.on_window(make_window(2, {{"a", 0, 1}}, false));
+  sink.on_window(make_window(1, {{"b", 0, 1}}, false));
+  sink.on_topn(make_list(2, 1, 0, false, {{"a", 1}}));
   sink.on_late(LateRecord{.ad_id = "c", .t_ms = 5});
   EXPECT_TRUE(store.batches.empty());
   EXPECT_EQ(sink.pending(), 4u);
@@ -64,10 +64,10 @@ TEST(StoreSinkTest, BuffersUntilFlushAndWritesOneBatch) {
 TEST(StoreSinkTest, NewerResultSupersedesButKeepsTheClose) {
   RecordingStore store;
   StoreSink sink(store, 100);
-  sink.on_window(WindowResult{1, false, {{"a", 0, 1}}});
-  sink.on_window(WindowResult{1, true, {{"a", 0, 2}}});
-  sink.on_topn(TopNList{1, 1, 0, false, {{"a", 1}}});
-  sink.on_topn(TopNList{1, 1, 0, true, {{"a", 2}}});
+  sink.on_window(make_window(1, {{"a", 0, 1}}, false));
+  sink.on_window(make_window(1, {{"a", 0, 2}}, true));
+  sink.on_topn(make_list(1, 1, 0, false, {{"a", 1}}));
+  sink.on_topn(make_list(1, 1, 0, true, {{"a", 2}}));
   sink.flush();
   const ResultBatch& b = store.batches.at(0);
   ASSERT_EQ(b.windows.size(), 1u);
@@ -81,7 +81,7 @@ TEST(StoreSinkTest, NewerResultSupersedesButKeepsTheClose) {
 TEST(StoreSinkTest, FailedFlushKeepsTheBatchForRetry) {
   RecordingStore store;
   StoreSink sink(store, 100);
-  sink.on_window(WindowResult{1, false, {{"a", 0, 1}}});
+  sink.on_window(make_window(1, {{"a", 0, 1}}, false));
   sink.on_late(LateRecord{.position = 7, .ad_id = "x"});
   sink.add_reject(RejectEntry{0, 9, "bad timestamp", "[AdClickEvent] junk"});
   Progress p;
@@ -90,7 +90,7 @@ TEST(StoreSinkTest, FailedFlushKeepsTheBatchForRetry) {
   store.fail_next = true;
   EXPECT_THROW(sink.flush(), StoreError);
   EXPECT_EQ(sink.pending(), 3u);
-  sink.on_window(WindowResult{2, false, {{"b", 0, 1}}});
+  sink.on_window(make_window(2, {{"b", 0, 1}}, false));
   sink.on_late(LateRecord{.position = 8, .ad_id = "y"});
   sink.flush();
   ASSERT_EQ(store.batches.size(), 1u);
@@ -108,8 +108,8 @@ TEST(StoreSinkTest, EndToEndWithSqliteAndAReaderPool) {
   const std::string path = dir.file("agg.db");
   auto writer = open_store(path, OpenMode::Writer);
   StoreSink sink(*writer, 2);
-  sink.on_window(WindowResult{30, false, {{"a", 0, 3}, {"b", 0, 1}}});
-  sink.on_topn(TopNList{30, 1, 0, false, {{"a", 3}, {"b", 1}}});
+  sink.on_window(make_window(30, {{"a", 0, 3}, {"b", 0, 1}}, false));
+  sink.on_topn(make_list(30, 1, 0, false, {{"a", 3}, {"b", 1}}));
   sink.flush();
   StorePool pool([&] { return open_store(path, OpenMode::Reader); });
   {

@@ -15,7 +15,8 @@ class TimedEngine final : public Engine {
  public:
   explicit TimedEngine(std::unique_ptr<Engine> inner) : inner_(std::move(inner)) {}
   std::string_view name() const override { return inner_->name(); }
-  void process(uint32_t p, std::span<const Event> ev, int64_t now_ms, ResultSink& sink) override {
+  using Engine::process;
+  void process(uint32_t p, const EventColumns& ev, int64_t now_ms, ResultSink& sink) override {
     inner_->process(p, ev, now_ms, sink);
   }
   void tick(int64_t now_ms, ResultSink& sink) override { inner_->tick(now_ms, sink); }

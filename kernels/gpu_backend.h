@@ -1,23 +1,17 @@
-// The CUDA engine: the semantics of engine.h, with results identical to the CPU engine's.
+// The CUDA engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
+// with results identical to the CPU backend's.
 //
-// Host (sequential, cheap, engine-independent code reused as is):
-//   - judging: the watermark just before each event gives its verdict (dropped late / open /
-//     closed late), exactly the CpuEngine::process loop, with WatermarkTracker and
-//     WindowLifecycle; events dropped late never reach the device;
-//   - ad ids are interned to dense indexes in one AdDictionary (2 M+ ads are fine);
-//   - emission: WindowResult rows sorted by filter then ad_id bytes, top-N lists ranked by
-//     count then ad_id bytes, empty lists only as corrections: the CPU engine's rules.
-// Device (kernels/): per chunk of kept events, fingerprints, exact first-copy dedup and the
-//   group-by into per-minute tables (chunk_pipeline.h, device_window_table.h); per emitted
-//   minute, top-N candidates (topn_select.h).
+// Host, per batch: the kept events' ads are interned into the dictionary; each event is
+//   packed from the batch's columns into a 64-byte row (fingerprint, ad index, the fields
+//   filters read); rows go to the device in chunks.
+// Device (kernels/): per chunk, exact first-copy dedup and the group-by into per-minute tables
+//   (chunk_pipeline.h, device_window_table.h); per emitted minute, top-N candidates
+//   (topn_select.h).
 // Staging: two pinned host buffers and two device input buffers in a ring; the host packs chunk
 //   k+1 and its copy runs on a second stream while the kernels of chunk k run.
 // Errors: CUDA failures (device out of memory included) throw std::runtime_error; a batch that
 //   throws part-way may be partly counted, so the engine is then restored from a checkpoint
 //   (the same holds for the CPU engine and std::bad_alloc).
-// Snapshots: the CPU engine's stream format (same magic, version and sections: counts by
-//   minute, ad name and filter id; fingerprints by minute), so either engine restores the
-//   other's checkpoint.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -28,8 +22,8 @@
 
 #include "host/engine/ad_dictionary.h"
 #include "host/engine/engine.h"
-#include "host/engine/watermark.h"
-#include "host/engine/window_lifecycle.h"
+#include "host/engine/engine_backend.h"
+#include "host/engine/thread_pool.h"
 #include "kernels/chunk_pipeline.h"
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
@@ -61,43 +55,42 @@ class CudaStreams {
   cudaEvent_t chunks_end = nullptr;
 };
 
-class GpuEngine final : public Engine {
+class GpuBackend final : public EngineBackend {
  public:
-  GpuEngine(const EngineConfig& config, const GpuOptions& options);
-  ~GpuEngine() override;
+  GpuBackend(const EngineConfig& config, const GpuOptions& options, ThreadPool& pool);
+  ~GpuBackend() override;
 
   std::string_view name() const override { return "gpu"; }
-  void process(uint32_t partition, std::span<const Event> events, int64_t now_ms, ResultSink& sink) override;
-  void tick(int64_t now_ms, ResultSink& sink) override;
-  void finish(ResultSink& sink) override;
-  void drop_partition(uint32_t partition) override { wm_.drop(partition); }
-  EngineStats stats() const override;
+  AdNamesPtr names() const override { return dict_.names(); }
+  void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) override;
+  void window_rows(int64_t minute, std::vector<CountRow>& out) override;
+  void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) override;
+  void purge(int64_t minute) override;
+  void forget(int64_t minute) override;
+  std::vector<int64_t> count_minutes() const override { return table_->count_minutes(); }
+  std::vector<int64_t> seen_minutes() const override { return table_->fingerprint_minutes(); }
+  uint64_t fingerprint_count(int64_t minute) const override { return table_->fingerprint_count(minute); }
+  void for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const override;
+  void restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) override;
+  void restore_fingerprint(int64_t minute, const Hash128& fp) override;
+  void restored() override;
   // "h2d_copy": uploads of packed chunks (copy stream); "device_chunks": the chunk pipeline's
   // span on the compute stream (dedup and group-by kernels, with the short waits while the
   // host reads sizes back); "emit": host time to read closed windows back, select top-N
   // lists on the device and build the results.
   std::vector<std::pair<std::string, double>> stage_seconds() const override;
-  void save_state(std::ostream& out) const override;
-  void restore_state(std::istream& in) override;
 
  private:
-  static EngineConfig checked(EngineConfig config);
   void select_device() const;
-  void run_chunks(std::span<const Event> events);
-  PackedChunk stage(std::span<const Event> events, int slot, size_t& pos);
-  void absorb(const PackedChunk& chunk, const ChunkCounts& counts);
-  void apply(const WindowPlan& plan, ResultSink& sink);
-  WindowResult window_result(int64_t minute, bool correction) const;
-  void emit_topn(int64_t minute, bool correction, ResultSink& sink);
+  void run_chunks(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally);
+  PackedChunk stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos);
+  void absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j, BatchTally& tally);
 
   EngineConfig cfg_;
   GpuOptions opt_;
-  uint32_t max_window_;
+  ThreadPool& pool_;
   ChunkLimits limits_;
-  WatermarkTracker wm_;
-  WindowLifecycle life_;
-  EngineStats stats_;
-  AdDictionary ads_;
+  AdDictionary dict_;  // one shard: device ad indexes are its local indexes
   double copy_seconds_ = 0, chunk_seconds_ = 0, emit_seconds_ = 0;  // stage_seconds()
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
@@ -110,15 +103,15 @@ class GpuEngine final : public Engine {
   mutable TopNSelector selector_;
   EventPacker packer_;
   PinnedArray<DeviceEvent> rows_h_[2];
-  PinnedArray<char> blob_h_[2];
   DeviceArray<DeviceEvent> rows_d_[2];
-  DeviceArray<char> blob_d_[2];
 
   // Per-batch scratch.
-  std::vector<int64_t> minute_;
-  std::vector<Verdict> verdict_;
   std::vector<uint32_t> kept_;
+  std::vector<uint32_t> ad_of_;
   std::vector<TopNCandidate> candidates_;
+  // A snapshot being restored, uploaded by restored().
+  std::map<int64_t, std::vector<CountSlot>> restore_counts_;
+  std::map<int64_t, std::vector<Hash128>> restore_fps_;
 };
 
 }  // namespace clickagg::gpu

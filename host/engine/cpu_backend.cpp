@@ -1,0 +1,360 @@
+#include "host/engine/cpu_backend.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "host/engine/engine_driver.h"
+#include "host/engine/topn_order.h"
+
+namespace clickagg {
+
+namespace {
+
+// How many events ahead the walks touch the tables they will probe: enough misses in flight
+// to cover a memory latency, few enough that the lines are still there when used.
+constexpr size_t kAhead = 16;
+
+}  // namespace
+
+CpuBackend::CpuBackend(const EngineConfig& config, ThreadPool& pool)
+    : cfg_(config), pool_(pool), program_(config.filters), dict_(pool.size()), shards_(pool.size()) {
+  matchers_.reserve(shards_.size());
+  for (size_t s = 0; s < shards_.size(); ++s) matchers_.emplace_back(program_);
+  for (Shard& sh : shards_) sh.running.resize(cfg_.topn_windows.size());
+}
+
+void CpuBackend::prepare(Shard& sh, const BatchJudgement& j) {
+  const size_t minutes = j.minutes.size();
+  sh.count_of.assign(minutes, nullptr);
+  sh.seen_of.assign(minutes, nullptr);
+  sh.held_by.assign(minutes, {});
+  sh.open.assign(minutes, 0);
+  sh.late.assign(minutes, 0);
+  sh.duplicates = 0;
+  // Running sums hold closed minutes only: a batch's late events are the only ones that can
+  // fall in them.
+  for (RunningSum& rs : sh.running) {
+    for (int64_t m : rs.held) {
+      auto it = std::lower_bound(j.minutes.begin(), j.minutes.end(), m);
+      if (it != j.minutes.end() && *it == m) sh.held_by[static_cast<size_t>(it - j.minutes.begin())].push_back(&rs.sums);
+    }
+  }
+}
+
+FingerprintSet& CpuBackend::seen_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
+  FingerprintSet*& p = sh.seen_of[local];
+  if (p == nullptr) {
+    auto [it, fresh] = sh.seen.try_emplace(j.minutes[local]);
+    // A new window is sized like the newest one before it: no rehashing as it fills.
+    if (fresh && it != sh.seen.begin()) it->second.reserve(std::prev(it)->second.size());
+    p = &it->second;
+  }
+  return *p;
+}
+
+GroupTable& CpuBackend::count_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
+  GroupTable*& p = sh.count_of[local];
+  if (p == nullptr) {
+    auto it = sh.counts.find(j.minutes[local]);
+    if (it == sh.counts.end()) {
+      auto prev = sh.counts.lower_bound(j.minutes[local]);
+      const size_t like = prev == sh.counts.begin() ? 0 : std::prev(prev)->second.live();
+      it = sh.counts.emplace(j.minutes[local], GroupTable(like)).first;
+    }
+    p = &it->second;
+  }
+  return *p;
+}
+
+template <class Seq>
+void CpuBackend::dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const Seq& seq, size_t n) {
+  const Hash128* fp = batch.fp.data();
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) {
+      const size_t a = seq(k + kAhead);
+      if (j.verdict[a] != Verdict::DroppedLate) seen_table(sh, j, j.local[a]).prefetch(fp[a]);
+    }
+    const size_t i = seq(k);
+    if (j.verdict[i] == Verdict::DroppedLate) continue;
+    if (seen_table(sh, j, j.local[i]).insert(fp[i])) {
+      dup_[i] = 0;
+      if (shards_.size() == 1) sh.todo.push_back(static_cast<uint32_t>(i));
+    } else {
+      dup_[i] = 1;
+      ++sh.duplicates;
+    }
+  }
+}
+
+void CpuBackend::count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j) {
+  Shard& sh = shards_[s];
+  const std::vector<uint32_t>& todo = sh.todo;
+  const size_t n = todo.size();
+  const uint64_t* hash = batch.ad_hash.data();
+  // Intern: the dictionary's slots a few events ahead are already on their way.
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) dict_.prefetch(s, hash[todo[k + kAhead]]);
+    const uint32_t i = todo[k];
+    ad_of_[i] = dict_.intern(s, hash[i], batch.ad_id(i), i);
+  }
+  // Count: the group line of the event a few ahead likewise.
+  FilterMatcher& match = matchers_[s];
+  match.begin_batch(batch);
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) {
+      const uint32_t a = todo[k + kAhead];
+      count_table(sh, j, j.local[a]).prefetch(ad_of_[a]);
+    }
+    const uint32_t i = todo[k];
+    const uint32_t l = j.local[i];
+    const uint32_t ad = ad_of_[i];
+    const std::span<const uint16_t> slots = match.match(batch, i);
+    GroupTable& t = count_table(sh, j, l);
+    t.add(ad, 0, 1);
+    for (uint16_t slot : slots) t.add(ad, slot, 1);
+    for (GroupTable* held : sh.held_by[l]) {
+      held->add(ad, 0, 1);
+      for (uint16_t slot : slots) held->add(ad, slot, 1);
+    }
+    if (j.verdict[i] == Verdict::ClosedLate) ++sh.late[l];
+    else ++sh.open[l];
+  }
+}
+
+void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
+  const unsigned T = static_cast<unsigned>(shards_.size());
+  const size_t n = j.end - j.begin;
+  auto range = [&](unsigned r) { return std::pair<size_t, size_t>{j.begin + n * r / T, j.begin + n * (r + 1) / T}; };
+  std::vector<size_t> fp_hist(static_cast<size_t>(T) * T, 0), ad_hist(static_cast<size_t>(T) * T, 0);
+  const Hash128* fp = batch.fp.data();
+  const uint64_t* ah = batch.ad_hash.data();
+  pool_.run([&](unsigned r) {
+    const auto [lo, hi] = range(r);
+    size_t* fh = fp_hist.data() + static_cast<size_t>(r) * T;
+    size_t* hh = ad_hist.data() + static_cast<size_t>(r) * T;
+    for (size_t i = lo; i < hi; ++i) {
+      if (j.verdict[i] == Verdict::DroppedLate) continue;
+      ++fh[fp_shard(fp[i])];
+      ++hh[dict_.shard_of(ah[i])];
+    }
+  });
+  // Offsets shard-major, then by range: each shard's events stay in arrival order.
+  fp_begin_.assign(T + 1, 0);
+  ad_begin_.assign(T + 1, 0);
+  std::vector<size_t> fp_at(static_cast<size_t>(T) * T), ad_at(static_cast<size_t>(T) * T);
+  size_t fsum = 0, asum = 0;
+  for (unsigned s = 0; s < T; ++s) {
+    fp_begin_[s] = fsum;
+    ad_begin_[s] = asum;
+    for (unsigned r = 0; r < T; ++r) {
+      fp_at[static_cast<size_t>(r) * T + s] = fsum;
+      fsum += fp_hist[static_cast<size_t>(r) * T + s];
+      ad_at[static_cast<size_t>(r) * T + s] = asum;
+      asum += ad_hist[static_cast<size_t>(r) * T + s];
+    }
+  }
+  fp_begin_[T] = fsum;
+  ad_begin_[T] = asum;
+  fp_order_.resize(fsum);
+  ad_order_.resize(asum);
+  pool_.run([&](unsigned r) {
+    const auto [lo, hi] = range(r);
+    size_t* fa = fp_at.data() + static_cast<size_t>(r) * T;
+    size_t* aa = ad_at.data() + static_cast<size_t>(r) * T;
+    for (size_t i = lo; i < hi; ++i) {
+      if (j.verdict[i] == Verdict::DroppedLate) continue;
+      fp_order_[fa[fp_shard(fp[i])]++] = static_cast<uint32_t>(i);
+      ad_order_[aa[dict_.shard_of(ah[i])]++] = static_cast<uint32_t>(i);
+    }
+  });
+}
+
+void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
+  if (batch.size() > 0xFFFFFFFFull) throw std::length_error("CPU engine: batch too large");
+  dup_.resize(batch.size());
+  ad_of_.resize(batch.size());
+  for (Shard& sh : shards_) {
+    prepare(sh, j);
+    sh.todo.clear();
+  }
+  if (shards_.size() == 1) {
+    Shard& sh = shards_[0];
+    dedup(sh, batch, j, [&](size_t k) { return j.begin + k; }, j.end - j.begin);
+    count_events(0, batch, j);
+  } else {
+    partition(batch, j);
+    pool_.run([&](unsigned s) {
+      const uint32_t* seq = fp_order_.data() + fp_begin_[s];
+      dedup(shards_[s], batch, j, [&](size_t k) { return static_cast<size_t>(seq[k]); }, fp_begin_[s + 1] - fp_begin_[s]);
+    });
+    pool_.run([&](unsigned s) {
+      Shard& sh = shards_[s];
+      for (size_t k = ad_begin_[s]; k < ad_begin_[s + 1]; ++k)
+        if (!dup_[ad_order_[k]]) sh.todo.push_back(ad_order_[k]);
+      count_events(s, batch, j);
+    });
+  }
+  dict_.commit();
+  for (const Shard& sh : shards_) {
+    for (size_t l = 0; l < j.minutes.size(); ++l) {
+      tally.open[l] += sh.open[l];
+      tally.late[l] += sh.late[l];
+    }
+    tally.duplicates += sh.duplicates;
+  }
+}
+
+void CpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
+  std::vector<std::vector<CountRow>> parts(shards_.size());
+  auto collect = [&](unsigned s) {
+    const Shard& sh = shards_[s];
+    auto it = sh.counts.find(minute);
+    if (it == sh.counts.end()) return;
+    std::vector<CountRow>& rows = shards_.size() == 1 ? out : parts[s];
+    rows.reserve(rows.size() + it->second.live());
+    it->second.for_each([&](uint32_t local, uint32_t slot, uint64_t c) {
+      rows.push_back(CountRow{dict_.global(s, local), filter_id(slot), c});
+    });
+  };
+  if (shards_.size() == 1) {
+    collect(0);
+    return;
+  }
+  pool_.run(collect);
+  for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+}
+
+// Moves shard sh's running sum for window size windows[wi] to minute e and returns it.
+const GroupTable* CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
+  const int64_t lo = e - static_cast<int64_t>(cfg_.topn_windows[wi]) + 1;
+  RunningSum& rs = sh.running[wi];
+  std::vector<int64_t> drop, add;
+  for (int64_t m : rs.held)
+    if (m < lo || m > e) drop.push_back(m);
+  for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it)
+    if (!rs.held.count(it->first)) add.push_back(it->first);
+  const size_t keep = rs.held.size() - drop.size();
+  if (drop.size() > keep) {
+    // Cheaper to add up what the window holds than to take off what it lost.
+    rs.sums.clear();
+    rs.held.clear();
+    add.clear();
+    for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) add.push_back(it->first);
+    drop.clear();
+  }
+  for (int64_t m : drop) {
+    sh.counts.at(m).for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { rs.sums.subtract(ad, slot, c); });
+    rs.held.erase(m);
+  }
+  for (int64_t m : add) {
+    sh.counts.at(m).for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { rs.sums.add(ad, slot, c); });
+    rs.held.insert(m);
+  }
+  rs.sums.compact_if_sparse();
+  return &rs.sums;
+}
+
+// The best top_n ads of every slot of `table` into shard s's candidates for window wi.
+void CpuBackend::select(unsigned s, const GroupTable& table, size_t wi, size_t windows, uint32_t top_n) {
+  Shard& sh = shards_[s];
+  const AdNames& names = dict_.name_table();
+  // Per slot, a bounded heap whose front is the worst kept entry: most groups lose to it on the
+  // count alone, so names are compared only on ties with the current N-th.
+  auto worse = [&](const TopNEntry& a, const TopNEntry& b) { return ranks_before(a.count, a.ad, b.count, b.ad, names); };
+  table.for_each([&](uint32_t local, uint32_t slot, uint64_t c) {
+    std::vector<TopNEntry>& heap = sh.found[slot * windows + wi];
+    if (heap.size() == top_n && c < heap.front().count) return;
+    const TopNEntry cand{dict_.global(s, local), c};
+    if (heap.size() < top_n) {
+      heap.push_back(cand);
+      std::push_heap(heap.begin(), heap.end(), worse);
+    } else if (worse(cand, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), worse);
+      heap.back() = cand;
+      std::push_heap(heap.begin(), heap.end(), worse);
+    }
+  });
+}
+
+void CpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) {
+  const size_t nwin = q.windows.size();
+  const size_t lists = static_cast<size_t>(program_.slots()) * nwin;
+  auto run = [&](unsigned s) {
+    Shard& sh = shards_[s];
+    sh.found.assign(lists, {});
+    for (size_t wi = 0; wi < nwin; ++wi) {
+      const GroupTable* table = nullptr;
+      if (q.windows[wi] == 1) {
+        auto it = sh.counts.find(q.minute);
+        if (it != sh.counts.end()) table = &it->second;
+      } else {
+        table = position(sh, wi, q.minute);
+      }
+      if (table != nullptr) select(s, *table, wi, nwin, q.top_n);
+    }
+  };
+  if (shards_.size() == 1) run(0);
+  else pool_.run(run);
+  for (Shard& sh : shards_)
+    for (size_t l = 0; l < lists; ++l) out[l].insert(out[l].end(), sh.found[l].begin(), sh.found[l].end());
+}
+
+void CpuBackend::purge(int64_t minute) {
+  for (Shard& sh : shards_) sh.seen.erase(minute);
+}
+
+void CpuBackend::forget(int64_t minute) {
+  for (Shard& sh : shards_) {
+    auto it = sh.counts.find(minute);
+    if (it == sh.counts.end()) continue;
+    for (RunningSum& rs : sh.running) {
+      if (!rs.held.erase(minute)) continue;
+      it->second.for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { rs.sums.subtract(ad, slot, c); });
+      rs.sums.compact_if_sparse();
+    }
+    sh.counts.erase(it);
+  }
+}
+
+std::vector<int64_t> CpuBackend::count_minutes() const {
+  std::set<int64_t> m;
+  for (const Shard& sh : shards_)
+    for (const auto& [minute, t] : sh.counts) m.insert(minute);
+  return {m.begin(), m.end()};
+}
+
+std::vector<int64_t> CpuBackend::seen_minutes() const {
+  std::set<int64_t> m;
+  for (const Shard& sh : shards_)
+    for (const auto& [minute, t] : sh.seen) m.insert(minute);
+  return {m.begin(), m.end()};
+}
+
+uint64_t CpuBackend::fingerprint_count(int64_t minute) const {
+  uint64_t n = 0;
+  for (const Shard& sh : shards_)
+    if (auto it = sh.seen.find(minute); it != sh.seen.end()) n += it->second.size();
+  return n;
+}
+
+void CpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const {
+  for (const Shard& sh : shards_)
+    if (auto it = sh.seen.find(minute); it != sh.seen.end()) it->second.for_each(f);
+}
+
+void CpuBackend::restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) {
+  const auto [s, local] = dict_.intern_now(ad);
+  shards_[s].counts[minute].add(local, slot, count);
+}
+
+void CpuBackend::restore_fingerprint(int64_t minute, const Hash128& fp) { shards_[fp_shard(fp)].seen[minute].insert(fp); }
+
+std::unique_ptr<EngineBackend> make_cpu_backend(const EngineConfig& config, ThreadPool& pool) {
+  return std::make_unique<CpuBackend>(config, pool);
+}
+
+std::unique_ptr<Engine> make_cpu_engine(const EngineConfig& config) {
+  return std::make_unique<EngineDriver>(config, make_cpu_backend);
+}
+
+}  // namespace clickagg

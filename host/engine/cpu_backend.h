@@ -1,0 +1,99 @@
+// The CPU engine's storage and compute (behind EngineDriver).
+//
+// State is split into shards, one per worker thread. Shard i owns the ads whose hash falls in
+// it (their dictionary part, and every minute's group counts for them) and the fingerprints
+// whose hash falls in it (its part of every minute's dedup set). A batch is partitioned once
+// by a counting sort of event indexes into both shardings (stable, so each shard sees its
+// events in arrival order), then:
+//   1. each fingerprint shard dedups its events: the first copy of a key in a minute counts;
+//   2. each ad shard interns, matches filters (filter_program.h) and counts its events.
+// With one thread the events are walked in place. Every walk prefetches the table lines of
+// events a few steps ahead: the dictionary, dedup and count tables are far larger than the
+// caches at 2 M ads, and overlapping their misses is what sets the rate.
+//
+// Top-N lists of a window of M > 1 minutes come from a running sum per shard and window size:
+// the sum over the minutes it holds, moved to minute e by adding the minutes it lacks and
+// taking off those it no longer covers, instead of adding up M minutes for every list. A
+// running sum holds closed minutes only, so an event adds to one only when it is counted late
+// into a minute it holds; a minute forgotten while held is taken off first.
+#pragma once
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "host/engine/ad_dictionary.h"
+#include "host/engine/engine.h"
+#include "host/engine/engine_backend.h"
+#include "host/engine/filter_program.h"
+#include "host/engine/flat_tables.h"
+#include "host/engine/thread_pool.h"
+
+namespace clickagg {
+
+class CpuBackend final : public EngineBackend {
+ public:
+  CpuBackend(const EngineConfig& config, ThreadPool& pool);
+
+  std::string_view name() const override { return "cpu"; }
+  AdNamesPtr names() const override { return dict_.names(); }
+  void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) override;
+  void window_rows(int64_t minute, std::vector<CountRow>& out) override;
+  void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) override;
+  void purge(int64_t minute) override;
+  void forget(int64_t minute) override;
+  std::vector<int64_t> count_minutes() const override;
+  std::vector<int64_t> seen_minutes() const override;
+  uint64_t fingerprint_count(int64_t minute) const override;
+  void for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const override;
+  void restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) override;
+  void restore_fingerprint(int64_t minute, const Hash128& fp) override;
+
+ private:
+  struct RunningSum {
+    std::set<int64_t> held;  // minutes added in
+    GroupTable sums;
+  };
+  struct Shard {
+    std::map<int64_t, GroupTable> counts;  // minute -> (local ad, slot) -> count
+    std::map<int64_t, FingerprintSet> seen;
+    std::vector<RunningSum> running;       // per top-N window size (unused for size 1)
+    // Per batch, by local minute.
+    std::vector<GroupTable*> count_of;
+    std::vector<FingerprintSet*> seen_of;
+    std::vector<std::vector<GroupTable*>> held_by;  // running sums holding the minute
+    std::vector<uint64_t> open, late;
+    uint64_t duplicates = 0;
+    std::vector<uint32_t> todo;  // events to count, in arrival order
+    std::vector<std::vector<TopNEntry>> found;  // top-N candidates, per list
+  };
+
+  unsigned fp_shard(const Hash128& fp) const { return shards_.size() == 1 ? 0 : static_cast<unsigned>(fp.hi % shards_.size()); }
+  uint16_t filter_id(uint32_t slot) const { return slot == 0 ? 0 : cfg_.filters.defs()[slot - 1].id; }
+  void prepare(Shard& sh, const BatchJudgement& j);
+  FingerprintSet& seen_table(Shard& sh, const BatchJudgement& j, uint32_t local);
+  GroupTable& count_table(Shard& sh, const BatchJudgement& j, uint32_t local);
+  void partition(const EventColumns& batch, const BatchJudgement& j);
+  template <class Seq>
+  void dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const Seq& seq, size_t n);
+  void count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j);
+  const GroupTable* position(Shard& sh, size_t window_index, int64_t minute);
+  void select(unsigned s, const GroupTable& table, size_t window_index, size_t windows, uint32_t top_n);
+
+  EngineConfig cfg_;
+  ThreadPool& pool_;
+  FilterProgram program_;
+  std::vector<FilterMatcher> matchers_;
+  AdDictionary dict_;
+  std::vector<Shard> shards_;
+
+  // Per-batch scratch.
+  std::vector<uint8_t> dup_;
+  std::vector<uint32_t> ad_of_;                 // local ad index per event
+  std::vector<uint32_t> fp_order_, ad_order_;   // event indexes grouped by shard
+  std::vector<size_t> fp_begin_, ad_begin_;     // shard s: [begin[s], begin[s + 1])
+};
+
+std::unique_ptr<EngineBackend> make_cpu_backend(const EngineConfig& config, ThreadPool& pool);
+
+}  // namespace clickagg

@@ -1,0 +1,299 @@
+#include "host/engine/engine_driver.h"
+
+#include <algorithm>
+#include <istream>
+#include <ostream>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+
+#include "host/common/time_util.h"
+#include "host/engine/row_order.h"
+#include "host/engine/snapshot_format.h"
+#include "host/engine/state_io.h"
+#include "host/engine/topn_order.h"
+
+namespace clickagg {
+
+namespace {
+
+unsigned resolve_threads(unsigned requested) {
+  if (requested != 0) return requested;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
+}
+
+// Below this many events a batch is judged on the calling thread alone.
+constexpr size_t kParallelJudge = 1 << 16;
+
+// The distinct minutes one range of a batch holds, in first-appearance order.
+class MinuteList {
+ public:
+  void add(int64_t m) {
+    if (have_last_ && m == last_) return;
+    have_last_ = true;
+    last_ = m;
+    if (seen_.insert(m).second) list_.push_back(m);
+  }
+  const std::vector<int64_t>& list() const { return list_; }
+
+ private:
+  bool have_last_ = false;
+  int64_t last_ = 0;
+  std::unordered_set<int64_t> seen_;
+  std::vector<int64_t> list_;
+};
+
+}  // namespace
+
+EngineConfig EngineDriver::checked(EngineConfig c) {
+  if (c.topn_windows.empty()) c.topn_windows = {1};
+  for (uint32_t m : c.topn_windows)
+    if (m == 0 || m > 10080) throw std::invalid_argument("top-N window sizes must be 1..10080 minutes");
+  if (c.top_n == 0) throw std::invalid_argument("top-N size must be at least 1");
+  if (c.delay_ms < 0 || c.allowed_lateness_ms < 0) throw std::invalid_argument("delay and lateness must be >= 0");
+  std::sort(c.topn_windows.begin(), c.topn_windows.end());
+  c.topn_windows.erase(std::unique(c.topn_windows.begin(), c.topn_windows.end()), c.topn_windows.end());
+  return c;
+}
+
+EngineDriver::EngineDriver(const EngineConfig& config, BackendFactory factory)
+    : cfg_(checked(config)),
+      pool_(resolve_threads(cfg_.threads)),
+      factory_(std::move(factory)),
+      backend_(factory_(cfg_, pool_)),
+      wm_(cfg_.delay_ms, cfg_.idle_timeout_ms),
+      life_(cfg_.allowed_lateness_ms, cfg_.topn_windows.back()) {}
+
+EngineDriver::~EngineDriver() = default;
+
+int64_t EngineDriver::judge(uint32_t partition, const EventColumns& batch, int64_t now_ms, ResultSink& sink) {
+  const size_t n = batch.size();
+  verdict_.resize(n);
+  local_.resize(n);
+  const int64_t* t = batch.t_ms.data();
+  const int64_t others = wm_.others_min(partition, now_ms);
+  const int64_t w0 = wm_.current();
+  // The watermark just before an event is max(w0, min(others, max time before it - delay)):
+  // every term only grows along the batch, so each range needs only the maximum before it.
+  auto watermark_after = [&](int64_t pmax) { return std::max(w0, std::min(others, wm_.from_max(pmax))); };
+
+  const unsigned parts = n >= kParallelJudge ? pool_.size() : 1;
+  auto range = [&](unsigned p) { return std::pair<size_t, size_t>{n * p / parts, n * (p + 1) / parts}; };
+  std::vector<int64_t> range_max(parts, kNoTime);
+  std::vector<MinuteList> minutes(parts);
+  std::vector<std::vector<std::pair<size_t, int64_t>>> dropped(parts);  // (event, watermark)
+  auto run = [&](const std::function<void(unsigned)>& fn) {
+    if (parts == 1) fn(0);
+    else pool_.run(fn);
+  };
+  if (parts > 1) {
+    run([&](unsigned p) {
+      const auto [lo, hi] = range(p);
+      int64_t m = kNoTime;
+      for (size_t i = lo; i < hi; ++i) m = std::max(m, t[i]);
+      range_max[p] = m;
+    });
+  }
+  std::vector<int64_t> start(parts);
+  start[0] = wm_.partition_max(partition);
+  for (unsigned p = 1; p < parts; ++p) start[p] = std::max(start[p - 1], range_max[p - 1]);
+
+  run([&](unsigned p) {
+    const auto [lo, hi] = range(p);
+    int64_t pmax = start[p];
+    int64_t w = watermark_after(pmax);
+    for (size_t i = lo; i < hi; ++i) {
+      const int64_t minute = minute_of(t[i]);
+      const Verdict v = life_.judge(minute, w);
+      verdict_[i] = v;
+      if (v == Verdict::DroppedLate) dropped[p].emplace_back(i, w);
+      else minutes[p].add(minute);
+      if (t[i] > pmax) {
+        pmax = t[i];
+        w = watermark_after(pmax);
+      }
+    }
+    range_max[p] = pmax;
+  });
+  const int64_t pmax = range_max[parts - 1];
+  wm_.set_partition_max(partition, pmax);
+
+  for (const auto& d : dropped)
+    for (const auto& [i, w] : d) {
+      ++stats_.dropped_late;
+      sink.on_late(LateRecord{partition, batch.position[i], std::string(batch.ad_id(i)), t[i], w});
+    }
+
+  // Local minute ids: the distinct counted minutes of the batch, ascending.
+  std::vector<int64_t>& all = judged_.minutes;
+  all.clear();
+  for (const MinuteList& l : minutes) all.insert(all.end(), l.list().begin(), l.list().end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  run([&](unsigned p) {
+    const auto [lo, hi] = range(p);
+    int64_t last = 0;
+    uint32_t last_id = 0;
+    bool have = false;
+    for (size_t i = lo; i < hi; ++i) {
+      if (verdict_[i] == Verdict::DroppedLate) continue;
+      const int64_t minute = minute_of(t[i]);
+      if (!have || minute != last) {
+        last_id = static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), minute) - all.begin());
+        last = minute;
+        have = true;
+      }
+      local_[i] = last_id;
+    }
+  });
+  judged_.begin = 0;
+  judged_.end = n;
+  judged_.verdict = verdict_.data();
+  judged_.local = local_.data();
+  return watermark_after(pmax);
+}
+
+void EngineDriver::process(uint32_t partition, const EventColumns& batch, int64_t now_ms, ResultSink& sink) {
+  wm_.touch(partition, now_ms);
+  stats_.events += batch.size();
+  const int64_t w = judge(partition, batch, now_ms, sink);
+  if (!judged_.minutes.empty()) {
+    tally_.reset(judged_.minutes.size());
+    backend_->count(batch, judged_, tally_);
+    for (size_t l = 0; l < judged_.minutes.size(); ++l) {
+      life_.on_counted(judged_.minutes[l], tally_.open[l], false);
+      life_.on_counted(judged_.minutes[l], tally_.late[l], true);
+      stats_.counted += tally_.open[l] + tally_.late[l];
+      stats_.late_counted += tally_.late[l];
+    }
+    stats_.duplicates += tally_.duplicates;
+  }
+  wm_.raise_to(w);
+  apply(life_.advance(wm_.current()), sink);
+}
+
+void EngineDriver::tick(int64_t now_ms, ResultSink& sink) { apply(life_.advance(wm_.advance(now_ms)), sink); }
+
+void EngineDriver::finish(ResultSink& sink) {
+  wm_.raise_to(kEndOfTime);
+  apply(life_.advance(kEndOfTime), sink);
+}
+
+EngineStats EngineDriver::stats() const {
+  EngineStats s = stats_;
+  s.watermark_ms = wm_.current();
+  return s;
+}
+
+void EngineDriver::apply(const WindowPlan& plan, ResultSink& sink) {
+  if (plan.empty()) return;
+  const EmissionOrder order = emission_order(plan);
+  const AdNamesPtr names = backend_->names();
+  for (const auto& [m, correction] : order.windows) {
+    WindowResult r;
+    r.minute = m;
+    r.correction = correction;
+    backend_->window_rows(m, r.rows);
+    sort_rows(r.rows, *names, &pool_);
+    r.names = names;
+    sink.on_window(r);
+    if (correction) ++stats_.corrections;
+    else ++stats_.windows_closed;
+  }
+  for (const auto& [e, correction] : order.lists) emit_topn(e, correction, sink);
+  for (int64_t m : plan.purge) backend_->purge(m);
+  for (int64_t m : plan.forget) backend_->forget(m);
+}
+
+void EngineDriver::emit_topn(int64_t minute, bool correction, ResultSink& sink) {
+  const uint32_t slots = static_cast<uint32_t>(cfg_.filters.size()) + 1;
+  const size_t nwin = cfg_.topn_windows.size();
+  candidates_.assign(slots * nwin, {});
+  backend_->topn(TopNQuery{minute, cfg_.topn_windows, cfg_.top_n}, candidates_);
+  const AdNamesPtr names = backend_->names();
+  for (uint32_t slot = 0; slot < slots; ++slot) {
+    for (size_t w = 0; w < nwin; ++w) {
+      TopNList list;
+      list.minute = minute;
+      list.window = cfg_.topn_windows[w];
+      list.filter_id = filter_id(slot);
+      list.correction = correction;
+      list.entries = std::move(candidates_[slot * nwin + w]);
+      keep_top(list.entries, cfg_.top_n, *names);
+      list.names = names;
+      // An empty list says nothing a subscriber cannot infer; only a correction that empties
+      // a list must be sent.
+      if (!list.entries.empty() || correction) sink.on_topn(list);
+    }
+  }
+}
+
+void EngineDriver::save_state(std::ostream& out) const {
+  using namespace state_io;
+  snapshot::write_header(out, cfg_);
+  put(out, stats_);
+  wm_.save(out);
+  life_.save(out);
+  const AdNamesPtr names = backend_->names();
+  put(out, snapshot::kTagCounts);
+  const std::vector<int64_t> minutes = backend_->count_minutes();
+  put<uint64_t>(out, minutes.size());
+  std::vector<CountRow> rows;
+  for (int64_t m : minutes) {
+    rows.clear();
+    backend_->window_rows(m, rows);
+    sort_rows(rows, *names);
+    snapshot::write_minute_rows(out, m, rows, *names);
+  }
+  put(out, snapshot::kTagSeen);
+  const std::vector<int64_t> seen = backend_->seen_minutes();
+  put<uint64_t>(out, seen.size());
+  for (int64_t m : seen) {
+    put(out, m);
+    put<uint64_t>(out, backend_->fingerprint_count(m));
+    backend_->for_each_fingerprint(m, [&](const Hash128& h) { put(out, h); });
+  }
+  put(out, snapshot::kTagEnd);
+}
+
+void EngineDriver::restore_state(std::istream& in) {
+  using namespace state_io;
+  snapshot::check_header(in, cfg_);
+  std::unique_ptr<EngineBackend> fresh = factory_(cfg_, pool_);
+  const EngineStats stats = get<EngineStats>(in);
+  WatermarkTracker wm = wm_;
+  wm.restore(in);
+  WindowLifecycle life = life_;
+  life.restore(in);
+
+  std::vector<uint32_t> slot_of(65536, 0);
+  for (size_t k = 0; k < cfg_.filters.size(); ++k) slot_of[cfg_.filters.defs()[k].id] = static_cast<uint32_t>(k + 1);
+  expect_tag(in, snapshot::kTagCounts, "counts");
+  const auto nm = get<uint64_t>(in);
+  for (uint64_t i = 0; i < nm; ++i) {
+    const auto minute = get<int64_t>(in);
+    const auto rows = get<uint64_t>(in);
+    for (uint64_t r = 0; r < rows; ++r) {
+      const std::string ad = get_string(in);
+      const auto fid = get<uint16_t>(in);
+      const auto count = get<uint64_t>(in);
+      fresh->restore_count(minute, ad, slot_of[fid], count);
+    }
+  }
+  expect_tag(in, snapshot::kTagSeen, "dedup");
+  const auto ns = get<uint64_t>(in);
+  for (uint64_t i = 0; i < ns; ++i) {
+    const auto minute = get<int64_t>(in);
+    const auto total = get<uint64_t>(in);
+    for (uint64_t k = 0; k < total; ++k) fresh->restore_fingerprint(minute, get<Hash128>(in));
+  }
+  expect_tag(in, snapshot::kTagEnd, "end");
+  fresh->restored();
+  backend_ = std::move(fresh);
+  stats_ = stats;
+  wm_ = std::move(wm);
+  life_ = std::move(life);
+}
+
+}  // namespace clickagg

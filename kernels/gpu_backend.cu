@@ -1,0 +1,250 @@
+// The CUDA engine's backend (design: gpu_backend.h). Host orchestration only; the kernels live
+// in chunk_pipeline.cu, device_window_table.cu and topn_select.cu.
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "host/engine/engine_driver.h"
+#include "kernels/cuda_check.h"
+#include "kernels/gpu_backend.h"
+
+namespace clickagg::gpu {
+
+namespace {
+
+// Seconds between two completed events.
+double elapsed_seconds(cudaEvent_t begin, cudaEvent_t end) {
+  float ms = 0;
+  CLICKAGG_CUDA(cudaEventElapsedTime(&ms, begin, end));
+  return static_cast<double>(ms) / 1000.0;
+}
+
+// The engine's device error word (device_layout.h), zeroed.
+DeviceArray<unsigned> error_word() {
+  DeviceArray<unsigned> w(nullptr, false);
+  w.assign_exact(1);
+  CLICKAGG_CUDA(cudaMemset(w.data(), 0, sizeof(unsigned)));
+  return w;
+}
+
+}  // namespace
+
+CudaStreams::CudaStreams(int device) {
+  CLICKAGG_CUDA(cudaSetDevice(device));
+  CLICKAGG_CUDA(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
+  CLICKAGG_CUDA(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
+  for (int s = 0; s < 2; ++s) {
+    CLICKAGG_CUDA(cudaEventCreateWithFlags(&copied[s], cudaEventDisableTiming));
+    CLICKAGG_CUDA(cudaEventCreateWithFlags(&released[s], cudaEventDisableTiming));
+    CLICKAGG_CUDA(cudaEventCreate(&copy_begin[s]));
+    CLICKAGG_CUDA(cudaEventCreate(&copy_end[s]));
+  }
+  CLICKAGG_CUDA(cudaEventCreate(&chunks_begin));
+  CLICKAGG_CUDA(cudaEventCreate(&chunks_end));
+}
+
+CudaStreams::~CudaStreams() {
+  // Nothing can be reported from a destructor; a failure here leaks at worst.
+  for (cudaStream_t s : {compute, copy})
+    if (s != nullptr) (void)cudaStreamSynchronize(s);
+  for (int s = 0; s < 2; ++s) {
+    if (copied[s] != nullptr) (void)cudaEventDestroy(copied[s]);
+    if (released[s] != nullptr) (void)cudaEventDestroy(released[s]);
+    if (copy_begin[s] != nullptr) (void)cudaEventDestroy(copy_begin[s]);
+    if (copy_end[s] != nullptr) (void)cudaEventDestroy(copy_end[s]);
+  }
+  if (chunks_begin != nullptr) (void)cudaEventDestroy(chunks_begin);
+  if (chunks_end != nullptr) (void)cudaEventDestroy(chunks_end);
+  if (copy != nullptr) (void)cudaStreamDestroy(copy);
+  if (compute != nullptr) (void)cudaStreamDestroy(compute);
+}
+
+GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, ThreadPool& pool)
+    : cfg_(config),
+      opt_(options),
+      pool_(pool),
+      dict_(1),
+      streams_(options.device),
+      d_error_(error_word()),
+      filters_(cfg_.filters),
+      table_(std::make_unique<DeviceWindowTable>(streams_.compute, options.min_table_slots, d_error_.data())),
+      pipeline_(streams_.compute, d_error_.data()),
+      selector_(streams_.compute, d_error_.data()),
+      packer_(pool),
+      rows_d_{DeviceArray<DeviceEvent>(nullptr, false), DeviceArray<DeviceEvent>(nullptr, false)} {
+  // Chunks are bounded so that their expansion into group keys (events x slots) stays within
+  // kMaxChunkExpansions.
+  const size_t per_event = static_cast<size_t>(filters_.slots());
+  limits_.events = std::clamp<size_t>(opt_.chunk_events, 1, std::max<size_t>(1, kMaxChunkExpansions / per_event));
+
+  // The tables come and go with minutes: keep freed memory in the pool instead of returning
+  // it to the driver at every synchronisation.
+  cudaMemPool_t mem_pool = nullptr;
+  CLICKAGG_CUDA(cudaDeviceGetDefaultMemPool(&mem_pool, opt_.device));
+  uint64_t keep = std::numeric_limits<uint64_t>::max();
+  CLICKAGG_CUDA(cudaMemPoolSetAttribute(mem_pool, cudaMemPoolAttrReleaseThreshold, &keep));
+  // The filter upload and the error word's memset ran on the legacy default stream, which the
+  // engine's non-blocking streams do not wait for: finish them before any kernel can read them.
+  CLICKAGG_CUDA(cudaDeviceSynchronize());
+}
+
+GpuBackend::~GpuBackend() {
+  (void)cudaSetDevice(opt_.device);
+  (void)cudaStreamSynchronize(streams_.copy);
+  (void)cudaStreamSynchronize(streams_.compute);
+}
+
+void GpuBackend::select_device() const { CLICKAGG_CUDA(cudaSetDevice(opt_.device)); }
+
+void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
+  select_device();
+  kept_.clear();
+  ad_of_.resize(batch.size());
+  for (size_t i = j.begin; i < j.end; ++i) {
+    if (j.verdict[i] == Verdict::DroppedLate) continue;
+    kept_.push_back(static_cast<uint32_t>(i));
+    ad_of_[i] = dict_.intern(0, batch.ad_hash[i], batch.ad_id(i), i);
+  }
+  dict_.commit();
+  if (!kept_.empty()) run_chunks(batch, j, tally);
+}
+
+PackedChunk GpuBackend::stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos) {
+  // The pinned buffer may be rewritten once its previous upload is done.
+  CLICKAGG_CUDA(cudaEventSynchronize(streams_.copied[slot]));
+  PackedChunk c = packer_.pack(batch, kept_, j, ad_of_, pos, limits_, filters_, rows_h_[slot]);
+  pos = c.end;
+  if (rows_d_[slot].size() < c.size()) {
+    // The device buffer may be replaced once the kernels of its previous chunk are done.
+    CLICKAGG_CUDA(cudaEventSynchronize(streams_.released[slot]));
+    rows_d_[slot].reserve_discard(c.size());
+  }
+  CLICKAGG_CUDA(cudaStreamWaitEvent(streams_.copy, streams_.released[slot], 0));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.copy_begin[slot], streams_.copy));
+  CLICKAGG_CUDA(cudaMemcpyAsync(rows_d_[slot].data(), rows_h_[slot].data(), c.size() * sizeof(DeviceEvent),
+                                cudaMemcpyHostToDevice, streams_.copy));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.copy_end[slot], streams_.copy));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.copied[slot], streams_.copy));
+  return c;
+}
+
+void GpuBackend::run_chunks(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
+  size_t pos = 0;
+  int slot = 0;
+  PackedChunk cur = stage(batch, j, slot, pos);
+  // The span starts once the first upload is done, so it holds no copy time.
+  CLICKAGG_CUDA(cudaStreamWaitEvent(streams_.compute, streams_.copied[slot], 0));
+  CLICKAGG_CUDA(cudaEventRecord(streams_.chunks_begin, streams_.compute));
+  pipeline_.start(cur, rows_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
+  ChunkCounts counts;
+  while (true) {
+    // Pack and upload the next chunk while the device works on this one.
+    std::optional<PackedChunk> next;
+    if (pos < kept_.size()) next = stage(batch, j, slot ^ 1, pos);
+    pipeline_.finish(cur, *table_, filters_.ref(), streams_.released[slot], counts);
+    // finish() synchronised with kernels that waited for this slot's upload: its events are done.
+    copy_seconds_ += elapsed_seconds(streams_.copy_begin[slot], streams_.copy_end[slot]);
+    absorb(cur, counts, j, tally);
+    if (!next) break;
+    slot ^= 1;
+    cur = std::move(*next);
+    pipeline_.start(cur, rows_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
+  }
+  CLICKAGG_CUDA(cudaEventRecord(streams_.chunks_end, streams_.compute));
+  pipeline_.drain(*table_);  // synchronises the compute stream
+  chunk_seconds_ += elapsed_seconds(streams_.chunks_begin, streams_.chunks_end);
+}
+
+void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j,
+                        BatchTally& tally) {
+  uint64_t counted = 0;
+  for (size_t l = 0; l < chunk.minutes.size(); ++l) {
+    const auto it = std::lower_bound(j.minutes.begin(), j.minutes.end(), chunk.minutes[l]);
+    const size_t local = static_cast<size_t>(it - j.minutes.begin());
+    tally.open[local] += counts.open[l];
+    tally.late[local] += counts.late[l];
+    counted += counts.open[l] + counts.late[l];
+  }
+  tally.duplicates += chunk.size() - counted;
+}
+
+std::vector<std::pair<std::string, double>> GpuBackend::stage_seconds() const {
+  return {{"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}, {"emit", emit_seconds_}};
+}
+
+void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
+  select_device();
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<CountSlot> entries = table_->counts(minute);
+  out.reserve(out.size() + entries.size());
+  for (const CountSlot& e : entries) {
+    const uint32_t ad = key_ad(e.key), slot = key_slot(e.key);
+    if (ad >= dict_.shard_size(0) || slot >= filters_.slots()) throw std::logic_error("GPU engine: count key out of range");
+    out.push_back(CountRow{dict_.global(0, ad), filters_.filter_id(slot), e.count});
+  }
+  emit_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) {
+  select_device();
+  const auto t0 = std::chrono::steady_clock::now();
+  const uint32_t slots = filters_.slots();
+  const size_t nwin = q.windows.size();
+  const uint32_t max_window = q.windows.back();
+  // Window sizes ascend: one accumulation over minutes e, e-1, ... serves all of them.
+  selector_.begin();
+  size_t wi = 0;
+  for (uint32_t age = 0; age < max_window && wi < nwin; ++age) {
+    selector_.add_minute(*table_, q.minute - static_cast<int64_t>(age));
+    while (wi < nwin && q.windows[wi] == age + 1) {
+      // Candidates include every ad tied with the N-th: the driver's name order settles them.
+      selector_.candidates(q.top_n, slots, candidates_);
+      for (const TopNCandidate& c : candidates_) {
+        if (c.ad >= dict_.shard_size(0) || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
+        out[c.slot * nwin + wi].push_back(TopNEntry{dict_.global(0, c.ad), c.count});
+      }
+      ++wi;
+    }
+  }
+  emit_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void GpuBackend::purge(int64_t minute) { table_->purge_fingerprints(minute); }
+void GpuBackend::forget(int64_t minute) { table_->forget_counts(minute); }
+
+void GpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const {
+  select_device();
+  for (const Hash128& h : table_->fingerprints(minute)) f(h);
+}
+
+void GpuBackend::restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) {
+  const auto [shard, local] = dict_.intern_now(ad);
+  restore_counts_[minute].push_back(CountSlot{count_key(slot, local), count});
+}
+
+void GpuBackend::restore_fingerprint(int64_t minute, const Hash128& fp) { restore_fps_[minute].push_back(fp); }
+
+void GpuBackend::restored() {
+  select_device();
+  // As in the CPU engine, a minute listed without rows or fingerprints leaves no table.
+  for (const auto& [minute, items] : restore_counts_) table_->insert_counts(minute, items);
+  for (const auto& [minute, fps] : restore_fps_) table_->insert_fingerprints(minute, fps);
+  CLICKAGG_CUDA(cudaStreamSynchronize(streams_.compute));
+  restore_counts_.clear();
+  restore_fps_.clear();
+}
+
+std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config, const GpuOptions& options) {
+  std::string why;
+  if (!device_available(&why)) throw std::runtime_error("no usable CUDA device: " + why);
+  return std::make_unique<EngineDriver>(config, [options](const EngineConfig& c, ThreadPool& pool) {
+    return std::make_unique<GpuBackend>(c, options, pool);
+  });
+}
+
+std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config) { return make_gpu_engine(config, GpuOptions{}); }
+
+}  // namespace clickagg::gpu
