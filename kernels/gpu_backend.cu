@@ -172,12 +172,11 @@ void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, con
 }
 
 std::vector<std::pair<std::string, double>> GpuBackend::stage_seconds() const {
-  return {{"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}, {"emit", emit_seconds_}};
+  return {{"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}};
 }
 
 void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
   select_device();
-  const auto t0 = std::chrono::steady_clock::now();
   const std::vector<CountSlot> entries = table_->counts(minute);
   out.reserve(out.size() + entries.size());
   for (const CountSlot& e : entries) {
@@ -185,12 +184,10 @@ void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
     if (ad >= dict_.shard_size(0) || slot >= filters_.slots()) throw std::logic_error("GPU engine: count key out of range");
     out.push_back(CountRow{dict_.global(0, ad), filters_.filter_id(slot), e.count});
   }
-  emit_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) {
   select_device();
-  const auto t0 = std::chrono::steady_clock::now();
   const uint32_t slots = filters_.slots();
   const size_t nwin = q.windows.size();
   const uint32_t max_window = q.windows.back();
@@ -209,7 +206,6 @@ void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
       ++wi;
     }
   }
-  emit_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void GpuBackend::purge(int64_t minute) { table_->purge_fingerprints(minute); }
@@ -220,12 +216,17 @@ void GpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(c
   for (const Hash128& h : table_->fingerprints(minute)) f(h);
 }
 
-void GpuBackend::restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) {
-  const auto [shard, local] = dict_.intern_now(ad);
-  restore_counts_[minute].push_back(CountSlot{count_key(slot, local), count});
+void GpuBackend::restore_counts(int64_t minute, std::span<const RestoredRow> rows) {
+  std::vector<CountSlot>& items = restore_counts_[minute];
+  for (const RestoredRow& r : rows) {
+    const auto [shard, local] = dict_.intern_now(r.ad);
+    items.push_back(CountSlot{count_key(r.slot, local), r.count});
+  }
 }
 
-void GpuBackend::restore_fingerprint(int64_t minute, const Hash128& fp) { restore_fps_[minute].push_back(fp); }
+void GpuBackend::restore_fingerprints(int64_t minute, std::span<const Hash128> fps) {
+  restore_fps_[minute].assign(fps.begin(), fps.end());
+}
 
 void GpuBackend::restored() {
   select_device();

@@ -71,13 +71,12 @@ class GpuBackend final : public EngineBackend {
   std::vector<int64_t> seen_minutes() const override { return table_->fingerprint_minutes(); }
   uint64_t fingerprint_count(int64_t minute) const override { return table_->fingerprint_count(minute); }
   void for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const override;
-  void restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) override;
-  void restore_fingerprint(int64_t minute, const Hash128& fp) override;
+  void restore_counts(int64_t minute, std::span<const RestoredRow> rows) override;
+  void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) override;
   void restored() override;
   // "h2d_copy": uploads of packed chunks (copy stream); "device_chunks": the chunk pipeline's
   // span on the compute stream (dedup and group-by kernels, with the short waits while the
-  // host reads sizes back); "emit": host time to read closed windows back, select top-N
-  // lists on the device and build the results.
+  // host reads sizes back). The driver adds its own stages (emission among them).
   std::vector<std::pair<std::string, double>> stage_seconds() const override;
 
  private:
@@ -91,7 +90,7 @@ class GpuBackend final : public EngineBackend {
   ThreadPool& pool_;
   ChunkLimits limits_;
   AdDictionary dict_;  // one shard: device ad indexes are its local indexes
-  double copy_seconds_ = 0, chunk_seconds_ = 0, emit_seconds_ = 0;  // stage_seconds()
+  double copy_seconds_ = 0, chunk_seconds_ = 0;  // stage_seconds()
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).

@@ -29,6 +29,9 @@ namespace clickagg {
 
 // A growable array of trivially copyable values in memory from a std::pmr::memory_resource.
 // Unlike std::pmr::vector it never value-initialises, so filling a column writes each byte once.
+// Every column may be read up to kColumnPad bytes past its end (word-wise string loads).
+constexpr size_t kColumnPad = 64;
+
 template <class T>
 class Column {
   static_assert(std::is_trivially_copyable_v<T>);
@@ -84,14 +87,14 @@ class Column {
 
  private:
   void regrow(size_t cap) {
-    T* fresh = static_cast<T*>(r_->allocate(cap * sizeof(T), alignof(T) < 64 ? 64 : alignof(T)));
+    T* fresh = static_cast<T*>(r_->allocate(cap * sizeof(T) + kColumnPad, alignof(T) < 64 ? 64 : alignof(T)));
     if (size_ > 0) std::memcpy(static_cast<void*>(fresh), data_, size_ * sizeof(T));
     release();
     data_ = fresh;
     cap_ = cap;
   }
   void release() {
-    if (data_ != nullptr) r_->deallocate(data_, cap_ * sizeof(T), alignof(T) < 64 ? 64 : alignof(T));
+    if (data_ != nullptr) r_->deallocate(data_, cap_ * sizeof(T) + kColumnPad, alignof(T) < 64 ? 64 : alignof(T));
     data_ = nullptr;
     cap_ = 0;
   }

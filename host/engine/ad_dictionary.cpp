@@ -1,5 +1,6 @@
 #include "host/engine/ad_dictionary.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "host/common/bytes_hash.h"
@@ -23,38 +24,32 @@ void AdDictionary::grow(Shard& sh) {
   }
 }
 
-uint32_t AdDictionary::intern(unsigned s, uint64_t hash, std::string_view ad, uint64_t event) {
-  Shard& sh = shards_[s];
-  if ((sh.hashes.size() + 1) * 2 > sh.slots.size()) grow(sh);
-  const size_t mask = sh.slots.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint64_t slot = sh.slots[i];
-    if (slot == 0) {
-      if (sh.hashes.size() >= kStaged - 1) throw std::length_error("ad dictionary full");
-      const auto local = static_cast<uint32_t>(sh.hashes.size());
-      sh.hashes.push_back(hash);
-      sh.global.push_back(kStaged);
-      sh.staged.push_back(Staged{event, local, ad});
-      sh.slots[i] = (static_cast<uint64_t>(tag_of(hash)) << 32) | (local + 1);
-      return local;
-    }
-    const auto local = static_cast<uint32_t>(slot) - 1;
-    if (static_cast<uint32_t>(slot >> 32) == tag_of(hash) && name_of(sh, local) == ad) return local;
-  }
+uint32_t AdDictionary::add(Shard& sh, size_t slot, uint64_t hash, const Head& head, std::string_view ad,
+                           uint64_t event) {
+  if (sh.hashes.size() >= kStaged - 1) throw std::length_error("ad dictionary full");
+  const auto local = static_cast<uint32_t>(sh.hashes.size());
+  sh.hashes.push_back(hash);
+  sh.heads.push_back(head);
+  sh.global.push_back(kStaged);
+  sh.staged.push_back(Staged{event, local, ad});
+  sh.slots[slot] = (static_cast<uint64_t>(tag_of(hash)) << 32) | (local + 1);
+  return local;
 }
 
 void AdDictionary::commit() {
-  // Merge by first appearance; every shard's list is in that order already.
-  std::vector<size_t> next(shards_.size(), 0);
-  for (;;) {
-    size_t best = shards_.size();
-    for (size_t s = 0; s < shards_.size(); ++s) {
-      if (next[s] == shards_[s].staged.size()) continue;
-      if (best == shards_.size() || shards_[s].staged[next[s]].first < shards_[best].staged[next[best]].first) best = s;
-    }
-    if (best == shards_.size()) break;
-    Shard& sh = shards_[best];
-    const Staged& st = sh.staged[next[best]++];
+  // In order of first appearance across the shards (each shard's list is in that order).
+  struct Ref {
+    uint64_t first;
+    uint32_t shard, index;
+  };
+  std::vector<Ref> order;
+  for (uint32_t s = 0; s < shards_.size(); ++s)
+    for (uint32_t k = 0; k < shards_[s].staged.size(); ++k) order.push_back(Ref{shards_[s].staged[k].first, s, k});
+  if (shards_.size() > 1)
+    std::sort(order.begin(), order.end(), [](const Ref& a, const Ref& b) { return a.first < b.first; });
+  for (const Ref& r : order) {
+    Shard& sh = shards_[r.shard];
+    const Staged& st = sh.staged[r.index];
     sh.global[st.local] = names_->add(st.name);
   }
   for (Shard& sh : shards_) {

@@ -4,23 +4,39 @@
 #include <stdexcept>
 
 #include "host/engine/engine_driver.h"
+#include "host/engine/stage_clock.h"
 #include "host/engine/topn_order.h"
 
 namespace clickagg {
 
 namespace {
 
-// How many events ahead the walks touch the tables they will probe: enough misses in flight
-// to cover a memory latency, few enough that the lines are still there when used.
+// How many events ahead a walk requests the table lines it will probe: enough misses in flight
+// to cover a memory latency (the load queues hold a few dozen), few enough that the lines are
+// still in L1 when used.
 constexpr size_t kAhead = 16;
+
+// Splits [0, n) into `parts` contiguous ranges.
+std::pair<size_t, size_t> range_of(size_t begin, size_t n, unsigned parts, unsigned i) {
+  return {begin + n * i / parts, begin + n * (i + 1) / parts};
+}
 
 }  // namespace
 
 CpuBackend::CpuBackend(const EngineConfig& config, ThreadPool& pool)
-    : cfg_(config), pool_(pool), program_(config.filters), dict_(pool.size()), shards_(pool.size()) {
-  matchers_.reserve(shards_.size());
-  for (size_t s = 0; s < shards_.size(); ++s) matchers_.emplace_back(program_);
-  for (Shard& sh : shards_) sh.running.resize(cfg_.topn_windows.size());
+    : cfg_(config), pool_(pool), program_(config.filters), dict_(pool.size()) {
+  shards_.reserve(pool.size());
+  for (unsigned s = 0; s < pool.size(); ++s) {
+    shards_.emplace_back(program_);
+    for (size_t w = 0; w < cfg_.topn_windows.size(); ++w)
+      shards_.back().running.push_back(RunningSum{{}, GroupTable((uint64_t{1} << 63) | cfg_.topn_windows[w])});
+  }
+}
+
+GroupTable& CpuBackend::minute_table(Shard& sh, int64_t minute, size_t groups) {
+  auto it = sh.counts.find(minute);
+  if (it == sh.counts.end()) it = sh.counts.emplace(minute, GroupTable(static_cast<uint64_t>(minute), groups)).first;
+  return it->second;
 }
 
 void CpuBackend::prepare(Shard& sh, const BatchJudgement& j) {
@@ -31,6 +47,7 @@ void CpuBackend::prepare(Shard& sh, const BatchJudgement& j) {
   sh.open.assign(minutes, 0);
   sh.late.assign(minutes, 0);
   sh.duplicates = 0;
+  sh.todo.clear();
   // Running sums hold closed minutes only: a batch's late events are the only ones that can
   // fall in them.
   for (RunningSum& rs : sh.running) {
@@ -55,81 +72,40 @@ FingerprintSet& CpuBackend::seen_table(Shard& sh, const BatchJudgement& j, uint3
 GroupTable& CpuBackend::count_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
   GroupTable*& p = sh.count_of[local];
   if (p == nullptr) {
-    auto it = sh.counts.find(j.minutes[local]);
-    if (it == sh.counts.end()) {
-      auto prev = sh.counts.lower_bound(j.minutes[local]);
-      const size_t like = prev == sh.counts.begin() ? 0 : std::prev(prev)->second.live();
-      it = sh.counts.emplace(j.minutes[local], GroupTable(like)).first;
-    }
-    p = &it->second;
+    // A new minute is sized like the newest one before it.
+    const auto prev = sh.counts.lower_bound(j.minutes[local]);
+    const bool exists = prev != sh.counts.end() && prev->first == j.minutes[local];
+    const size_t like = exists || prev == sh.counts.begin() ? 0 : std::prev(prev)->second.live();
+    p = &minute_table(sh, j.minutes[local], like);
   }
   return *p;
 }
 
-template <class Seq>
-void CpuBackend::dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const Seq& seq, size_t n) {
-  const Hash128* fp = batch.fp.data();
-  for (size_t k = 0; k < n; ++k) {
-    if (k + kAhead < n) {
-      const size_t a = seq(k + kAhead);
-      if (j.verdict[a] != Verdict::DroppedLate) seen_table(sh, j, j.local[a]).prefetch(fp[a]);
-    }
-    const size_t i = seq(k);
-    if (j.verdict[i] == Verdict::DroppedLate) continue;
-    if (seen_table(sh, j, j.local[i]).insert(fp[i])) {
-      dup_[i] = 0;
-      if (shards_.size() == 1) sh.todo.push_back(static_cast<uint32_t>(i));
-    } else {
-      dup_[i] = 1;
-      ++sh.duplicates;
-    }
-  }
-}
-
-void CpuBackend::count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j) {
-  Shard& sh = shards_[s];
-  const std::vector<uint32_t>& todo = sh.todo;
-  const size_t n = todo.size();
-  const uint64_t* hash = batch.ad_hash.data();
-  // Intern: the dictionary's slots a few events ahead are already on their way.
-  for (size_t k = 0; k < n; ++k) {
-    if (k + kAhead < n) dict_.prefetch(s, hash[todo[k + kAhead]]);
-    const uint32_t i = todo[k];
-    ad_of_[i] = dict_.intern(s, hash[i], batch.ad_id(i), i);
-  }
-  // Count: the group line of the event a few ahead likewise.
-  FilterMatcher& match = matchers_[s];
-  match.begin_batch(batch);
-  for (size_t k = 0; k < n; ++k) {
-    if (k + kAhead < n) {
-      const uint32_t a = todo[k + kAhead];
-      count_table(sh, j, j.local[a]).prefetch(ad_of_[a]);
-    }
-    const uint32_t i = todo[k];
-    const uint32_t l = j.local[i];
-    const uint32_t ad = ad_of_[i];
-    const std::span<const uint16_t> slots = match.match(batch, i);
-    GroupTable& t = count_table(sh, j, l);
-    t.add(ad, 0, 1);
-    for (uint16_t slot : slots) t.add(ad, slot, 1);
-    for (GroupTable* held : sh.held_by[l]) {
-      held->add(ad, 0, 1);
-      for (uint16_t slot : slots) held->add(ad, slot, 1);
-    }
-    if (j.verdict[i] == Verdict::ClosedLate) ++sh.late[l];
-    else ++sh.open[l];
-  }
+// Each event's filter classes, in event order over ranges of the batch.
+void CpuBackend::classify(const EventColumns& batch, const BatchJudgement& j) {
+  classes_.resize(batch.size());
+  if (program_.empty()) return;
+  const size_t n = j.end - j.begin;
+  const unsigned parts = n >= (1u << 14) ? pool_.size() : 1;
+  auto run = [&](unsigned r) {
+    const auto [lo, hi] = range_of(j.begin, n, parts, r);
+    FilterMatcher& match = shards_[r].match;
+    uint64_t* out = classes_.data();
+    for (size_t i = lo; i < hi; ++i)
+      if (j.verdict[i] != Verdict::DroppedLate) out[i] = match.classes(batch, i);
+  };
+  if (parts == 1) run(0);
+  else pool_.run(run);
 }
 
 void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
   const unsigned T = static_cast<unsigned>(shards_.size());
   const size_t n = j.end - j.begin;
-  auto range = [&](unsigned r) { return std::pair<size_t, size_t>{j.begin + n * r / T, j.begin + n * (r + 1) / T}; };
   std::vector<size_t> fp_hist(static_cast<size_t>(T) * T, 0), ad_hist(static_cast<size_t>(T) * T, 0);
   const Hash128* fp = batch.fp.data();
   const uint64_t* ah = batch.ad_hash.data();
   pool_.run([&](unsigned r) {
-    const auto [lo, hi] = range(r);
+    const auto [lo, hi] = range_of(j.begin, n, T, r);
     size_t* fh = fp_hist.data() + static_cast<size_t>(r) * T;
     size_t* hh = ad_hist.data() + static_cast<size_t>(r) * T;
     for (size_t i = lo; i < hi; ++i) {
@@ -141,16 +117,17 @@ void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
   // Offsets shard-major, then by range: each shard's events stay in arrival order.
   fp_begin_.assign(T + 1, 0);
   ad_begin_.assign(T + 1, 0);
-  std::vector<size_t> fp_at(static_cast<size_t>(T) * T), ad_at(static_cast<size_t>(T) * T);
   size_t fsum = 0, asum = 0;
   for (unsigned s = 0; s < T; ++s) {
     fp_begin_[s] = fsum;
     ad_begin_[s] = asum;
     for (unsigned r = 0; r < T; ++r) {
-      fp_at[static_cast<size_t>(r) * T + s] = fsum;
-      fsum += fp_hist[static_cast<size_t>(r) * T + s];
-      ad_at[static_cast<size_t>(r) * T + s] = asum;
-      asum += ad_hist[static_cast<size_t>(r) * T + s];
+      const size_t k = static_cast<size_t>(r) * T + s;
+      const size_t f = fp_hist[k], a = ad_hist[k];
+      fp_hist[k] = fsum;
+      ad_hist[k] = asum;
+      fsum += f;
+      asum += a;
     }
   }
   fp_begin_[T] = fsum;
@@ -158,15 +135,75 @@ void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
   fp_order_.resize(fsum);
   ad_order_.resize(asum);
   pool_.run([&](unsigned r) {
-    const auto [lo, hi] = range(r);
-    size_t* fa = fp_at.data() + static_cast<size_t>(r) * T;
-    size_t* aa = ad_at.data() + static_cast<size_t>(r) * T;
+    const auto [lo, hi] = range_of(j.begin, n, T, r);
+    size_t* fa = fp_hist.data() + static_cast<size_t>(r) * T;
+    size_t* aa = ad_hist.data() + static_cast<size_t>(r) * T;
+    uint32_t* fo = fp_order_.data();
+    uint32_t* ao = ad_order_.data();
     for (size_t i = lo; i < hi; ++i) {
       if (j.verdict[i] == Verdict::DroppedLate) continue;
-      fp_order_[fa[fp_shard(fp[i])]++] = static_cast<uint32_t>(i);
-      ad_order_[aa[dict_.shard_of(ah[i])]++] = static_cast<uint32_t>(i);
+      fo[fa[fp_shard(fp[i])]++] = static_cast<uint32_t>(i);
+      ao[aa[dict_.shard_of(ah[i])]++] = static_cast<uint32_t>(i);
     }
   });
+}
+
+void CpuBackend::dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const uint32_t* seq, size_t n) {
+  const Hash128* fp = batch.fp.data();
+  const uint32_t* local = j.local;
+  const bool one_shard = shards_.size() == 1;
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) {
+      const uint32_t a = seq[k + kAhead];
+      seen_table(sh, j, local[a]).prefetch(fp[a]);
+    }
+    // In arrival order: of two copies the first counts.
+    const uint32_t i = seq[k];
+    if (seen_table(sh, j, local[i]).insert(fp[i])) {
+      dup_[i] = 0;
+      if (one_shard) sh.todo.push_back(i);
+    } else {
+      dup_[i] = 1;
+      ++sh.duplicates;
+    }
+  }
+}
+
+void CpuBackend::count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j) {
+  Shard& sh = shards_[s];
+  const uint32_t* todo = sh.todo.data();
+  const size_t n = sh.todo.size();
+  const uint64_t* hash = batch.ad_hash.data();
+  const uint32_t* ad_off = batch.ad_off.data();
+  const uint8_t* ad_len = batch.ad_len.data();
+  const char* text = batch.text.data();
+  const uint32_t* local = j.local;
+  const Verdict* verdict = j.verdict;
+  uint32_t* ad_of = ad_of_.data();
+  // Interning: the slot of the name 2 x kAhead events on is requested, and the head of the
+  // one kAhead on (whose slot has arrived by now).
+  for (size_t k = 0; k < n; ++k) {
+    if (k + 2 * kAhead < n) dict_.prefetch(s, hash[todo[k + 2 * kAhead]]);
+    if (k + kAhead < n) dict_.prefetch_head(s, hash[todo[k + kAhead]]);
+    const uint32_t i = todo[k];
+    ad_of[i] = dict_.intern(s, hash[i], AdDictionary::padded_head(text + ad_off[i], ad_len[i]),
+                            [&] { return batch.ad_id(i); }, i);
+  }
+  // Counting, with the group line of the event kAhead on requested.
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) {
+      const uint32_t a = todo[k + kAhead];
+      count_table(sh, j, local[a]).prefetch(ad_of[a]);
+    }
+    const uint32_t i = todo[k];
+    const uint32_t l = local[i];
+    const uint32_t ad = ad_of[i];
+    const std::span<const uint16_t> slots = sh.match.slots(classes_[i]);
+    count_table(sh, j, l).add_event(ad, slots);
+    for (GroupTable* held : sh.held_by[l]) held->add_event(ad, slots);
+    if (verdict[i] == Verdict::ClosedLate) ++sh.late[l];
+    else ++sh.open[l];
+  }
 }
 
 void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
@@ -175,18 +212,35 @@ void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
   ad_of_.resize(batch.size());
   for (Shard& sh : shards_) {
     prepare(sh, j);
-    sh.todo.clear();
+    sh.match.begin_batch(batch);
+  }
+  {
+    StageClock c(seconds_[kClassify]);
+    classify(batch, j);
   }
   if (shards_.size() == 1) {
     Shard& sh = shards_[0];
-    dedup(sh, batch, j, [&](size_t k) { return j.begin + k; }, j.end - j.begin);
+    {
+      StageClock c(seconds_[kDedup]);
+      kept_.clear();
+      for (size_t i = j.begin; i < j.end; ++i)
+        if (j.verdict[i] != Verdict::DroppedLate) kept_.push_back(static_cast<uint32_t>(i));
+      dedup(sh, batch, j, kept_.data(), kept_.size());
+    }
+    StageClock c(seconds_[kCount]);
     count_events(0, batch, j);
   } else {
-    partition(batch, j);
-    pool_.run([&](unsigned s) {
-      const uint32_t* seq = fp_order_.data() + fp_begin_[s];
-      dedup(shards_[s], batch, j, [&](size_t k) { return static_cast<size_t>(seq[k]); }, fp_begin_[s + 1] - fp_begin_[s]);
-    });
+    {
+      StageClock c(seconds_[kPartition]);
+      partition(batch, j);
+    }
+    {
+      StageClock c(seconds_[kDedup]);
+      pool_.run([&](unsigned s) {
+        dedup(shards_[s], batch, j, fp_order_.data() + fp_begin_[s], fp_begin_[s + 1] - fp_begin_[s]);
+      });
+    }
+    StageClock c(seconds_[kCount]);
     pool_.run([&](unsigned s) {
       Shard& sh = shards_[s];
       for (size_t k = ad_begin_[s]; k < ad_begin_[s + 1]; ++k)
@@ -194,7 +248,10 @@ void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
       count_events(s, batch, j);
     });
   }
-  dict_.commit();
+  {
+    StageClock c(seconds_[kDictionary]);
+    dict_.commit();
+  }
   for (const Shard& sh : shards_) {
     for (size_t l = 0; l < j.minutes.size(); ++l) {
       tally.open[l] += sh.open[l];
@@ -205,6 +262,7 @@ void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
 }
 
 void CpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
+  StageClock clock(seconds_[kRows]);
   std::vector<std::vector<CountRow>> parts(shards_.size());
   auto collect = [&](unsigned s) {
     const Shard& sh = shards_[s];
@@ -233,21 +291,20 @@ const GroupTable* CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
     if (m < lo || m > e) drop.push_back(m);
   for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it)
     if (!rs.held.count(it->first)) add.push_back(it->first);
-  const size_t keep = rs.held.size() - drop.size();
-  if (drop.size() > keep) {
+  if (drop.size() > rs.held.size() - drop.size()) {
     // Cheaper to add up what the window holds than to take off what it lost.
     rs.sums.clear();
     rs.held.clear();
     add.clear();
-    for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) add.push_back(it->first);
     drop.clear();
+    for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) add.push_back(it->first);
   }
   for (int64_t m : drop) {
-    sh.counts.at(m).for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { rs.sums.subtract(ad, slot, c); });
+    rs.sums.merge(sh.counts.at(m), /*take_off=*/true);
     rs.held.erase(m);
   }
   for (int64_t m : add) {
-    sh.counts.at(m).for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { rs.sums.add(ad, slot, c); });
+    rs.sums.merge(sh.counts.at(m), /*take_off=*/false);
     rs.held.insert(m);
   }
   rs.sums.compact_if_sparse();
@@ -277,6 +334,7 @@ void CpuBackend::select(unsigned s, const GroupTable& table, size_t wi, size_t w
 }
 
 void CpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) {
+  StageClock clock(seconds_[kTopN]);
   const size_t nwin = q.windows.size();
   const size_t lists = static_cast<size_t>(program_.slots()) * nwin;
   auto run = [&](unsigned s) {
@@ -309,7 +367,7 @@ void CpuBackend::forget(int64_t minute) {
     if (it == sh.counts.end()) continue;
     for (RunningSum& rs : sh.running) {
       if (!rs.held.erase(minute)) continue;
-      it->second.for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { rs.sums.subtract(ad, slot, c); });
+      rs.sums.merge(it->second, /*take_off=*/true);
       rs.sums.compact_if_sparse();
     }
     sh.counts.erase(it);
@@ -342,12 +400,30 @@ void CpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(c
     if (auto it = sh.seen.find(minute); it != sh.seen.end()) it->second.for_each(f);
 }
 
-void CpuBackend::restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) {
-  const auto [s, local] = dict_.intern_now(ad);
-  shards_[s].counts[minute].add(local, slot, count);
+void CpuBackend::restore_counts(int64_t minute, std::span<const RestoredRow> rows) {
+  for (const RestoredRow& r : rows) {
+    const auto [s, local] = dict_.intern_now(r.ad);
+    minute_table(shards_[s], minute, rows.size() / shards_.size() + 1).add(local, r.slot, r.count);
+  }
 }
 
-void CpuBackend::restore_fingerprint(int64_t minute, const Hash128& fp) { shards_[fp_shard(fp)].seen[minute].insert(fp); }
+void CpuBackend::restore_fingerprints(int64_t minute, std::span<const Hash128> fps) {
+  // Sized first: the snapshot lists a set in its hash order, which would pile up in a table
+  // that grows as it fills.
+  if (fps.empty()) return;
+  std::vector<size_t> per_shard(shards_.size(), 0);
+  for (const Hash128& fp : fps) ++per_shard[fp_shard(fp)];
+  for (size_t s = 0; s < shards_.size(); ++s)
+    if (per_shard[s] > 0) shards_[s].seen[minute].reserve(per_shard[s]);
+  for (const Hash128& fp : fps) shards_[fp_shard(fp)].seen[minute].insert(fp);
+}
+
+std::vector<std::pair<std::string, double>> CpuBackend::stage_seconds() const {
+  static const char* const kNames[kStages] = {"classify", "partition", "dedup", "count", "dictionary", "rows", "topn"};
+  std::vector<std::pair<std::string, double>> out;
+  for (int s = 0; s < kStages; ++s) out.emplace_back(kNames[s], seconds_[s]);
+  return out;
+}
 
 std::unique_ptr<EngineBackend> make_cpu_backend(const EngineConfig& config, ThreadPool& pool) {
   return std::make_unique<CpuBackend>(config, pool);

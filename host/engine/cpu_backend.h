@@ -1,15 +1,18 @@
 // The CPU engine's storage and compute (behind EngineDriver).
 //
 // State is split into shards, one per worker thread. Shard i owns the ads whose hash falls in
-// it (their dictionary part, and every minute's group counts for them) and the fingerprints
-// whose hash falls in it (its part of every minute's dedup set). A batch is partitioned once
-// by a counting sort of event indexes into both shardings (stable, so each shard sees its
-// events in arrival order), then:
+// it (their slice of the dictionary, and every minute's group counts for them) and the
+// fingerprints whose hash falls in it (its slice of every minute's dedup set). With more than
+// one thread a batch is partitioned once, by a counting sort of event indexes into both
+// shardings (stable, so each shard sees its events in arrival order); then
 //   1. each fingerprint shard dedups its events: the first copy of a key in a minute counts;
 //   2. each ad shard interns, matches filters (filter_program.h) and counts its events.
-// With one thread the events are walked in place. Every walk prefetches the table lines of
-// events a few steps ahead: the dictionary, dedup and count tables are far larger than the
-// caches at 2 M ads, and overlapping their misses is what sets the rate.
+// With one thread the events are walked in place.
+//
+// The tables are far larger than the caches at 2 M ads, so every walk requests the table
+// lines of the events a few steps ahead (dedup slot; dictionary slot, then, once that has
+// arrived, the name's head; group line): their cache misses overlap instead of following one
+// another (memory-level parallelism, not instruction count, sets the rate).
 //
 // Top-N lists of a window of M > 1 minutes come from a running sum per shard and window size:
 // the sum over the minutes it holds, moved to minute e by adding the minutes it lacks and
@@ -46,8 +49,11 @@ class CpuBackend final : public EngineBackend {
   std::vector<int64_t> seen_minutes() const override;
   uint64_t fingerprint_count(int64_t minute) const override;
   void for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const override;
-  void restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) override;
-  void restore_fingerprint(int64_t minute, const Hash128& fp) override;
+  void restore_counts(int64_t minute, std::span<const RestoredRow> rows) override;
+  void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) override;
+  // "classify" (filter classes), "partition", "dedup", "count" (intern and add), "dictionary"
+  // (new names' global indexes), "rows" and "topn" (emission).
+  std::vector<std::pair<std::string, double>> stage_seconds() const override;
 
  private:
   struct RunningSum {
@@ -55,27 +61,33 @@ class CpuBackend final : public EngineBackend {
     GroupTable sums;
   };
   struct Shard {
+    explicit Shard(const FilterProgram& p) : match(p) {}
     std::map<int64_t, GroupTable> counts;  // minute -> (local ad, slot) -> count
     std::map<int64_t, FingerprintSet> seen;
     std::vector<RunningSum> running;       // per top-N window size (unused for size 1)
+    FilterMatcher match;                   // this shard's thread's
     // Per batch, by local minute.
     std::vector<GroupTable*> count_of;
     std::vector<FingerprintSet*> seen_of;
     std::vector<std::vector<GroupTable*>> held_by;  // running sums holding the minute
     std::vector<uint64_t> open, late;
     uint64_t duplicates = 0;
-    std::vector<uint32_t> todo;  // events to count, in arrival order
+    std::vector<uint32_t> todo;                 // events to count, in arrival order
     std::vector<std::vector<TopNEntry>> found;  // top-N candidates, per list
   };
 
-  unsigned fp_shard(const Hash128& fp) const { return shards_.size() == 1 ? 0 : static_cast<unsigned>(fp.hi % shards_.size()); }
+  unsigned fp_shard(const Hash128& fp) const {
+    return shards_.size() == 1 ? 0 : static_cast<unsigned>(fp.hi % shards_.size());
+  }
   uint16_t filter_id(uint32_t slot) const { return slot == 0 ? 0 : cfg_.filters.defs()[slot - 1].id; }
+  // A minute's counts, hashed with the minute as seed (flat_tables.h), sized for `groups`.
+  static GroupTable& minute_table(Shard& sh, int64_t minute, size_t groups);
   void prepare(Shard& sh, const BatchJudgement& j);
   FingerprintSet& seen_table(Shard& sh, const BatchJudgement& j, uint32_t local);
   GroupTable& count_table(Shard& sh, const BatchJudgement& j, uint32_t local);
+  void classify(const EventColumns& batch, const BatchJudgement& j);
   void partition(const EventColumns& batch, const BatchJudgement& j);
-  template <class Seq>
-  void dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const Seq& seq, size_t n);
+  void dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const uint32_t* seq, size_t n);
   void count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j);
   const GroupTable* position(Shard& sh, size_t window_index, int64_t minute);
   void select(unsigned s, const GroupTable& table, size_t window_index, size_t windows, uint32_t top_n);
@@ -83,15 +95,19 @@ class CpuBackend final : public EngineBackend {
   EngineConfig cfg_;
   ThreadPool& pool_;
   FilterProgram program_;
-  std::vector<FilterMatcher> matchers_;
   AdDictionary dict_;
   std::vector<Shard> shards_;
 
   // Per-batch scratch.
-  std::vector<uint8_t> dup_;
-  std::vector<uint32_t> ad_of_;                 // local ad index per event
-  std::vector<uint32_t> fp_order_, ad_order_;   // event indexes grouped by shard
-  std::vector<size_t> fp_begin_, ad_begin_;     // shard s: [begin[s], begin[s + 1])
+  std::vector<uint64_t> classes_;             // filter classes per event
+  std::vector<uint8_t> dup_;                  // per event
+  std::vector<uint32_t> ad_of_;               // local ad index per event
+  std::vector<uint32_t> kept_;                // with one thread: the events not dropped late
+  std::vector<uint32_t> fp_order_, ad_order_;  // event indexes grouped by shard
+  std::vector<size_t> fp_begin_, ad_begin_;    // shard s: [begin[s], begin[s + 1])
+
+  enum Stage { kClassify, kPartition, kDedup, kCount, kDictionary, kRows, kTopN, kStages };
+  double seconds_[kStages] = {};
 };
 
 std::unique_ptr<EngineBackend> make_cpu_backend(const EngineConfig& config, ThreadPool& pool);

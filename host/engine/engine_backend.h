@@ -76,9 +76,14 @@ class EngineBackend {
   virtual std::vector<int64_t> seen_minutes() const = 0;
   virtual uint64_t fingerprint_count(int64_t minute) const = 0;
   virtual void for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const = 0;
-  // Restoring into a fresh backend; `slot` as in count().
-  virtual void restore_count(int64_t minute, std::string_view ad, uint32_t slot, uint64_t count) = 0;
-  virtual void restore_fingerprint(int64_t minute, const Hash128& fp) = 0;
+  // Restoring into a fresh backend, a minute at a time; `slot` as in count().
+  struct RestoredRow {
+    std::string ad;
+    uint32_t slot = 0;
+    uint64_t count = 0;
+  };
+  virtual void restore_counts(int64_t minute, std::span<const RestoredRow> rows) = 0;
+  virtual void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) = 0;
   // The whole snapshot has been passed in (a backend may upload it in one go here).
   virtual void restored() {}
 

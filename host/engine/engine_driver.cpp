@@ -10,6 +10,7 @@
 #include "host/common/time_util.h"
 #include "host/engine/row_order.h"
 #include "host/engine/snapshot_format.h"
+#include "host/engine/stage_clock.h"
 #include "host/engine/state_io.h"
 #include "host/engine/topn_order.h"
 
@@ -157,7 +158,11 @@ int64_t EngineDriver::judge(uint32_t partition, const EventColumns& batch, int64
 void EngineDriver::process(uint32_t partition, const EventColumns& batch, int64_t now_ms, ResultSink& sink) {
   wm_.touch(partition, now_ms);
   stats_.events += batch.size();
-  const int64_t w = judge(partition, batch, now_ms, sink);
+  int64_t w;
+  {
+    StageClock c(judge_seconds_);
+    w = judge(partition, batch, now_ms, sink);
+  }
   if (!judged_.minutes.empty()) {
     tally_.reset(judged_.minutes.size());
     backend_->count(batch, judged_, tally_);
@@ -186,8 +191,17 @@ EngineStats EngineDriver::stats() const {
   return s;
 }
 
+std::vector<std::pair<std::string, double>> EngineDriver::stage_seconds() const {
+  std::vector<std::pair<std::string, double>> out = backend_->stage_seconds();
+  out.emplace_back("judge", judge_seconds_);
+  out.emplace_back("sort", sort_seconds_);
+  out.emplace_back("emit", emit_seconds_);
+  return out;
+}
+
 void EngineDriver::apply(const WindowPlan& plan, ResultSink& sink) {
   if (plan.empty()) return;
+  StageClock clock(emit_seconds_);
   const EmissionOrder order = emission_order(plan);
   const AdNamesPtr names = backend_->names();
   for (const auto& [m, correction] : order.windows) {
@@ -195,7 +209,10 @@ void EngineDriver::apply(const WindowPlan& plan, ResultSink& sink) {
     r.minute = m;
     r.correction = correction;
     backend_->window_rows(m, r.rows);
-    sort_rows(r.rows, *names, &pool_);
+    {
+      StageClock c(sort_seconds_);
+      sort_rows(r.rows, *names, &pool_);
+    }
     r.names = names;
     sink.on_window(r);
     if (correction) ++stats_.corrections;
@@ -271,22 +288,29 @@ void EngineDriver::restore_state(std::istream& in) {
   for (size_t k = 0; k < cfg_.filters.size(); ++k) slot_of[cfg_.filters.defs()[k].id] = static_cast<uint32_t>(k + 1);
   expect_tag(in, snapshot::kTagCounts, "counts");
   const auto nm = get<uint64_t>(in);
+  std::vector<EngineBackend::RestoredRow> rows;
   for (uint64_t i = 0; i < nm; ++i) {
     const auto minute = get<int64_t>(in);
-    const auto rows = get<uint64_t>(in);
-    for (uint64_t r = 0; r < rows; ++r) {
-      const std::string ad = get_string(in);
-      const auto fid = get<uint16_t>(in);
-      const auto count = get<uint64_t>(in);
-      fresh->restore_count(minute, ad, slot_of[fid], count);
+    const auto n = get<uint64_t>(in);
+    rows.clear();
+    for (uint64_t r = 0; r < n; ++r) {
+      EngineBackend::RestoredRow row;
+      row.ad = get_string(in);
+      row.slot = slot_of[get<uint16_t>(in)];
+      row.count = get<uint64_t>(in);
+      rows.push_back(std::move(row));
     }
+    fresh->restore_counts(minute, rows);
   }
   expect_tag(in, snapshot::kTagSeen, "dedup");
   const auto ns = get<uint64_t>(in);
+  std::vector<Hash128> fps;
   for (uint64_t i = 0; i < ns; ++i) {
     const auto minute = get<int64_t>(in);
     const auto total = get<uint64_t>(in);
-    for (uint64_t k = 0; k < total; ++k) fresh->restore_fingerprint(minute, get<Hash128>(in));
+    fps.clear();
+    for (uint64_t k = 0; k < total; ++k) fps.push_back(get<Hash128>(in));
+    fresh->restore_fingerprints(minute, fps);
   }
   expect_tag(in, snapshot::kTagEnd, "end");
   fresh->restored();

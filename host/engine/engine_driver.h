@@ -40,7 +40,9 @@ class EngineDriver final : public Engine {
   void finish(ResultSink& sink) override;
   void drop_partition(uint32_t partition) override { wm_.drop(partition); }
   EngineStats stats() const override;
-  std::vector<std::pair<std::string, double>> stage_seconds() const override { return backend_->stage_seconds(); }
+  // The backend's stages, then the driver's: "judge" (watermark verdicts), "sort" (ordering a
+  // window's rows) and "emit" (everything emission takes, backend stages included).
+  std::vector<std::pair<std::string, double>> stage_seconds() const override;
   void save_state(std::ostream& out) const override;
   void restore_state(std::istream& in) override;
 
@@ -69,6 +71,7 @@ class EngineDriver final : public Engine {
   BatchJudgement judged_;
   BatchTally tally_;
   std::vector<std::vector<TopNEntry>> candidates_;
+  double judge_seconds_ = 0, sort_seconds_ = 0, emit_seconds_ = 0;
 };
 
 }  // namespace clickagg

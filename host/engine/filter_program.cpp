@@ -1,6 +1,7 @@
 #include "host/engine/filter_program.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -20,11 +21,15 @@ constexpr uint32_t kMaxClasses = 1u << 21;
 using Addr = std::pair<uint64_t, uint64_t>;  // big-endian words: compares like the address
 
 Addr addr_of(const uint8_t b[16]) {
-  uint64_t hi = 0, lo = 0;
-  for (int i = 0; i < 8; ++i) hi = (hi << 8) | b[i];
-  for (int i = 8; i < 16; ++i) lo = (lo << 8) | b[i];
-  return {hi, lo};
+  uint64_t hi, lo;
+  std::memcpy(&hi, b, 8);
+  std::memcpy(&lo, b + 8, 8);
+  return {__builtin_bswap64(hi), __builtin_bswap64(lo)};
 }
+
+// IPv4 addresses as IPv6 ones: ::ffff:a.b.c.d.
+constexpr uint64_t kV4Lo = 0x0000ffff00000000ULL;
+bool is_v4(const Addr& a) { return a.first == 0 && (a.second >> 32) == 0xffff; }
 
 // First and last address of a block.
 std::pair<Addr, Addr> block_range(const Cidr& c) {
@@ -111,6 +116,17 @@ FilterProgram::FilterProgram(const FilterSet& filters) : filters_(filters.size()
     }
   }
 
+  // The same intervals over IPv4 alone, as 32-bit addresses: the common case, searched with
+  // one word per step.
+  v4_starts_.push_back(0);
+  v4_class_.push_back(ip_class_of({0, kV4Lo}));
+  for (size_t k = 0; k < ip_starts_.size(); ++k) {
+    const Addr& at = ip_starts_[k];
+    if (!is_v4(at) || at == Addr{0, kV4Lo}) continue;
+    v4_starts_.push_back(static_cast<uint32_t>(at.second));
+    v4_class_.push_back(ip_interval_class_[k]);
+  }
+
   // Users named by any filter.
   std::map<std::string, Bits> users;
   for (size_t k = 0; k < defs.size(); ++k)
@@ -151,21 +167,12 @@ uint32_t FilterProgram::country_class(const Country& c) const {
   return it == other_country_class_.end() ? country_default_ : it->second;
 }
 
-uint32_t FilterProgram::ip_class(const uint8_t ip[16]) const {
-  const Addr a = addr_of(ip);
+uint32_t FilterProgram::ip_class_of(const std::pair<uint64_t, uint64_t>& a) const {
   const auto it = std::upper_bound(ip_starts_.begin(), ip_starts_.end(), a);
   return ip_interval_class_[static_cast<size_t>(it - ip_starts_.begin()) - 1];
 }
 
-uint32_t FilterProgram::user_class(uint64_t hash, std::string_view user) const {
-  if (user_slots_.empty()) return user_default_;
-  const size_t mask = user_slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const UserSlot& s = user_slots_[i];
-    if (s.user == 0) return user_default_;
-    if (s.hash == hash && users_[s.user - 1] == user) return s.cls;
-  }
-}
+uint32_t FilterProgram::ip_class_v6(const uint8_t ip[16]) const { return ip_class_of(addr_of(ip)); }
 
 std::vector<uint16_t> FilterProgram::slots_of(uint32_t c, uint32_t i, uint32_t u) const {
   std::vector<uint16_t> out;
@@ -188,8 +195,7 @@ uint32_t FilterMatcher::extra_class(const EventColumns& batch, size_t i) {
   return p_.country_class(batch.country_of(i));
 }
 
-std::span<const uint16_t> FilterMatcher::memo(uint32_t c, uint32_t a, uint32_t u) {
-  const uint64_t key = (static_cast<uint64_t>(c) << 42) | (static_cast<uint64_t>(a) << 21) | u;
+std::span<const uint16_t> FilterMatcher::memo(uint64_t key, uint32_t c, uint32_t a, uint32_t u) {
   auto it = memo_.find(key);
   if (it == memo_.end()) it = memo_.emplace(key, p_.slots_of(c, a, u)).first;
   return it->second;

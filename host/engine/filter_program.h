@@ -10,6 +10,7 @@
 // they are many. FilterDef::matches stays as the plain definition the tests compare with.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <span>
 #include <string>
@@ -29,8 +30,31 @@ class FilterProgram {
   bool empty() const { return filters_ == 0; }
   uint32_t country_class(uint16_t fixed_index) const { return country_class_[fixed_index]; }
   uint32_t country_class(const Country& c) const;
-  uint32_t ip_class(const uint8_t ip[16]) const;
-  uint32_t user_class(uint64_t hash, std::string_view user) const;
+  uint32_t ip_class(const uint8_t ip[16]) const {
+    uint64_t hi, lo;
+    std::memcpy(&hi, ip, 8);
+    std::memcpy(&lo, ip + 8, 8);
+    // IPv4 (::ffff:a.b.c.d), the common case: a branch-free search over 32-bit starts.
+    if (hi != 0 || static_cast<uint32_t>(lo) != 0xFFFF0000u) return ip_class_v6(ip);
+    const uint32_t v = __builtin_bswap32(static_cast<uint32_t>(lo >> 32));
+    const uint32_t* base = v4_starts_.data();
+    size_t n = v4_starts_.size();
+    while (n > 1) {
+      const size_t half = n / 2;
+      base = base[half] <= v ? base + half : base;
+      n -= half;
+    }
+    return v4_class_[static_cast<size_t>(base - v4_starts_.data())];
+  }
+  uint32_t user_class(uint64_t hash, std::string_view user) const {
+    if (user_slots_.empty()) return user_default_;
+    const size_t mask = user_slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const UserSlot& s = user_slots_[i];
+      if (s.user == 0) return user_default_;
+      if (s.hash == hash && users_[s.user - 1] == user) return s.cls;
+    }
+  }
   uint32_t classes(int field) const { return static_cast<uint32_t>(class_bits_[field].size()); }
   // The slots (ascending, >= 1) of the filters accepting classes (c, i, u).
   std::vector<uint16_t> slots_of(uint32_t c, uint32_t i, uint32_t u) const;
@@ -59,6 +83,9 @@ class FilterProgram {
   // interval's class.
   std::vector<std::pair<uint64_t, uint64_t>> ip_starts_;
   std::vector<uint32_t> ip_interval_class_;
+  std::vector<uint32_t> v4_starts_, v4_class_;  // the same over ::ffff:0:0/96, by IPv4 address
+  uint32_t ip_class_of(const std::pair<uint64_t, uint64_t>& addr) const;
+  uint32_t ip_class_v6(const uint8_t ip[16]) const;
   // Users named by any filter: open addressing over bytes_hash64, class per user.
   struct UserSlot {
     uint64_t hash = 0;
@@ -77,22 +104,31 @@ class FilterProgram {
 class FilterMatcher {
  public:
   explicit FilterMatcher(const FilterProgram& program) : p_(program) {}
-  // Call before match() on events of a new batch.
+  // Call before classes() or match() on events of a new batch.
   void begin_batch(const EventColumns& batch);
-  // The filter slots event i of the current batch counts into (beyond slot 0).
-  std::span<const uint16_t> match(const EventColumns& batch, size_t i) {
-    if (p_.empty()) return {};
+  // Event i's three classes, packed into one key (21 bits each).
+  uint64_t classes(const EventColumns& batch, size_t i) {
+    if (p_.empty()) return 0;
     const uint16_t ci = batch.country[i];
-    const uint32_t c = ci < kFixedCountries ? p_.country_class(ci) : extra_class(batch, i);
-    const uint32_t a = p_.names_ips() ? p_.ip_class(batch.ip[i].b) : 0;
-    const uint32_t u = p_.names_users() ? p_.user_class(batch.user_hash[i], batch.user_id(i)) : 0;
-    if (p_.dense()) return p_.dense_slots(c, a, u);
-    return memo(c, a, u);
+    const uint64_t c = ci < kFixedCountries ? p_.country_class(ci) : extra_class(batch, i);
+    const uint64_t a = p_.names_ips() ? p_.ip_class(batch.ip[i].b) : 0;
+    const uint64_t u = p_.names_users() ? p_.user_class(batch.user_hash[i], batch.user_id(i)) : 0;
+    return (c << 42) | (a << 21) | u;
   }
+  // The filter slots (beyond slot 0) of a class key.
+  std::span<const uint16_t> slots(uint64_t key) {
+    if (p_.empty()) return {};
+    const auto c = static_cast<uint32_t>(key >> 42), a = static_cast<uint32_t>(key >> 21) & 0x1FFFFF,
+               u = static_cast<uint32_t>(key) & 0x1FFFFF;
+    if (p_.dense()) return p_.dense_slots(c, a, u);
+    return memo(key, c, a, u);
+  }
+  // The filter slots event i of the current batch counts into (beyond slot 0).
+  std::span<const uint16_t> match(const EventColumns& batch, size_t i) { return slots(classes(batch, i)); }
 
  private:
   uint32_t extra_class(const EventColumns& batch, size_t i);
-  std::span<const uint16_t> memo(uint32_t c, uint32_t a, uint32_t u);
+  std::span<const uint16_t> memo(uint64_t key, uint32_t c, uint32_t a, uint32_t u);
 
   const FilterProgram& p_;
   std::vector<uint32_t> extra_;  // class of each extra country of the current batch

@@ -1,8 +1,6 @@
 // Open-addressing tables for the CPU engine's hot path: per-minute group counts keyed by
-// (ad, slot) and per-minute dedup fingerprint sets. Linear probing over a power-of-two
-// capacity, load kept at or under 1/2, no allocation per entry. Large tables sit on huge
-// pages where the kernel offers them: the probes are random, and at 2 M ads a 4 KiB page
-// per probe would also mean a TLB miss per probe.
+// (ad, slot) and per-minute dedup fingerprint sets. Linear probing, load kept at or under
+// 7/10, no allocation per entry.
 //
 // A group's position is the hash of its ad plus its slot, so the slots one event counts into
 // (all clicks, then each matching filter) lie side by side: one cache line for most events.
@@ -11,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -18,27 +17,24 @@
 
 namespace clickagg {
 
-// Zero-initialised storage for n values of a trivially copyable T, 64-byte aligned; 2 MiB
-// aligned and advised for transparent huge pages from 4 MiB up.
+// Zero-initialised storage for n values of a trivially copyable T. From 2 MiB up it is a
+// private anonymous mapping, 2 MiB aligned and advised for transparent huge pages (a probe
+// then costs no TLB miss of its own), recycled between tables (flat_tables.cpp).
+void* table_alloc(size_t bytes);
+void table_free(void* p, size_t bytes);
+
 template <class T>
 class TableStorage {
  public:
   TableStorage() = default;
   explicit TableStorage(size_t n) : n_(n) {
-    if (n == 0) return;
-    const size_t bytes = n * sizeof(T);
-    const size_t align = bytes >= (size_t(4) << 20) ? (size_t(2) << 20) : 64;
-    const size_t rounded = (bytes + align - 1) / align * align;
-    p_ = static_cast<T*>(std::aligned_alloc(align, rounded));
-    if (p_ == nullptr) throw std::bad_alloc();
-    if (align > 64) advise_huge(p_, rounded);
-    std::memset(static_cast<void*>(p_), 0, bytes);
+    if (n > 0) p_ = static_cast<T*>(table_alloc(n * sizeof(T)));
   }
-  ~TableStorage() { std::free(p_); }
+  ~TableStorage() { release(); }
   TableStorage(TableStorage&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}
   TableStorage& operator=(TableStorage&& o) noexcept {
     if (this != &o) {
-      std::free(p_);
+      release();
       p_ = std::exchange(o.p_, nullptr);
       n_ = std::exchange(o.n_, 0);
     }
@@ -52,18 +48,32 @@ class TableStorage {
   T& operator[](size_t i) const { return p_[i]; }
 
  private:
-  static void advise_huge(void* p, size_t bytes);
+  void release() {
+    if (p_ != nullptr) table_free(p_, n_ * sizeof(T));
+    p_ = nullptr;
+    n_ = 0;
+  }
   T* p_ = nullptr;
   size_t n_ = 0;
 };
-void advise_huge_pages(void* p, size_t bytes);
-template <class T>
-void TableStorage<T>::advise_huge(void* p, size_t bytes) {
-  advise_huge_pages(p, bytes);
+
+// Capacities are not powers of two: a probe starts at the 64-bit hash scaled to the capacity
+// (the high half of hash * capacity), so a table is sized to its keys at a load of at most
+// 7/10 rather than rounded up to the next power of two.
+__extension__ typedef unsigned __int128 uint128_t;
+inline size_t scaled(uint64_t h, size_t cap) { return static_cast<size_t>((static_cast<uint128_t>(h) * cap) >> 64); }
+inline size_t capacity_for(size_t keys) {
+  const size_t cap = keys + keys / 2 + keys / 8 + 16;  // keys / 0.7 or a little more
+  return (cap + 3) & ~size_t(3);                      // whole cache lines of 16-byte slots
 }
+inline bool over_load(size_t keys, size_t cap) { return keys * 10 > cap * 7; }
 
 // Counts per (ad, slot) for one minute (or a running sum over several). Keys are stored as
 // ad + 1 so that an all-zero slot is empty.
+//
+// Each table hashes with a seed of its own: walking one table visits its groups in the order
+// of its hash, and adding them to another table hashed the same way (a running sum taking in
+// a minute) would pile them onto a few positions while that table is still small.
 class GroupTable {
  public:
   struct Entry {
@@ -73,20 +83,106 @@ class GroupTable {
   };
 
   GroupTable() = default;
-  // Room for about `groups` entries before the first growth.
-  explicit GroupTable(size_t groups) { if (groups > 0) rebuild(capacity_for(groups)); }
+  // Room for `groups` entries before the first growth.
+  explicit GroupTable(uint64_t seed, size_t groups = 0) : seed_(mix64(seed)) {
+    if (groups > 0) rebuild(capacity_for(groups));
+  }
 
-  static size_t base_of(uint32_t ad) { return static_cast<size_t>(mix64(ad)); }
+  size_t base_of(uint32_t ad) const { return scaled(mix64(ad ^ seed_), cap_); }
   // Touches the line of (ad, 0) ahead of an add().
   void prefetch(uint32_t ad) const {
-    if (cap_ != 0) __builtin_prefetch(slots_.data() + (base_of(ad) & (cap_ - 1)), 1);
+    if (cap_ == 0) return;
+    const size_t b = base_of(ad);
+    __builtin_prefetch(slots_.data() + b, 1);
+    __builtin_prefetch(slots_.data() + wrap(b + 4), 1);  // the slots after 0 may cross a line
   }
 
   void add(uint32_t ad, uint32_t slot, uint64_t n) {
-    if ((size_ + 1) * 2 > cap_) rebuild(cap_ == 0 ? 16 : cap_ * 2);
-    const size_t mask = cap_ - 1;
+    if (over_load(size_ + 1, cap_)) rebuild(grown());
+    add_at(base_of(ad), ad, slot, n);
+  }
+  // One event: +1 in slot 0 and in each of `slots`.
+  template <class Slots>
+  void add_event(uint32_t ad, const Slots& slots) {
+    if (over_load(size_ + 1 + slots.size(), cap_)) rebuild(grown());
+    const size_t base = base_of(ad);
+    add_at(base, ad, 0, 1);
+    for (uint32_t s : slots) add_at(base, ad, s, 1);
+  }
+  // Takes n off an existing group (a running sum dropping a minute); a group that reaches 0
+  // stays as a zero entry until the next compaction.
+  void subtract(uint32_t ad, uint32_t slot, uint64_t n) {
     const uint32_t key = ad + 1;
-    for (size_t i = (base_of(ad) + slot) & mask;; i = (i + 1) & mask) {
+    for (size_t i = wrap(base_of(ad) + slot);; i = next(i)) {
+      Entry& e = slots_[i];
+      if (e.ad1 == key && e.slot == slot) {
+        e.count -= n;
+        if (e.count == 0) ++zeros_;
+        return;
+      }
+    }
+  }
+  uint64_t get(uint32_t ad, uint32_t slot) const {
+    if (cap_ == 0) return 0;
+    const uint32_t key = ad + 1;
+    for (size_t i = wrap(base_of(ad) + slot);; i = next(i)) {
+      const Entry& e = slots_[i];
+      if (e.ad1 == key && e.slot == slot) return e.count;
+      if (e.ad1 == 0) return 0;
+    }
+  }
+  // Adds (or, with subtract, takes off) every group of `other`, touching each group's line a
+  // few groups ahead: the walk is sequential, the updates land anywhere in this table.
+  void merge(const GroupTable& other, bool take_off) {
+    constexpr size_t kAhead = 16;
+    if (!take_off && over_load(size_ + other.live(), cap_)) rebuild(std::max(grown(), capacity_for(size_ + other.live())));
+    size_t pending[kAhead];
+    size_t queued = 0;
+    auto apply = [&](size_t j) {
+      const Entry& e = other.slots_[j];
+      if (take_off) subtract(e.ad1 - 1, e.slot, e.count);
+      else add_at(base_of(e.ad1 - 1), e.ad1 - 1, e.slot, e.count);
+    };
+    for (size_t j = 0; j < other.cap_; ++j) {
+      const Entry& e = other.slots_[j];
+      if (e.ad1 == 0 || e.count == 0) continue;
+      __builtin_prefetch(slots_.data() + wrap(base_of(e.ad1 - 1) + e.slot), 1);
+      if (queued == kAhead) {
+        apply(pending[0]);
+        std::memmove(pending, pending + 1, (kAhead - 1) * sizeof(size_t));
+        --queued;
+      }
+      pending[queued++] = j;
+    }
+    for (size_t q = 0; q < queued; ++q) apply(pending[q]);
+  }
+
+  // Entries (zero ones included, until compacted).
+  size_t size() const { return size_; }
+  size_t live() const { return size_ - zeros_; }
+  size_t capacity() const { return cap_; }
+  // Drops zero entries once they are as many as the live ones.
+  void compact_if_sparse() {
+    if (zeros_ > 0 && zeros_ >= live()) rebuild(capacity_for(live()));
+  }
+  void clear() { *this = GroupTable(seed_); }
+
+  // f(ad, slot, count) for every non-zero group.
+  template <class F>
+  void for_each(F&& f) const {
+    for (size_t i = 0; i < cap_; ++i) {
+      const Entry& e = slots_[i];
+      if (e.ad1 != 0 && e.count != 0) f(e.ad1 - 1, e.slot, e.count);
+    }
+  }
+
+ private:
+  size_t wrap(size_t i) const { return i >= cap_ ? i - cap_ : i; }
+  size_t next(size_t i) const { return i + 1 == cap_ ? 0 : i + 1; }
+  size_t grown() const { return cap_ == 0 ? capacity_for(16) : 2 * cap_; }
+  void add_at(size_t base, uint32_t ad, uint32_t slot, uint64_t n) {
+    const uint32_t key = ad + 1;
+    for (size_t i = wrap(base + slot);; i = next(i)) {
       Entry& e = slots_[i];
       if (e.ad1 == key && e.slot == slot) {
         if (e.count == 0 && n != 0) --zeros_;
@@ -100,55 +196,6 @@ class GroupTable {
       }
     }
   }
-  // Takes n off an existing group (a running sum dropping a minute); a group that reaches 0
-  // stays as a zero entry until the next compaction.
-  void subtract(uint32_t ad, uint32_t slot, uint64_t n) {
-    const size_t mask = cap_ - 1;
-    const uint32_t key = ad + 1;
-    for (size_t i = (base_of(ad) + slot) & mask;; i = (i + 1) & mask) {
-      Entry& e = slots_[i];
-      if (e.ad1 == key && e.slot == slot) {
-        e.count -= n;
-        if (e.count == 0) ++zeros_;
-        return;
-      }
-    }
-  }
-  uint64_t get(uint32_t ad, uint32_t slot) const {
-    if (cap_ == 0) return 0;
-    const size_t mask = cap_ - 1;
-    const uint32_t key = ad + 1;
-    for (size_t i = (base_of(ad) + slot) & mask;; i = (i + 1) & mask) {
-      const Entry& e = slots_[i];
-      if (e.ad1 == key && e.slot == slot) return e.count;
-      if (e.ad1 == 0) return 0;
-    }
-  }
-  // Entries (zero ones included, until compacted).
-  size_t size() const { return size_; }
-  size_t live() const { return size_ - zeros_; }
-  size_t capacity() const { return cap_; }
-  // Drops zero entries once they are as many as the live ones.
-  void compact_if_sparse() {
-    if (zeros_ > 0 && zeros_ >= live()) rebuild(capacity_for(live()));
-  }
-  void clear() { *this = GroupTable(); }
-
-  // f(ad, slot, count) for every non-zero group.
-  template <class F>
-  void for_each(F&& f) const {
-    for (size_t i = 0; i < cap_; ++i) {
-      const Entry& e = slots_[i];
-      if (e.ad1 != 0 && e.count != 0) f(e.ad1 - 1, e.slot, e.count);
-    }
-  }
-
- private:
-  static size_t capacity_for(size_t n) {
-    size_t cap = 16;
-    while (cap < 2 * n + 2) cap *= 2;
-    return cap;
-  }
   void rebuild(size_t cap) {
     TableStorage<Entry> old = std::move(slots_);
     const size_t old_cap = cap_;
@@ -156,17 +203,17 @@ class GroupTable {
     cap_ = cap;
     size_ = 0;
     zeros_ = 0;
-    const size_t mask = cap_ - 1;
     for (size_t j = 0; j < old_cap; ++j) {
       const Entry& e = old[j];
       if (e.ad1 == 0 || e.count == 0) continue;
-      size_t i = (base_of(e.ad1 - 1) + e.slot) & mask;
-      while (slots_[i].ad1 != 0) i = (i + 1) & mask;
+      size_t i = wrap(base_of(e.ad1 - 1) + e.slot);
+      while (slots_[i].ad1 != 0) i = next(i);
       slots_[i] = e;
       ++size_;
     }
   }
 
+  uint64_t seed_ = 0;
   TableStorage<Entry> slots_;
   size_t cap_ = 0;
   size_t size_ = 0;
@@ -176,13 +223,12 @@ class GroupTable {
 class FingerprintSet {
  public:
   void prefetch(const Hash128& fp) const {
-    if (cap_ != 0) __builtin_prefetch(slots_.data() + (fp.lo & (cap_ - 1)), 1);
+    if (cap_ != 0) __builtin_prefetch(slots_.data() + scaled(fp.lo, cap_), 1);
   }
   // True when `fp` was not present (and is now).
   bool insert(const Hash128& fp) {
-    if ((size_ + 1) * 2 > cap_) rehash(cap_ == 0 ? 64 : cap_ * 2);
-    const size_t mask = cap_ - 1;
-    for (size_t i = fp.lo & mask;; i = (i + 1) & mask) {
+    if (over_load(size_ + 1, cap_)) rehash(cap_ == 0 ? capacity_for(64) : 2 * cap_);
+    for (size_t i = scaled(fp.lo, cap_);; i = i + 1 == cap_ ? 0 : i + 1) {
       Hash128& s = slots_[i];
       if (s == fp) return false;
       if (s.lo == 0 && s.hi == 0) {
@@ -193,10 +239,10 @@ class FingerprintSet {
     }
   }
   size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
   // Room for `n` keys without growing (a new window sized like the last one).
   void reserve(size_t n) {
-    size_t cap = 64;
-    while (cap < 2 * n + 2) cap *= 2;
+    const size_t cap = capacity_for(n);
     if (cap > cap_) rehash(cap);
   }
   template <class F>
@@ -213,12 +259,11 @@ class FingerprintSet {
     const size_t old_cap = cap_;
     slots_ = TableStorage<Hash128>(cap);
     cap_ = cap;
-    const size_t mask = cap_ - 1;
     for (size_t j = 0; j < old_cap; ++j) {
       const Hash128& s = old[j];
       if (s.lo == 0 && s.hi == 0) continue;
-      size_t i = s.lo & mask;
-      while (slots_[i].lo != 0 || slots_[i].hi != 0) i = (i + 1) & mask;
+      size_t i = scaled(s.lo, cap_);
+      while (slots_[i].lo != 0 || slots_[i].hi != 0) i = i + 1 == cap_ ? 0 : i + 1;
       slots_[i] = s;
     }
   }
