@@ -28,6 +28,7 @@
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/decode/decode.h"
+#include "host/decode/decode_columns.h"
 #include "host/engine/engine.h"
 #include "host/gen/generator.h"
 #include "host/gen/record_writer.h"
@@ -360,24 +361,19 @@ class RunPipeline {
     const Clock::time_point started = Clock::now();
     buffer_.clear();
     events_.clear();
-    arena_.reset();
     gen::write_records(*gen_, format_, n, buffer_);
     RecordSplitter split(buffer_, format_);
     uint64_t batch_records = 0;
     for (RecordRef rec; split.next(rec);) {
       const uint64_t position = position_++;
       ++batch_records;
-      Event ev;
       DecodeStatus why = rec.framing_error;
-      if (!why) why = decode_record(format_, rec.bytes, ev, arena_);
+      if (!why) why = decode_into(format_, rec.bytes, position, events_, arena_);
       if (why) {
         ++rejected_;
         probe_->rejected.inc();
         sink_->add_reject(store::RejectEntry{0, position, why, std::string(rec.bytes)});
-        continue;
       }
-      ev.position = position;
-      events_.push_back(ev);
     }
     records_ += batch_records;
     probe_->records.inc(batch_records);
@@ -483,7 +479,7 @@ class RunPipeline {
   std::unique_ptr<serve::HttpServer> server_;
 
   std::string buffer_;
-  std::vector<Event> events_;
+  EventColumns events_;
   Arena arena_;
   uint64_t position_ = 0;
   uint64_t records_ = 0, decoded_ = 0, rejected_ = 0;

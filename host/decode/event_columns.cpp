@@ -39,6 +39,8 @@ void EventColumns::clear() {
 }
 
 void EventColumns::reserve(size_t events, size_t text_bytes) {
+  // Every event column keeps the same capacity (append checks one).
+  events = std::max(events, t_ms.capacity());
   t_ms.reserve(events);
   position.reserve(events);
   fp.reserve(events);
@@ -77,54 +79,72 @@ Country EventColumns::country_of(size_t i) const {
   return it->second;
 }
 
+void EventColumns::grow_events() {
+  const size_t cap = t_ms.capacity() < 1024 ? 1024 : 2 * t_ms.capacity();
+  t_ms.reserve(cap);
+  position.reserve(cap);
+  fp.reserve(cap);
+  ad_hash.reserve(cap);
+  ad_off.reserve(cap);
+  ad_len.reserve(cap);
+  user_hash.reserve(cap);
+  user_off.reserve(cap);
+  user_len.reserve(cap);
+  ip.reserve(cap);
+  country.reserve(cap);
+}
+
 void EventColumns::append(const Event& ev) {
   const size_t ad_n = ev.ad_id.size(), user_n = ev.user_id.size();
   if (ad_n > 255 || user_n > 0xFFFF) throw std::length_error("event columns: ad_id or user_id too long");
   if (text.size() + ad_n + user_n > kMaxTextBytes) throw std::length_error("event columns: batch text full");
+  // Every event column has the same capacity: one check covers them all.
+  if (t_ms.size() == t_ms.capacity()) grow_events();
   const size_t i = size();
   const auto off = static_cast<uint32_t>(text.size());
   char* dst = text.extend(ad_n + user_n);
   if (ad_n > 0) std::memcpy(dst, ev.ad_id.data(), ad_n);
   if (user_n > 0) std::memcpy(dst + ad_n, ev.user_id.data(), user_n);
 
-  t_ms.push_back(ev.t_ms);
-  position.push_back(ev.position);
-  fp.push_back(dedup_fingerprint(ev.ad_id.data(), static_cast<uint32_t>(ad_n), ev.t_ms, ev.user_id.data(),
-                                 static_cast<uint32_t>(user_n), ev.ip.bytes.data(), ev.country.code.data(),
-                                 ev.country.len, ev.click_id.data(), static_cast<uint32_t>(ev.click_id.size())));
-  ad_hash.push_back(bytes_hash64(ev.ad_id.data(), ad_n));
-  ad_off.push_back(off);
-  ad_len.push_back(static_cast<uint8_t>(ad_n));
-  user_hash.push_back(bytes_hash64(ev.user_id.data(), user_n));
-  user_off.push_back(static_cast<uint32_t>(off + ad_n));
-  user_len.push_back(static_cast<uint16_t>(user_n));
+  t_ms.push_unchecked(ev.t_ms);
+  position.push_unchecked(ev.position);
+  fp.push_unchecked(dedup_fingerprint(ev.ad_id.data(), static_cast<uint32_t>(ad_n), ev.t_ms, ev.user_id.data(),
+                                      static_cast<uint32_t>(user_n), ev.ip.bytes.data(), ev.country.code.data(),
+                                      ev.country.len, ev.click_id.data(), static_cast<uint32_t>(ev.click_id.size())));
+  ad_hash.push_unchecked(bytes_hash64(ev.ad_id.data(), ad_n));
+  ad_off.push_unchecked(off);
+  ad_len.push_unchecked(static_cast<uint8_t>(ad_n));
+  user_hash.push_unchecked(bytes_hash64(ev.user_id.data(), user_n));
+  user_off.push_unchecked(static_cast<uint32_t>(off + ad_n));
+  user_len.push_unchecked(static_cast<uint16_t>(user_n));
   Ip16 a;
   std::memcpy(a.b, ev.ip.bytes.data(), 16);
-  ip.push_back(a);
-  country.push_back(country_index(ev.country, i));
+  ip.push_unchecked(a);
+  country.push_unchecked(country_index(ev.country, i));
 }
 
 void EventColumns::append(const EventColumns& o, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     const size_t ad_n = o.ad_len[i], user_n = o.user_len[i];
     if (text.size() + ad_n + user_n > kMaxTextBytes) throw std::length_error("event columns: batch text full");
+    if (t_ms.size() == t_ms.capacity()) grow_events();
     const size_t j = size();
     const auto off = static_cast<uint32_t>(text.size());
     char* dst = text.extend(ad_n + user_n);
     std::memcpy(dst, o.text.data() + o.ad_off[i], ad_n);
     if (user_n > 0) std::memcpy(dst + ad_n, o.text.data() + o.user_off[i], user_n);
-    t_ms.push_back(o.t_ms[i]);
-    position.push_back(o.position[i]);
-    fp.push_back(o.fp[i]);
-    ad_hash.push_back(o.ad_hash[i]);
-    ad_off.push_back(off);
-    ad_len.push_back(o.ad_len[i]);
-    user_hash.push_back(o.user_hash[i]);
-    user_off.push_back(static_cast<uint32_t>(off + ad_n));
-    user_len.push_back(o.user_len[i]);
-    ip.push_back(o.ip[i]);
+    t_ms.push_unchecked(o.t_ms[i]);
+    position.push_unchecked(o.position[i]);
+    fp.push_unchecked(o.fp[i]);
+    ad_hash.push_unchecked(o.ad_hash[i]);
+    ad_off.push_unchecked(off);
+    ad_len.push_unchecked(o.ad_len[i]);
+    user_hash.push_unchecked(o.user_hash[i]);
+    user_off.push_unchecked(static_cast<uint32_t>(off + ad_n));
+    user_len.push_unchecked(o.user_len[i]);
+    ip.push_unchecked(o.ip[i]);
     const uint16_t c = o.country[i];
-    country.push_back(c < kFixedCountries ? c : country_index(o.country_of(i), j));
+    country.push_unchecked(c < kFixedCountries ? c : country_index(o.country_of(i), j));
   }
 }
 

@@ -72,6 +72,8 @@ class Column {
     if (size_ == cap_) regrow(cap_ < 1024 ? 1024 : cap_ * 2);
     data_[size_++] = v;
   }
+  // The caller has made room (reserve).
+  void push_unchecked(const T& v) { data_[size_++] = v; }
   // Grows by n elements left unwritten; returns the first of them.
   T* extend(size_t n) {
     if (size_ + n > cap_) regrow(std::max(size_ + n, cap_ * 2));
@@ -169,6 +171,7 @@ class EventColumns {
 
  private:
   uint16_t country_index(const Country& c, size_t event);
+  void grow_events();
 
   std::vector<Country> extra_countries_;
   std::unordered_map<std::string, uint16_t> extra_index_;

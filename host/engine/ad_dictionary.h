@@ -28,9 +28,8 @@ class AdDictionary {
   explicit AdDictionary(unsigned shards = 1);
 
   unsigned shards() const { return static_cast<unsigned>(shards_.size()); }
-  unsigned shard_of(uint64_t hash) const {
-    return shards_.size() == 1 ? 0 : static_cast<unsigned>((hash >> 32) % shards_.size());
-  }
+  // The high half of the hash scaled to the shard count (a multiply, not a division).
+  unsigned shard_of(uint64_t hash) const { return static_cast<unsigned>(((hash >> 32) * shards_.size()) >> 32); }
   AdNamesPtr names() const { return names_; }
   const AdNames& name_table() const { return *names_; }
   uint32_t size() const { return names_->size(); }

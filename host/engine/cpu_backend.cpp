@@ -104,15 +104,18 @@ void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
   std::vector<size_t> fp_hist(static_cast<size_t>(T) * T, 0), ad_hist(static_cast<size_t>(T) * T, 0);
   const Hash128* fp = batch.fp.data();
   const uint64_t* ah = batch.ad_hash.data();
+  // Each range counts and places in arrays of its own: counters of two threads in one cache
+  // line would bounce it between their cores at every event.
   pool_.run([&](unsigned r) {
     const auto [lo, hi] = range_of(j.begin, n, T, r);
-    size_t* fh = fp_hist.data() + static_cast<size_t>(r) * T;
-    size_t* hh = ad_hist.data() + static_cast<size_t>(r) * T;
+    std::vector<size_t> fh(T, 0), hh(T, 0);
     for (size_t i = lo; i < hi; ++i) {
       if (j.verdict[i] == Verdict::DroppedLate) continue;
       ++fh[fp_shard(fp[i])];
       ++hh[dict_.shard_of(ah[i])];
     }
+    std::copy(fh.begin(), fh.end(), fp_hist.begin() + static_cast<std::ptrdiff_t>(r) * T);
+    std::copy(hh.begin(), hh.end(), ad_hist.begin() + static_cast<std::ptrdiff_t>(r) * T);
   });
   // Offsets shard-major, then by range: each shard's events stay in arrival order.
   fp_begin_.assign(T + 1, 0);
@@ -136,8 +139,10 @@ void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
   ad_order_.resize(asum);
   pool_.run([&](unsigned r) {
     const auto [lo, hi] = range_of(j.begin, n, T, r);
-    size_t* fa = fp_hist.data() + static_cast<size_t>(r) * T;
-    size_t* aa = ad_hist.data() + static_cast<size_t>(r) * T;
+    std::vector<size_t> fa(fp_hist.begin() + static_cast<std::ptrdiff_t>(r) * T,
+                           fp_hist.begin() + static_cast<std::ptrdiff_t>(r + 1) * T);
+    std::vector<size_t> aa(ad_hist.begin() + static_cast<std::ptrdiff_t>(r) * T,
+                           ad_hist.begin() + static_cast<std::ptrdiff_t>(r + 1) * T);
     uint32_t* fo = fp_order_.data();
     uint32_t* ao = ad_order_.data();
     for (size_t i = lo; i < hi; ++i) {
@@ -160,10 +165,9 @@ void CpuBackend::dedup(Shard& sh, const EventColumns& batch, const BatchJudgemen
     // In arrival order: of two copies the first counts.
     const uint32_t i = seq[k];
     if (seen_table(sh, j, local[i]).insert(fp[i])) {
-      dup_[i] = 0;
       if (one_shard) sh.todo.push_back(i);
     } else {
-      dup_[i] = 1;
+      if (!one_shard) sh.dup_bits[i / 64] |= uint64_t{1} << (i % 64);
       ++sh.duplicates;
     }
   }
@@ -179,25 +183,25 @@ void CpuBackend::count_events(unsigned s, const EventColumns& batch, const Batch
   const char* text = batch.text.data();
   const uint32_t* local = j.local;
   const Verdict* verdict = j.verdict;
-  uint32_t* ad_of = ad_of_.data();
+  // The ad of todo[k] at ad_of[k]: kept by position in the shard's own list, since events of
+  // several shards interleave in the batch (and their cache lines with them).
+  sh.ad_of.resize(n);
+  uint32_t* ad_of = sh.ad_of.data();
   // Interning: the slot of the name 2 x kAhead events on is requested, and the head of the
   // one kAhead on (whose slot has arrived by now).
   for (size_t k = 0; k < n; ++k) {
     if (k + 2 * kAhead < n) dict_.prefetch(s, hash[todo[k + 2 * kAhead]]);
     if (k + kAhead < n) dict_.prefetch_head(s, hash[todo[k + kAhead]]);
     const uint32_t i = todo[k];
-    ad_of[i] = dict_.intern(s, hash[i], AdDictionary::padded_head(text + ad_off[i], ad_len[i]),
+    ad_of[k] = dict_.intern(s, hash[i], AdDictionary::padded_head(text + ad_off[i], ad_len[i]),
                             [&] { return batch.ad_id(i); }, i);
   }
   // Counting, with the group line of the event kAhead on requested.
   for (size_t k = 0; k < n; ++k) {
-    if (k + kAhead < n) {
-      const uint32_t a = todo[k + kAhead];
-      count_table(sh, j, local[a]).prefetch(ad_of[a]);
-    }
+    if (k + kAhead < n) count_table(sh, j, local[todo[k + kAhead]]).prefetch(ad_of[k + kAhead]);
     const uint32_t i = todo[k];
     const uint32_t l = local[i];
-    const uint32_t ad = ad_of[i];
+    const uint32_t ad = ad_of[k];
     const std::span<const uint16_t> slots = sh.match.slots(classes_[i]);
     count_table(sh, j, l).add_event(ad, slots);
     for (GroupTable* held : sh.held_by[l]) held->add_event(ad, slots);
@@ -208,9 +212,10 @@ void CpuBackend::count_events(unsigned s, const EventColumns& batch, const Batch
 
 void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
   if (batch.size() > 0xFFFFFFFFull) throw std::length_error("CPU engine: batch too large");
-  dup_.resize(batch.size());
-  ad_of_.resize(batch.size());
   for (Shard& sh : shards_) {
+    // Each fingerprint shard marks its duplicates in a bitmap of its own (one thread per
+    // cache line); the ad shards then read them all.
+    if (shards_.size() > 1) sh.dup_bits.assign(batch.size() / 64 + 1, 0);
     prepare(sh, j);
     sh.match.begin_batch(batch);
   }
@@ -243,8 +248,12 @@ void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
     StageClock c(seconds_[kCount]);
     pool_.run([&](unsigned s) {
       Shard& sh = shards_[s];
-      for (size_t k = ad_begin_[s]; k < ad_begin_[s + 1]; ++k)
-        if (!dup_[ad_order_[k]]) sh.todo.push_back(ad_order_[k]);
+      for (size_t k = ad_begin_[s]; k < ad_begin_[s + 1]; ++k) {
+        const uint32_t i = ad_order_[k];
+        uint64_t dup = 0;
+        for (const Shard& other : shards_) dup |= other.dup_bits[i / 64];
+        if (!((dup >> (i % 64)) & 1)) sh.todo.push_back(i);
+      }
       count_events(s, batch, j);
     });
   }

@@ -73,12 +73,12 @@ class CpuBackend final : public EngineBackend {
     std::vector<uint64_t> open, late;
     uint64_t duplicates = 0;
     std::vector<uint32_t> todo;                 // events to count, in arrival order
+    std::vector<uint32_t> ad_of;                // their local ad indexes
+    std::vector<uint64_t> dup_bits;             // events this fingerprint shard found repeated
     std::vector<std::vector<TopNEntry>> found;  // top-N candidates, per list
   };
 
-  unsigned fp_shard(const Hash128& fp) const {
-    return shards_.size() == 1 ? 0 : static_cast<unsigned>(fp.hi % shards_.size());
-  }
+  unsigned fp_shard(const Hash128& fp) const { return static_cast<unsigned>(((fp.hi >> 32) * shards_.size()) >> 32); }
   uint16_t filter_id(uint32_t slot) const { return slot == 0 ? 0 : cfg_.filters.defs()[slot - 1].id; }
   // A minute's counts, hashed with the minute as seed (flat_tables.h), sized for `groups`.
   static GroupTable& minute_table(Shard& sh, int64_t minute, size_t groups);
@@ -100,8 +100,6 @@ class CpuBackend final : public EngineBackend {
 
   // Per-batch scratch.
   std::vector<uint64_t> classes_;             // filter classes per event
-  std::vector<uint8_t> dup_;                  // per event
-  std::vector<uint32_t> ad_of_;               // local ad index per event
   std::vector<uint32_t> kept_;                // with one thread: the events not dropped late
   std::vector<uint32_t> fp_order_, ad_order_;  // event indexes grouped by shard
   std::vector<size_t> fp_begin_, ad_begin_;    // shard s: [begin[s], begin[s + 1])

@@ -2,25 +2,25 @@
 
 #include <memory>
 
+#include "host/decode/decode_columns.h"
 #include "host/io/mapped_file.h"
 
 namespace clickagg {
 
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
-                            std::FILE* rejects, const std::function<void(std::span<const Event>)>& consume) {
+                            std::FILE* rejects, const std::function<void(const EventColumns&)>& consume) {
   // Map everything first: an unreadable file fails the run before any output is produced.
   std::vector<std::unique_ptr<MappedFile>> files;
   for (const auto& p : paths) files.push_back(std::make_unique<MappedFile>(p));
 
   BatchInputStats st;
-  std::vector<Event> batch;
-  batch.reserve(batch_size);
+  EventColumns batch;
+  batch.reserve(batch_size, batch_size * 24);
   Arena arena;
   auto flush = [&] {
     if (batch.empty()) return;
     consume(batch);
     batch.clear();
-    arena.reset();
   };
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string_view bytes = files[f]->bytes();
@@ -29,17 +29,14 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
     RecordRef rec;
     while (splitter.next(rec)) {
       ++st.records;
-      Event ev;
-      DecodeStatus err = rec.framing_error ? rec.framing_error : decode_record(format, rec.bytes, ev, arena);
+      DecodeStatus err = rec.framing_error ? rec.framing_error : decode_into(format, rec.bytes, rec.position, batch, arena);
       if (err) {
         ++st.rejected;
         if (rejects)
           std::fprintf(rejects, "%s:%s: %s\n", paths[f].c_str(), splitter.position_label(rec.position).c_str(), err);
         continue;
       }
-      ev.position = rec.position;
-      batch.push_back(ev);
-      if (batch.size() >= batch_size) flush();
+      if (batch.size() >= batch_size || batch.full()) flush();
     }
   }
   flush();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/decode/decode.h"
+#include "host/decode/event_columns.h"
 #include "host/engine/engine.h"
 
 namespace clickagg {
@@ -20,9 +21,9 @@ struct BatchInputStats {
 };
 
 // Decodes `paths` in order and calls `consume` with batches of at most `batch_size` events
-// (views stay valid during the call only). Rejects are written as "FILE:line N: reason".
+// (the batch is reused after the call). Rejects are written as "FILE:line N: reason".
 // Throws std::runtime_error when a file cannot be read (before any event of it is consumed).
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
-                            std::FILE* rejects, const std::function<void(std::span<const Event>)>& consume);
+                            std::FILE* rejects, const std::function<void(const EventColumns&)>& consume);
 
 }  // namespace clickagg

@@ -25,7 +25,7 @@ void EngineStageProbe::publish(const std::vector<std::pair<std::string, double>>
   // Registered outside our lock: scrape callbacks take the registry's lock, then ours.
   for (const std::string& stage : added) {
     registry_.counter_fn(
-        "clickagg_engine_stage_seconds_total", "Time the engine spent per stage (GPU copies and kernels).",
+        "clickagg_engine_stage_seconds_total", "Time the engine spent per stage.",
         [shared = shared_, stage] {
           std::lock_guard lock(shared->mu);
           return shared->seconds[stage];

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "host/decode/decode_columns.h"
 #include "host/stream/checkpoint.h"
 #include "host/stream/result_emitter.h"
 
@@ -147,19 +148,14 @@ void PartitionTask::replay_logged() {
 RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMessage> msgs) {
   const auto t0 = std::chrono::steady_clock::now();
   events_.clear();
-  events_.reserve(msgs.size());
+  events_.reserve(msgs.size(), msgs.size() * 24);
   for (const auto& m : msgs) {
-    Event ev;
-    if (DecodeStatus err = decode_record(cfg_.format, m.value, ev, arena_)) {
+    if (DecodeStatus err = decode_into(cfg_.format, m.value, static_cast<uint64_t>(m.offset), events_, arena_)) {
       ++rejected_;
       emitter_->on_reject(emit::RejectRecord{partition_, static_cast<uint64_t>(m.offset), err, std::string(m.value)});
-      continue;
     }
-    ev.position = static_cast<uint64_t>(m.offset);
-    events_.push_back(ev);
   }
   if (!msgs.empty()) engine_->process(partition_, events_, b.now_ms, *emitter_);
-  arena_.reset();
   for (const auto& r : b.runs) next_ = std::max(next_.value_or(INT64_MIN), r.to);
   engine_->tick(b.now_ms, *emitter_);
   if (b.finish) {

@@ -133,7 +133,7 @@ class PartitionTask {
   std::chrono::steady_clock::time_point opened_at_;
 
   Arena arena_;
-  std::vector<Event> events_;
+  EventColumns events_;
 };
 
 }  // namespace clickagg::stream

@@ -1,9 +1,10 @@
 // Engine stage times on /metrics: what an engine reports through Engine::stage_seconds is
-// rendered as clickagg_engine_stage_seconds_total{stage=...}, and nothing where it reports none.
+// rendered as clickagg_engine_stage_seconds_total{stage=...}.
 #include "host/stream/engine_stage_probe.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace clickagg::stream {
@@ -33,13 +34,20 @@ class TimedEngine final : public Engine {
   std::unique_ptr<Engine> inner_;
 };
 
-TEST(EngineStageProbe, CpuEngineReportsNoStages) {
+TEST(EngineStageProbe, CpuEngineReportsItsStages) {
   serve::MetricsRegistry registry;
   EngineStageProbe probe(registry);
   auto engine = make_cpu_engine(EngineConfig{});
-  EXPECT_TRUE(engine->stage_seconds().empty());
+  std::vector<std::string> names;
+  for (const auto& [stage, secs] : engine->stage_seconds()) {
+    names.push_back(stage);
+    EXPECT_EQ(secs, 0.0) << stage << " before any batch";
+  }
+  for (const char* want : {"dedup", "count", "judge", "sort", "emit"})
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   probe.publish(*engine);
-  EXPECT_EQ(registry.render().find("clickagg_engine_stage_seconds_total"), std::string::npos);
+  EXPECT_NE(registry.render().find("clickagg_engine_stage_seconds_total{stage=\"count\"} 0\n"), std::string::npos)
+      << registry.render();
 }
 
 TEST(EngineStageProbe, RendersCumulativeSecondsPerStage) {
