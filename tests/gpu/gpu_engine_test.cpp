@@ -119,7 +119,7 @@ TEST(GpuVsCpu, InBatchDuplicatesCountTheFirstCopy) {
   for (const WindowResult& w : rec.windows)
     if (w.minute == minute_of(kT0)) minute0 = &w;
   ASSERT_NE(minute0, nullptr);
-  EXPECT_EQ(minute0->rows, (std::vector<NamedRow>{{"b", 0, 1}, {"f", 0, 1}, {"x", 0, 1}}));
+  EXPECT_EQ(named_rows(*minute0), (std::vector<NamedRow>{{"b", 0, 1}, {"f", 0, 1}, {"x", 0, 1}}));
 }
 
 TEST(GpuVsCpu, HotKeyHalfOfAllClicks) {
