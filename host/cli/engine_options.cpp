@@ -15,7 +15,10 @@ void EngineOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--topn-windows", topn_windows, "Top-N window sizes in minutes, comma-separated")
       ->capture_default_str();
   cmd.add_option("--filters", filters_path, "YAML filter file");
-  cmd.add_option("--engine", engine, "cpu, gpu or auto")->capture_default_str();
+  cmd.add_option("--engine", engine,
+                 "cpu, gpu (experimental: not yet verified on a GPU) or auto (the CPU engine until the GPU engine "
+                 "has passed its checks on a GPU)")
+      ->capture_default_str();
   cmd.add_option("--threads", threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
 }
 

@@ -17,13 +17,18 @@ bool gpu_available(std::string* why_not) {
 #endif
 }
 
+// Whether `auto` may pick the GPU engine: not until it has passed bench/gpu_check.sh on a GPU
+// (bench/RESULTS.md records the commit and the GPU). Until then auto means the CPU engine, and
+// the GPU engine runs only when asked for by name.
+constexpr bool kGpuEngineVerified = false;
+
 std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config) {
   std::string why;
   switch (kind) {
     case EngineKind::Cpu:
       return make_cpu_engine(config);
     case EngineKind::Auto:
-      if (!gpu_available(&why)) return make_cpu_engine(config);
+      if (!kGpuEngineVerified || !gpu_available(&why)) return make_cpu_engine(config);
 #if defined(CLICKAGG_HAVE_CUDA)
       try {
         return gpu::make_gpu_engine(config);
