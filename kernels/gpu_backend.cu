@@ -2,6 +2,7 @@
 // in chunk_pipeline.cu, device_window_table.cu and topn_select.cu.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -80,6 +81,13 @@ GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, Th
   const size_t per_event = static_cast<size_t>(filters_.slots());
   limits_.events = std::clamp<size_t>(opt_.chunk_events, 1, std::max<size_t>(1, kMaxChunkExpansions / per_event));
 
+  if (opt_.staging_events > 0) {
+    const size_t rows = std::min(opt_.staging_events, limits_.events);
+    for (int s = 0; s < 2; ++s) {
+      rows_h_[s].reserve_discard(rows);
+      rows_d_[s].reserve_discard(rows);
+    }
+  }
   // The tables come and go with minutes: keep freed memory in the pool instead of returning
   // it to the driver at every synchronisation.
   cudaMemPool_t mem_pool = nullptr;
@@ -113,6 +121,9 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
 }
 
 PackedChunk GpuBackend::stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos) {
+  if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
+    throw_cuda_error(cudaErrorMemoryAllocation, "the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)",
+                     __FILE__, __LINE__);
   // The pinned buffer may be rewritten once its previous upload is done.
   CLICKAGG_CUDA(cudaEventSynchronize(streams_.copied[slot]));
   PackedChunk c = packer_.pack(batch, kept_, j, ad_of_, pos, limits_, filters_, rows_h_[slot]);
@@ -246,6 +257,10 @@ std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config, const GpuOpt
   });
 }
 
-std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config) { return make_gpu_engine(config, GpuOptions{}); }
+std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config) {
+  GpuOptions options;
+  if (const char* v = std::getenv("CLICKAGG_GPU_FAIL_AT_CHUNK")) options.fail_at_chunk = std::strtoull(v, nullptr, 10);
+  return make_gpu_engine(config, options);
+}
 
 }  // namespace clickagg::gpu

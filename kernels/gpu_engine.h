@@ -1,5 +1,6 @@
-// The CUDA engine behind the Engine interface (design and exactness notes: gpu_engine_impl.h).
+// The CUDA engine behind the Engine interface: EngineDriver over a GpuBackend (gpu_backend.h).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,9 +15,19 @@ struct GpuOptions {
   int device = 0;                               // CUDA device ordinal
   size_t chunk_events = size_t(1) << 22;        // events per device chunk (batches are split)
   uint64_t min_table_slots = 1024;              // first capacity of each minute's tables
+  // Staging buffers (pinned host and device rows) for this many events are allocated when the
+  // engine is made, instead of growing with the first batches (benchmarks, latency).
+  size_t staging_events = 0;
+  // Failure injection for tests: the chunk (counted from 1 across every engine sharing the
+  // counter, restored ones too) at which the backend fails as if the device ran out of
+  // memory, once. Unset: never. make_gpu_engine(config) takes it from the environment
+  // variable CLICKAGG_GPU_FAIL_AT_CHUNK, so process-level tests can reach it.
+  uint64_t fail_at_chunk = 0;
+  std::shared_ptr<std::atomic<uint64_t>> chunks_run = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
-// True when a CUDA device can be opened; otherwise `why_not` says why.
+// True when a CUDA device can be opened and runs this build's code (a probe kernel launched
+// once per process); otherwise `why_not` says why.
 bool device_available(std::string* why_not);
 // Throws std::runtime_error when no device is usable, std::invalid_argument on a bad config.
 std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config);

@@ -70,10 +70,12 @@ void run_aggregate(const AggregateArgs& a) {
   FinalResults results(late.get());
   const auto t0 = std::chrono::steady_clock::now();
   BatchInputStats in;
+  // An unreadable input is bad usage (exit 2); the engine failing (the GPU out of memory, say)
+  // is a runtime failure (exit 1), reported as it is.
   try {
     in = read_inputs(a.inputs, *format, a.batch_size, rejects.get(),
                      [&](const EventColumns& batch) { engine->process(0, batch, 0, results); });
-  } catch (const std::runtime_error& e) {
+  } catch (const InputError& e) {
     throw UsageError(e.what());
   }
   engine->finish(results);

@@ -11,7 +11,11 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
                             std::FILE* rejects, const std::function<void(const EventColumns&)>& consume) {
   // Map everything first: an unreadable file fails the run before any output is produced.
   std::vector<std::unique_ptr<MappedFile>> files;
-  for (const auto& p : paths) files.push_back(std::make_unique<MappedFile>(p));
+  try {
+    for (const auto& p : paths) files.push_back(std::make_unique<MappedFile>(p));
+  } catch (const std::runtime_error& e) {
+    throw InputError(e.what());
+  }
 
   BatchInputStats st;
   EventColumns batch;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@
 
 namespace clickagg {
 
+// An input file that cannot be read (bad usage: exit status 2). What `consume` throws is the
+// caller's own failure and passes through as it is.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct BatchInputStats {
   uint64_t records = 0;   // every record read, rejected ones included
   uint64_t rejected = 0;
@@ -22,7 +29,7 @@ struct BatchInputStats {
 
 // Decodes `paths` in order and calls `consume` with batches of at most `batch_size` events
 // (the batch is reused after the call). Rejects are written as "FILE:line N: reason".
-// Throws std::runtime_error when a file cannot be read (before any event of it is consumed).
+// Throws InputError when a file cannot be read (before any event is consumed).
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
                             std::FILE* rejects, const std::function<void(const EventColumns&)>& consume);
 

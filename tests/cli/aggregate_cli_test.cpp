@@ -26,6 +26,8 @@
 #include "tests/property/random_stream.h"
 #include "tests/reference/reference_io.h"
 #include "tests/reference/reference_model.h"
+#include "tests/support/gpu_required.h"
+#include "tests/support/source_dir.h"
 
 extern char** environ;
 
@@ -164,7 +166,7 @@ std::vector<std::string> case_args(const CaseFile& c, const fs::path& dir) {
 
 std::vector<CaseFile> single_stream_cases() {
   std::vector<CaseFile> out;
-  for (auto& c : cases::load_cases(CLICKAGG_SOURCE_DIR "/tests/cases")) {
+  for (auto& c : cases::load_cases(testing_support::source_dir() + "/tests/cases")) {
     if (c.single_partition()) out.push_back(std::move(c));  // batch input is one stream
   }
   return out;
@@ -405,6 +407,20 @@ TEST_F(UsageErrors, GpuEngineWithoutGpu) {
   std::string why;
   if (gpu_available(&why)) GTEST_SKIP() << "a GPU is present here";
   expect_error({"aggregate", "--input", in(), "--format", "log", "--engine", "gpu", "--out", out()}, {1, 2});
+}
+
+// The device running out of memory is a runtime failure, not bad usage: exit status 1, one line
+// that says so and names the way out. (The failure is injected at the first chunk.)
+TEST_F(UsageErrors, GpuOutOfMemoryIsARuntimeFailure) {
+  CLICKAGG_NEEDS_GPU();
+  ::setenv("CLICKAGG_GPU_FAIL_AT_CHUNK", "1", 1);
+  const ProcessResult r =
+      run_clickagg({"aggregate", "--input", in(), "--format", "log", "--engine", "gpu", "--out", out()}, dir_);
+  ::unsetenv("CLICKAGG_GPU_FAIL_AT_CHUNK");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("GPU out of memory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--engine cpu"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST_F(UsageErrors, SuccessWritesEveryFile) {

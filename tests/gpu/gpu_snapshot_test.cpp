@@ -103,6 +103,47 @@ TEST(GpuSnapshot, CountsSectionMatchesTheCpuEngineByteForByte) {
   EXPECT_EQ(xc.size(), xg.size());
 }
 
+// A batch that fails part-way (the device out of memory between two chunks) leaves the engine
+// partly counted; restored from the snapshot before it, the engine must go on exactly as one
+// that never failed: the restored engine starts its chunk pipeline afresh, with nothing pending
+// from the failed batch.
+TEST(GpuSnapshot, RestoreAfterABatchFailedBetweenChunks) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 11;
+  spec.events = 6000;
+  spec.step_ms = 150;
+  const Stream s = make_stream(spec);
+  const EngineConfig cfg = config(3, {1, 5}, 3);
+  Recorder whole;
+  auto ref = make_cpu_engine(cfg);
+  feed(*ref, s, 1000, whole);
+  ref->finish(whole);
+
+  gpu::GpuOptions opt = tight_options(97);
+  // 1000-event calls of 97-event chunks: 11 chunks a call; fail in the middle of the third.
+  opt.fail_at_chunk = 2 * 11 + 5;
+  auto gpu = gpu::make_gpu_engine(cfg, opt);
+  Recorder got;
+  int64_t now = 0;
+  feed(*gpu, s, 1000, got, 0, 2000, &now);
+  std::stringstream snap;
+  gpu->save_state(snap);
+  const int64_t before = now;
+  try {
+    feed(*gpu, s, 1000, got, 2000, 3000, &now);
+    FAIL() << "the injected failure did not happen";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
+  }
+  gpu->restore_state(snap);
+  now = before;
+  feed(*gpu, s, 1000, got, 2000, s.events.size(), &now);
+  gpu->finish(got);
+  const std::string d = diff(whole, got) + diff(ref->stats(), gpu->stats());
+  EXPECT_TRUE(d.empty()) << d;
+}
+
 TEST(GpuSnapshot, RejectsAnotherFilterSet) {
   CLICKAGG_REQUIRE_GPU();
   auto cpu = make_cpu_engine(config(2));
