@@ -17,16 +17,13 @@
 #include "host/common/ip.h"
 #include "host/engine/engine.h"
 #include "kernels/gpu_engine.h"
+#include "tests/support/gpu_required.h"
 
 namespace clickagg::gputest {
 
-// Every test starts with this: without a device the test is skipped, with the reason.
-#define CLICKAGG_REQUIRE_GPU()                                          \
-  do {                                                                  \
-    std::string why_not_;                                               \
-    if (!::clickagg::gpu_available(&why_not_))                          \
-      GTEST_SKIP() << "no CUDA device: " << why_not_;                   \
-  } while (0)
+// Every test starts with this (tests/support/gpu_required.h: skipped without a device, failed
+// without one under CLICKAGG_REQUIRE_GPU=1).
+#define CLICKAGG_REQUIRE_GPU() CLICKAGG_NEEDS_GPU()
 
 constexpr int64_t kT0 = 1'609'459'200'000;  // 2021-01-01T00:00:00Z
 

@@ -9,6 +9,7 @@
 #include "tests/property/engine_harness.h"
 #include "tests/property/random_stream.h"
 #include "tests/reference/reference_model.h"
+#include "tests/support/gpu_required.h"
 
 namespace clickagg::proptest {
 namespace {
@@ -61,10 +62,7 @@ TEST(CpuEngineVsReference, PartitionsJoiningLate) {
 
 class GpuEngineVsReference : public testing::Test {
  protected:
-  void SetUp() override {
-    std::string why;
-    if (!gpu_available(&why)) GTEST_SKIP() << "GPU engine not checked: no usable GPU (" << why << ")";
-  }
+  void SetUp() override { CLICKAGG_NEEDS_GPU(); }
 };
 
 TEST_F(GpuEngineVsReference, MixedStreams) {

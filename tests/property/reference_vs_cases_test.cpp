@@ -9,6 +9,7 @@
 #include "tests/cases/case_file.h"
 #include "tests/reference/reference_io.h"
 #include "tests/reference/reference_model.h"
+#include "tests/support/source_dir.h"
 
 namespace {
 
@@ -68,8 +69,8 @@ TEST_P(ReferenceVsCases, ReferenceReproducesHandComputedExpectations) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ReferenceVsCases,
-                         testing::ValuesIn(clickagg::cases::load_cases(CLICKAGG_SOURCE_DIR
-                                                                       "/tests/cases")),
+                         testing::ValuesIn(clickagg::cases::load_cases(
+                             clickagg::testing_support::source_dir() + "/tests/cases")),
                          [](const testing::TestParamInfo<CaseFile>& p) {
                            return "case_" + p.param.name;
                          });

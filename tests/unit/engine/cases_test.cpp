@@ -16,6 +16,8 @@
 #include "host/engine/engine.h"
 #include "host/engine/filters.h"
 #include "tests/cases/case_file.h"
+#include "tests/support/gpu_required.h"
+#include "tests/support/source_dir.h"
 
 namespace clickagg {
 namespace {
@@ -152,10 +154,7 @@ class Cases : public testing::TestWithParam<std::tuple<CaseFile, Mode>> {};
 TEST_P(Cases, MatchHandComputedExpectations) {
   const auto& [c, mode] = GetParam();
   const ModeInfo m = mode_info(mode);
-  if (m.kind == EngineKind::Gpu) {
-    std::string why;
-    if (!gpu_available(&why)) GTEST_SKIP() << "GPU engine not checked: no usable GPU (" << why << ")";
-  }
+  if (m.kind == EngineKind::Gpu) CLICKAGG_NEEDS_GPU();
 #if !defined(CLICKAGG_HAVE_YAML)
   if (!c.filters_yaml.empty()) GTEST_SKIP() << "built without yaml-cpp: filter files unreadable";
 #endif
@@ -169,7 +168,7 @@ TEST_P(Cases, MatchHandComputedExpectations) {
 
 INSTANTIATE_TEST_SUITE_P(
     Files, Cases,
-    testing::Combine(testing::ValuesIn(cases::load_cases(CLICKAGG_SOURCE_DIR "/tests/cases")),
+    testing::Combine(testing::ValuesIn(cases::load_cases(testing_support::source_dir() + "/tests/cases")),
                      testing::Values(Mode::Cpu1, Mode::Cpu3, Mode::CpuOneByOne, Mode::Gpu,
                                      Mode::GpuOneByOne)),
     [](const testing::TestParamInfo<std::tuple<CaseFile, Mode>>& p) {

@@ -6,6 +6,7 @@
 
 #include "host/common/country.h"
 #include "host/common/ip.h"
+#include "tests/support/gpu_required.h"
 #include "tests/unit/ops/ops_test_support.h"
 
 namespace clickagg::ops {
@@ -148,8 +149,7 @@ TEST(Recount, MatchesReferenceWithoutWatermarkOnRandomStreams) { check_random_st
 
 // The same through the GPU engine, where there is one.
 TEST(Recount, GpuEngineMatchesReference) {
-  std::string why;
-  if (!gpu_available(&why)) GTEST_SKIP() << "no usable GPU (" << why << ")";
+  CLICKAGG_NEEDS_GPU();
   check_random_streams(EngineKind::Gpu);
 }
 
