@@ -4,7 +4,8 @@
 // correctness never depends on the grid size. 256 threads per block is the usual sweet spot
 // for such kernels on sm_90 (enough warps per SM to hide latency at any register count these
 // kernels reach); the grid is capped at 32 blocks per SM, beyond which a grid-stride loop
-// gains nothing. Numbers to revisit with measurements from bench/gpu_bench.sh.
+// gains nothing. These are choices, not measurements: no GPU has run this code yet; revisit
+// them with bench/gpu_perf.sh (kernels/NOTES.md).
 #pragma once
 #include <cuda_runtime.h>
 

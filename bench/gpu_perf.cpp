@@ -1,0 +1,400 @@
+// The GPU engine's figures, in one process on a GPU machine (bench/gpu_perf.sh runs it):
+//   bounds       a pinned host-to-device copy and a device-to-device copy of the rows the device
+//                pipeline reads (64 bytes an event): the ceilings the pipeline is measured against;
+//   device       dedup + filters + group-by on the device for rows already there (no copy), per
+//                workload and filter count;
+//   copy-in      the same with the rows copied in first, chunk by chunk;
+//   gpu engine   the whole engine: process() of one batch in columns, then finish();
+//   cpu engine   the CPU engine on every core of the machine, the same batches.
+// Workloads are generated once, in parallel: 2 M ads with Zipf 0, 1.1 and 1.5 popularity, and
+// Zipf 1.1 with one ad taking every other click ("hot"). Buffers and engines are made outside
+// the timed region, every figure is the median of --reps timed runs after a warm-up run, and
+// device work is timed with CUDA events. No Google Benchmark: the GPU machine has none.
+//   gpu_perf [--events N] [--reps R] [--out DIR] [--export FILE]
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host/common/country.h"
+#include "host/common/ip.h"
+#include "host/common/time_util.h"
+#include "host/decode/event_columns.h"
+#include "host/engine/ad_dictionary.h"
+#include "host/engine/engine.h"
+#include "host/engine/engine_backend.h"
+#include "host/engine/thread_pool.h"
+#include "host/gen/event_set.h"
+#include "kernels/chunk_pipeline.h"
+#include "kernels/cuda_check.h"
+#include "kernels/device_window_table.h"
+#include "kernels/event_packer.h"
+#include "kernels/filter_table.h"
+#include "kernels/gpu_engine.h"
+
+namespace clickagg {
+namespace {
+
+class NullSink final : public ResultSink {
+ public:
+  void on_window(const WindowResult& w) override { rows += w.rows.size(); }
+  void on_topn(const TopNList& t) override { rows += t.entries.size(); }
+  void on_late(const LateRecord&) override {}
+  uint64_t rows = 0;
+};
+
+Country country(const char* code) {
+  Country c;
+  normalize_country(code, c);
+  return c;
+}
+
+FilterSet make_filters(int n) {
+  std::vector<FilterDef> defs;
+  if (n == 4) {
+    defs.push_back(FilterDef{12, "us", {country("US")}, {}, {}});
+    defs.push_back(FilterDef{14, "gb-de", {country("GB"), country("DE")}, {}, {}});
+    defs.push_back(FilterDef{20, "nets", {}, {*parse_cidr("10.0.0.0/8"), *parse_cidr("2001:db8::/32")}, {}});
+    defs.push_back(FilterDef{30, "users", {}, {}, {"user 1", "user 7", "user 42"}});
+  } else if (n > 0) {
+    static const char* const kCountries[] = {"US", "GB", "DE", "FR", "JP", "BR", "IN", "CA"};
+    static const char* const kBlocks[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "2001:db8::/32", "100.64.0.0/10"};
+    for (int i = 0; i < n; ++i) {
+      FilterDef d;
+      d.id = static_cast<uint16_t>(100 + i);
+      d.countries.push_back(country(kCountries[i % 8]));
+      if (i % 2) d.countries.push_back(country(kCountries[(i + 3) % 8]));
+      if (i % 3 == 0) d.ip_blocks.push_back(*parse_cidr(kBlocks[i % 5]));
+      if (i % 8 == 7) d.user_ids.push_back("user " + std::to_string(i));
+      defs.push_back(d);
+    }
+  }
+  return FilterSet(std::move(defs));
+}
+
+struct Workload {
+  std::string name;
+  EventColumns columns;
+};
+
+Workload make_workload(const std::string& name, double zipf, bool hot, size_t n) {
+  gen::GenConfig cfg;
+  cfg.seed = 42;
+  cfg.count = n;
+  cfg.ads = 2'000'000;
+  cfg.zipf = zipf;
+  cfg.events_per_second = 100'000;
+  cfg.out_of_order = 0.05;
+  cfg.duplicate = 0.02;
+  gen::EventSet set = gen::generate_event_set(cfg);
+  if (hot)
+    for (size_t i = 0; i < set.events.size(); i += 2) set.events[i].ad_id = "hot-ad";
+  return Workload{name, columns_of(set.events)};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+struct Row {
+  std::string step, workload;
+  int filters = 0;
+  size_t events = 0;
+  double ms = 0;
+  double bytes_per_event = 0;  // bytes the step moves per event, as counted in kernels/NOTES.md
+  uint64_t counted = 0;
+};
+std::vector<Row> g_rows;
+
+void report(const Row& r) {
+  g_rows.push_back(r);
+  std::printf("%-12s %-8s %3d filters %9zu events %9.2f ms %9.1f M ev/s\n", r.step.c_str(), r.workload.c_str(), r.filters,
+              r.events, r.ms, r.events / r.ms / 1e3);
+  std::fflush(stdout);
+}
+
+// Times fn on `stream` with events: a warm-up, then `reps` runs; milliseconds, median.
+double time_device(cudaStream_t stream, int reps, const std::function<void()>& fn) {
+  cudaEvent_t a, b;
+  CLICKAGG_CUDA(cudaEventCreate(&a));
+  CLICKAGG_CUDA(cudaEventCreate(&b));
+  fn();
+  CLICKAGG_CUDA(cudaStreamSynchronize(stream));
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    CLICKAGG_CUDA(cudaEventRecord(a, stream));
+    fn();
+    CLICKAGG_CUDA(cudaEventRecord(b, stream));
+    CLICKAGG_CUDA(cudaEventSynchronize(b));
+    float ms = 0;
+    CLICKAGG_CUDA(cudaEventElapsedTime(&ms, a, b));
+    t.push_back(ms);
+  }
+  CLICKAGG_CUDA(cudaEventDestroy(a));
+  CLICKAGG_CUDA(cudaEventDestroy(b));
+  return median(t);
+}
+
+void bounds(cudaStream_t stream, size_t events, int reps) {
+  const size_t bytes = events * sizeof(gpu::DeviceEvent);
+  gpu::PinnedArray<char> host;
+  host.reserve_discard(bytes);
+  std::memset(host.data(), 1, bytes);
+  gpu::DeviceArray<char> a(nullptr, false), b(nullptr, false);
+  a.assign_exact(bytes);
+  b.assign_exact(bytes);
+  const double h2d = time_device(stream, reps, [&] {
+    CLICKAGG_CUDA(cudaMemcpyAsync(a.data(), host.data(), bytes, cudaMemcpyHostToDevice, stream));
+  });
+  const double d2d = time_device(stream, reps, [&] {
+    CLICKAGG_CUDA(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, stream));
+  });
+  report(Row{"bound h2d", "-", 0, events, h2d, static_cast<double>(sizeof(gpu::DeviceEvent)), 0});
+  // A device copy reads and writes every byte.
+  report(Row{"bound d2d", "-", 0, events, d2d, 2.0 * sizeof(gpu::DeviceEvent), 0});
+  std::printf("  h2d %.1f GB/s, d2d %.1f GB/s (read + write)\n", bytes / h2d / 1e6, 2.0 * bytes / d2d / 1e6);
+}
+
+// The rows of a workload packed once, as the engine packs them (every event judged open).
+struct Packed {
+  std::vector<gpu::PackedChunk> chunks;
+  std::vector<gpu::PinnedArray<gpu::DeviceEvent>> rows_h;
+  std::vector<gpu::DeviceArray<gpu::DeviceEvent>> rows_d;
+};
+
+Packed pack(const EventColumns& b, const gpu::DeviceFilterTable& ftable, ThreadPool& pool) {
+  const size_t n = b.size();
+  std::vector<Verdict> verdict(n, Verdict::Open);
+  std::vector<uint32_t> kept(n), local(n), ad(n);
+  BatchJudgement j;
+  for (size_t i = 0; i < n; ++i) j.minutes.push_back(minute_of(b.t_ms[i]));
+  std::sort(j.minutes.begin(), j.minutes.end());
+  j.minutes.erase(std::unique(j.minutes.begin(), j.minutes.end()), j.minutes.end());
+  AdDictionary ads;
+  for (size_t i = 0; i < n; ++i) {
+    kept[i] = static_cast<uint32_t>(i);
+    local[i] = static_cast<uint32_t>(std::lower_bound(j.minutes.begin(), j.minutes.end(), minute_of(b.t_ms[i])) -
+                                     j.minutes.begin());
+    ad[i] = ads.intern(0, b.ad_hash[i], b.ad_id(i), i);
+  }
+  ads.commit();
+  j.begin = 0;
+  j.end = n;
+  j.verdict = verdict.data();
+  j.local = local.data();
+  gpu::EventPacker packer(pool);
+  gpu::ChunkLimits limits;
+  limits.events = std::min<size_t>(limits.events, gpu::kMaxChunkExpansions / ftable.slots());
+  Packed p;
+  for (size_t pos = 0; pos < kept.size();) {
+    p.rows_h.emplace_back();
+    p.chunks.push_back(packer.pack(b, kept, j, ad, pos, limits, ftable, p.rows_h.back()));
+    const gpu::PackedChunk& c = p.chunks.back();
+    p.rows_d.emplace_back(nullptr, false);
+    p.rows_d.back().assign_exact(c.size());
+    CLICKAGG_CUDA(cudaMemcpy(p.rows_d.back().data(), p.rows_h.back().data(), c.size() * sizeof(gpu::DeviceEvent),
+                             cudaMemcpyHostToDevice));
+    pos = c.end;
+  }
+  return p;
+}
+
+void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool copy_in, int reps, ThreadPool& pool) {
+  gpu::DeviceArray<unsigned> error(nullptr, false);
+  error.assign_exact(1);
+  CLICKAGG_CUDA(cudaMemset(error.data(), 0, sizeof(unsigned)));
+  gpu::DeviceFilterTable ftable(make_filters(nfilters));
+  CLICKAGG_CUDA(cudaDeviceSynchronize());
+  Packed p = pack(w.columns, ftable, pool);
+  gpu::ChunkPipeline pipeline(stream, error.data());
+  gpu::ChunkCounts counts;
+  uint64_t counted = 0;
+  // Fresh tables for every run, made (and their first capacity allocated) before the clock
+  // starts: a run counts every event as new.
+  std::vector<std::unique_ptr<gpu::DeviceWindowTable>> tables;
+  for (int r = 0; r < reps + 1; ++r) tables.push_back(std::make_unique<gpu::DeviceWindowTable>(stream, 1 << 20, error.data()));
+  CLICKAGG_CUDA(cudaStreamSynchronize(stream));
+  size_t run = 0;
+  const double ms = time_device(stream, reps, [&] {
+    gpu::DeviceWindowTable& table = *tables[run++];
+    counted = 0;
+    for (size_t k = 0; k < p.chunks.size(); ++k) {
+      const gpu::PackedChunk& c = p.chunks[k];
+      if (copy_in)
+        CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_d[k].data(), p.rows_h[k].data(), c.size() * sizeof(gpu::DeviceEvent),
+                                      cudaMemcpyHostToDevice, stream));
+      pipeline.start(c, p.rows_d[k].data(), nullptr, table, ftable.ref());
+      pipeline.finish(c, table, ftable.ref(), nullptr, counts);
+      for (size_t l = 0; l < counts.open.size(); ++l) counted += counts.open[l] + counts.late[l];
+    }
+    pipeline.drain(table);
+  });
+  report(Row{copy_in ? "copy-in" : "device", w.name, nfilters, w.columns.size(), ms,
+             static_cast<double>(sizeof(gpu::DeviceEvent)), counted});
+}
+
+EngineConfig engine_config(int nfilters, unsigned threads) {
+  EngineConfig cfg;
+  cfg.filters = make_filters(nfilters);
+  cfg.threads = threads;
+  cfg.topn_windows = {1, 5, 60};
+  return cfg;
+}
+
+void whole_engine(bool gpu, const Workload& w, int nfilters, int reps) {
+  const EngineConfig cfg = engine_config(nfilters, std::thread::hardware_concurrency());
+  gpu::GpuOptions opt;
+  opt.staging_events = w.columns.size();
+  auto make = [&] { return gpu ? gpu::make_gpu_engine(cfg, opt) : make_cpu_engine(cfg); };
+  std::vector<double> t;
+  uint64_t counted = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    auto engine = make();  // made (device buffers and pinned staging included) off the clock
+    NullSink sink;
+    const auto t0 = std::chrono::steady_clock::now();
+    engine->process(0, w.columns, 0, sink);
+    engine->finish(sink);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) t.push_back(ms);  // the first run warms up
+    counted = engine->stats().counted;
+  }
+  // What the engine is handed per event: its columns (text included).
+  const EventColumns& c = w.columns;
+  const double bytes = (c.size() * (8 + 8 + 16 + 8 + 4 + 1 + 8 + 4 + 2 + 16 + 2) + c.text.size()) / double(c.size());
+  report(Row{gpu ? "gpu engine" : "cpu engine", w.name, nfilters, c.size(), median(t), bytes, counted});
+}
+
+// The batch for peers in other frameworks (bench/gpu_peer.py): a 16-byte header ("CKEV",
+// version 1, record count) then per event, little-endian: uint32 ad index (first appearance
+// order), int32 minute relative to the first event's, uint64 fingerprint lo, hi, uint32 bit
+// mask of the 4 filters it matches (bit k: filter k in id order).
+int export_events(const Workload& w, const char* path) {
+  const EventColumns& c = w.columns;
+  const FilterSet filters = make_filters(4);
+  AdDictionary ads;
+  std::ofstream out(path, std::ios::binary);
+  const uint32_t head[2] = {0x56454b43u, 1u};
+  const uint64_t n = c.size();
+  out.write(reinterpret_cast<const char*>(head), sizeof head);
+  out.write(reinterpret_cast<const char*>(&n), sizeof n);
+  const int64_t base = minute_of(c.t_ms[0]);
+  for (size_t i = 0; i < c.size(); ++i) {
+    const uint32_t ad = ads.intern(0, c.ad_hash[i], c.ad_id(i), i);
+    if (i % 4096 == 4095) ads.commit();
+    const auto minute = static_cast<int32_t>(minute_of(c.t_ms[i]) - base);
+    Event ev;
+    ev.ad_id = c.ad_id(i);
+    ev.user_id = c.user_id(i);
+    ev.t_ms = c.t_ms[i];
+    std::memcpy(ev.ip.bytes.data(), c.ip[i].b, 16);
+    ev.country = c.country_of(i);
+    uint32_t mask = 0;
+    for (size_t k = 0; k < filters.defs().size(); ++k)
+      if (filters.defs()[k].matches(ev)) mask |= 1u << k;
+    out.write(reinterpret_cast<const char*>(&ad), 4);
+    out.write(reinterpret_cast<const char*>(&minute), 4);
+    out.write(reinterpret_cast<const char*>(&c.fp[i].lo), 8);
+    out.write(reinterpret_cast<const char*>(&c.fp[i].hi), 8);
+    out.write(reinterpret_cast<const char*>(&mask), 4);
+  }
+  std::printf("exported %llu events to %s\n", static_cast<unsigned long long>(n), path);
+  return out ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace clickagg
+
+int main(int argc, char** argv) {
+  using namespace clickagg;
+  size_t events = size_t(4) << 20;
+  int reps = 5;
+  std::string out_dir, export_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "gpu_perf: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--events") events = std::stoull(value());
+    else if (a == "--reps") reps = std::stoi(value());
+    else if (a == "--out") out_dir = value();
+    else if (a == "--export") export_path = value();
+    else {
+      std::fprintf(stderr, "usage: gpu_perf [--events N] [--reps R] [--out DIR] [--export FILE]\n");
+      return 2;
+    }
+  }
+  std::string why;
+  if (!export_path.empty()) {
+    // Exporting needs no device (the peer's input, made anywhere).
+    return export_events(make_workload("zipf1.1", 1.1, false, events), export_path.c_str());
+  }
+  if (!gpu_available(&why)) {
+    std::fprintf(stderr, "gpu_perf: no usable CUDA device: %s\n", why.c_str());
+    return 1;
+  }
+  cudaDeviceProp prop{};
+  CLICKAGG_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::printf("gpu: %s, %d SMs, %.0f GiB; host threads %u; %zu events per batch, median of %d\n", prop.name,
+              prop.multiProcessorCount, prop.totalGlobalMem / double(1u << 30), std::thread::hardware_concurrency(),
+              events, reps);
+
+  // Workloads, generated once and in parallel.
+  const std::vector<std::tuple<std::string, double, bool>> specs = {
+      {"zipf0", 0.0, false}, {"zipf1.1", 1.1, false}, {"zipf1.5", 1.5, false}, {"hot", 1.1, true}};
+  std::vector<Workload> work(specs.size());
+  {
+    std::vector<std::thread> threads;
+    for (size_t k = 0; k < specs.size(); ++k)
+      threads.emplace_back([&, k] {
+        const auto& [name, zipf, hot] = specs[k];
+        work[k] = make_workload(name, zipf, hot, events);
+      });
+    for (auto& t : threads) t.join();
+  }
+  const Workload& main_work = work[1];
+
+  cudaStream_t stream = nullptr;
+  CLICKAGG_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  ThreadPool pool(std::thread::hardware_concurrency());
+  try {
+    bounds(stream, events, reps);
+    for (const Workload& w : work)
+      for (int f : {0, 4, 32}) device_pipeline(stream, w, f, false, reps, pool);
+    device_pipeline(stream, main_work, 4, true, reps, pool);
+    for (const Workload& w : work) whole_engine(true, w, 4, std::min(reps, 3));
+    for (const Workload& w : work) whole_engine(false, w, 4, std::min(reps, 3));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gpu_perf: %s\n", e.what());
+    return 1;
+  }
+
+  // The table, last.
+  std::printf("\n%-12s %-8s %7s %9s %10s %11s %9s %11s\n", "step", "workload", "filters", "events", "ms (med)",
+              "M events/s", "B/event", "counted");
+  for (const Row& r : g_rows)
+    std::printf("%-12s %-8s %7d %9zu %10.2f %11.1f %9.1f %11llu\n", r.step.c_str(), r.workload.c_str(), r.filters,
+                r.events, r.ms, r.events / r.ms / 1e3, r.bytes_per_event, static_cast<unsigned long long>(r.counted));
+  if (!out_dir.empty()) {
+    std::ofstream csv(out_dir + "/gpu_perf.csv");
+    csv << "step,workload,filters,events,ms_median,events_per_s,bytes_per_event,counted\n";
+    for (const Row& r : g_rows)
+      csv << r.step << ',' << r.workload << ',' << r.filters << ',' << r.events << ',' << r.ms << ','
+          << r.events / r.ms * 1e3 << ',' << r.bytes_per_event << ',' << r.counted << '\n';
+  }
+  return 0;
+}
