@@ -104,7 +104,7 @@ class GroupTable {
   // One event: +1 in slot 0 and in each of `slots`.
   template <class Slots>
   void add_event(uint32_t ad, const Slots& slots) {
-    if (over_load(size_ + 1 + slots.size(), cap_)) rebuild(grown());
+    if (over_load(size_ + 1 + slots.size(), cap_)) rebuild(std::max(grown(), capacity_for(size_ + 1 + slots.size())));
     const size_t base = base_of(ad);
     add_at(base, ad, 0, 1);
     for (uint32_t s : slots) add_at(base, ad, s, 1);
@@ -113,7 +113,7 @@ class GroupTable {
   // stays as a zero entry until the next compaction.
   void subtract(uint32_t ad, uint32_t slot, uint64_t n) {
     const uint32_t key = ad + 1;
-    for (size_t i = wrap(base_of(ad) + slot);; i = next(i)) {
+    for (size_t i = home(base_of(ad), slot);; i = next(i)) {
       Entry& e = slots_[i];
       if (e.ad1 == key && e.slot == slot) {
         e.count -= n;
@@ -125,7 +125,7 @@ class GroupTable {
   uint64_t get(uint32_t ad, uint32_t slot) const {
     if (cap_ == 0) return 0;
     const uint32_t key = ad + 1;
-    for (size_t i = wrap(base_of(ad) + slot);; i = next(i)) {
+    for (size_t i = home(base_of(ad), slot);; i = next(i)) {
       const Entry& e = slots_[i];
       if (e.ad1 == key && e.slot == slot) return e.count;
       if (e.ad1 == 0) return 0;
@@ -146,7 +146,7 @@ class GroupTable {
     for (size_t j = 0; j < other.cap_; ++j) {
       const Entry& e = other.slots_[j];
       if (e.ad1 == 0 || e.count == 0) continue;
-      __builtin_prefetch(slots_.data() + wrap(base_of(e.ad1 - 1) + e.slot), 1);
+      __builtin_prefetch(slots_.data() + home(base_of(e.ad1 - 1), e.slot), 1);
       if (queued == kAhead) {
         apply(pending[0]);
         std::memmove(pending, pending + 1, (kAhead - 1) * sizeof(size_t));
@@ -178,11 +178,17 @@ class GroupTable {
 
  private:
   size_t wrap(size_t i) const { return i >= cap_ ? i - cap_ : i; }
+  // Where (ad, slot) starts probing: beside the ad's other slots. Slots reach 1024 (filters)
+  // while a young table has a few dozen entries, so the sum may pass the capacity many times.
+  size_t home(size_t base, uint32_t slot) const {
+    const size_t i = base + slot;
+    return i < cap_ ? i : i % cap_;
+  }
   size_t next(size_t i) const { return i + 1 == cap_ ? 0 : i + 1; }
   size_t grown() const { return cap_ == 0 ? capacity_for(16) : 2 * cap_; }
   void add_at(size_t base, uint32_t ad, uint32_t slot, uint64_t n) {
     const uint32_t key = ad + 1;
-    for (size_t i = wrap(base + slot);; i = next(i)) {
+    for (size_t i = home(base, slot);; i = next(i)) {
       Entry& e = slots_[i];
       if (e.ad1 == key && e.slot == slot) {
         if (e.count == 0 && n != 0) --zeros_;
@@ -206,7 +212,7 @@ class GroupTable {
     for (size_t j = 0; j < old_cap; ++j) {
       const Entry& e = old[j];
       if (e.ad1 == 0 || e.count == 0) continue;
-      size_t i = wrap(base_of(e.ad1 - 1) + e.slot);
+      size_t i = home(base_of(e.ad1 - 1), e.slot);
       while (slots_[i].ad1 != 0) i = next(i);
       slots_[i] = e;
       ++size_;
