@@ -9,7 +9,7 @@ peak resident memory from the kernel (ru_maxrss). Medians of --repeat runs, run 
 when several executables are given (an older build beside this one: same run, same machine).
 
   bench/aggregate_bench.py --build build [--events 10000000] [--repeat 3] [--threads 1]
-      [--formats binary,log] [--topn-windows 1,5,60] [--allowed-lateness 10m]
+      [--formats binary,log] [--topn-windows 1,5,60] [--allowed-lateness 10m] [--engines cpu,gpu-portable]
       [--exe OTHER/clickagg ...] [--out results.json]
 """
 import argparse
@@ -35,10 +35,10 @@ FILTERS = """filters:
 """
 
 
-def run_once(exe, path, fmt, args, out_dir):
+def run_once(exe, engine, path, fmt, args, out_dir):
     argv = [exe, "aggregate", "--input", path, "--format", fmt, "--out", out_dir,
             "--filters", args.filters_file, "--topn-windows", args.topn_windows,
-            "--threads", str(args.threads), "--engine", "cpu", "--allowed-lateness", args.allowed_lateness]
+            "--threads", str(args.threads), "--engine", engine, "--allowed-lateness", args.allowed_lateness]
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -63,6 +63,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--formats", default="binary,log")
     ap.add_argument("--topn-windows", default="1,5,60")
+    ap.add_argument("--engines", default="cpu",
+                    help="engines of this build to run, comma-separated (cpu, gpu, gpu-portable); --exe ones run cpu")
     ap.add_argument("--allowed-lateness", default="10m",
                     help="how long closed minutes are kept; two runs with different values give the "
                          "memory per retained minute as the slope of peak RSS")
@@ -71,7 +73,8 @@ def main():
     args = ap.parse_args()
 
     this = os.path.abspath(os.path.join(args.build, "host", "cli", "clickagg"))
-    exes = [this] + [os.path.abspath(e) for e in args.exe]
+    # (executable, engine) pairs, run alternately within each repetition.
+    runs_of = [(this, eng) for eng in args.engines.split(",")] + [(os.path.abspath(e), "cpu") for e in args.exe]
     data = os.path.abspath(args.data or os.path.join(args.build, "bench-data"))
     os.makedirs(data, exist_ok=True)
     args.filters_file = os.path.join(data, "filters4.yaml")
@@ -87,29 +90,29 @@ def main():
                 subprocess.run([this, "gen", "--count", str(args.events), "--out-of-order", "0.05",
                                 "--duplicates", "0.02", "--format", fmt, "--out", path + ".tmp"], check=True)
                 os.rename(path + ".tmp", path)
-            runs = {e: [] for e in exes}
+            runs = {k: [] for k in runs_of}
             for _ in range(args.repeat):
-                for e in exes:
+                for exe, eng in runs_of:
                     out_dir = os.path.join(scratch, "out")
                     shutil.rmtree(out_dir, ignore_errors=True)
-                    runs[e].append(run_once(e, path, fmt, args, out_dir))
-            for e in exes:
-                r = runs[e]
+                    runs[(exe, eng)].append(run_once(exe, eng, path, fmt, args, out_dir))
+            for (e, eng) in runs_of:
+                r = runs[(e, eng)]
                 wall = statistics.median(x["wall_s"] for x in r)
                 row = {"exe": e, "format": fmt, "events": r[0]["events"], "counted": r[0]["counted"],
-                       "threads": args.threads, "topn_windows": args.topn_windows,
+                       "threads": args.threads, "engine": eng, "topn_windows": args.topn_windows,
                        "allowed_lateness": args.allowed_lateness,
                        "median_wall_s": wall, "events_per_s": r[0]["events"] / wall,
                        "median_cpu_s": statistics.median(x["cpu_s"] for x in r),
                        "median_peak_rss_mib": statistics.median(x["peak_rss_mib"] for x in r),
                        "windows": r[0]["windows"], "bytes": os.path.getsize(path), "runs": r}
                 results.append(row)
-                print(f"{fmt:7} {e}: {row['events_per_s'] / 1e6:.2f} M events/s (median of {len(r)}: "
+                print(f"{fmt:7} {e} --engine {eng}: {row['events_per_s'] / 1e6:.2f} M events/s (median of {len(r)}: "
                       f"{wall:.2f} s wall, {row['median_cpu_s']:.2f} s CPU), peak RSS "
                       f"{row['median_peak_rss_mib']:.0f} MiB, counted {row['counted']}", flush=True)
             counted = {row["counted"] for row in results if row["format"] == fmt}
             if len(counted) != 1:
-                sys.exit(f"the executables disagree on the counted events for {fmt}: {sorted(counted)}")
+                sys.exit(f"the runs disagree on the counted events for {fmt}: {sorted(counted)}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if args.out:

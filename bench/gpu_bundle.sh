@@ -30,7 +30,7 @@ done
 system='^(linux-vdso|ld-linux|libc|libm|libdl|librt|libpthread|libgcc_s|libstdc\+\+|libcuda)\.so'
 for b in "$BUNDLE"/*; do
   ldd "$b" | awk '/=> \// { print $1, $3 }' | while read -r name path; do
-    [[ $name =~ $system ]] || cp -L "$path" "$BUNDLE/$name"
+    [[ $name =~ $system || -e $BUNDLE/$name ]] || cp -L "$path" "$BUNDLE/$name"
   done
 done
 cp -r /usr/src/googletest "$BUNDLE/googletest"

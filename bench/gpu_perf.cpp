@@ -36,11 +36,21 @@
 #include "host/engine/thread_pool.h"
 #include "host/gen/event_set.h"
 #include "kernels/chunk_pipeline.h"
-#include "kernels/cuda_check.h"
 #include "kernels/device_window_table.h"
 #include "kernels/event_packer.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
+
+// A failed CUDA call ends the benchmark with the call named.
+#define CLICKAGG_CUDA(call)                                                                       \
+  do {                                                                                            \
+    const cudaError_t err_ = (call);                                                              \
+    if (err_ != cudaSuccess) {                                                                    \
+      std::fprintf(stderr, "gpu_perf: %s: %s (%s:%d)\n", #call, cudaGetErrorString(err_), __FILE__, \
+                   __LINE__);                                                                     \
+      std::exit(1);                                                                               \
+    }                                                                                             \
+  } while (0)
 
 namespace clickagg {
 namespace {

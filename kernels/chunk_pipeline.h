@@ -10,26 +10,25 @@
 //   the minimum does not depend on the order of the atomics. Counted events also count the
 //   filters they match, giving each event's number of group keys.
 // Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys, sorted
-//   (cub::DeviceRadixSort) and run-length encoded (cub::DeviceRunLengthEncode): one
-//   (key, count) per distinct group of the chunk. Hot ads therefore never serialise on an
+//   and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count)
+//   per distinct group of the chunk. Hot ads therefore never serialise on an
 //   atomic; the number of distinct groups per minute is read back to size the count tables.
 // Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table.
 //
 // The host synchronises twice per chunk (after phases 1 and 2) to learn exact sizes; phase 3's
 // new-key counts are absorbed at the next synchronisation (next chunk's finish, or drain()).
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
 #include <vector>
 
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
-#include "kernels/dispatch/cub_temp.h"
 #include "kernels/event_packer.h"
+#include "kernels/system/algorithms.h"
+#include "kernels/system/runtime.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 // Counted events per chunk-local minute, split by the verdict they were judged with.
 struct ChunkCounts {
@@ -38,19 +37,19 @@ struct ChunkCounts {
 
 class ChunkPipeline {
  public:
-  ChunkPipeline(cudaStream_t stream, unsigned* d_error);
+  ChunkPipeline(sys::Stream stream, unsigned* d_error);
   ChunkPipeline(const ChunkPipeline&) = delete;
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
   // Phase 1 for `chunk`, whose rows are on the device once `ready` (an event, may be
   // null) has completed. Reserves room in the minutes' fingerprint tables first.
-  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, cudaEvent_t ready,
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, sys::Event ready,
              DeviceWindowTable& table, const FilterTableRef& filters);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
   // count tables and issues phase 3. Records `rows_released` (may be null) once the chunk's
   // rows are no longer read.
   void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
-              cudaEvent_t rows_released, ChunkCounts& out);
+              sys::Event rows_released, ChunkCounts& out);
   // Waits for the last phase 3 and notes its new count keys.
   void drain(DeviceWindowTable& table);
 
@@ -67,10 +66,10 @@ class ChunkPipeline {
   void sync_and_check();
   void absorb_pending(DeviceWindowTable& table);
 
-  cudaStream_t stream_;
+  sys::Stream stream_;
   unsigned* d_error_;
   PinnedArray<Readback> rb_;
-  dispatch::CubTemp temp_;
+  sys::Scratch temp_;
 
   // The chunk in flight between start() and finish().
   const DeviceEvent* rows_ = nullptr;
@@ -89,4 +88,4 @@ class ChunkPipeline {
   DeviceArray<int> runs_;
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -12,8 +12,9 @@
 
 #include "host/common/hd.h"
 #include "host/common/ip.h"
+#include "kernels/system/system.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 // Limits of one chunk. The local minute id and the "late" flag share 16 bits of a row; the
 // expansion of a chunk into group keys must stay addressable by CUB's int item counts.
@@ -96,4 +97,4 @@ constexpr unsigned kErrOutputOverflow = 2u;  // a gather found more entries than
 constexpr unsigned kErrCountTooLarge = 4u;   // a top-N sum does not fit the rank key
 constexpr unsigned kErrExpansion = 8u;       // a chunk expanded differently in two passes
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

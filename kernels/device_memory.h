@@ -1,15 +1,14 @@
 // Owning buffers: device arrays (stream-ordered through the engine's compute stream, or plain
-// for buffers two streams share) and pinned host arrays for asynchronous copies.
+// for buffers two streams share) and pinned host arrays for asynchronous copies, on either
+// device system (kernels/system/runtime.h).
 #pragma once
-#include <cuda_runtime.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <utility>
 
-#include "kernels/cuda_check.h"
+#include "kernels/system/runtime.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 template <class T>
 class DeviceArray {
@@ -18,7 +17,7 @@ class DeviceArray {
   // Stream-ordered: allocated and freed in the order of `stream` (cudaMallocAsync), so only
   // work on that stream may touch it. A null stream means plain cudaMalloc/cudaFree, for
   // buffers that several streams use (the caller orders those uses with events).
-  explicit DeviceArray(cudaStream_t stream, bool ordered = true) : stream_(stream), ordered_(ordered) {}
+  explicit DeviceArray(sys::Stream stream, bool ordered = true) : stream_(stream), ordered_(ordered) {}
   ~DeviceArray() { reset(); }
   DeviceArray(DeviceArray&& o) noexcept
       : ptr_(std::exchange(o.ptr_, nullptr)), size_(std::exchange(o.size_, 0)), stream_(o.stream_), ordered_(o.ordered_) {}
@@ -54,18 +53,14 @@ class DeviceArray {
     DeviceArray bigger(stream_, ordered_);
     bigger.allocate(std::max(n, size_ + size_ / 2));
     if (keep > 0) {
-      if (ordered_)
-        CLICKAGG_CUDA(cudaMemcpyAsync(bigger.ptr_, ptr_, keep * sizeof(T), cudaMemcpyDeviceToDevice, stream_));
-      else
-        CLICKAGG_CUDA(cudaMemcpy(bigger.ptr_, ptr_, keep * sizeof(T), cudaMemcpyDeviceToDevice));
+      if (ordered_) sys::copy_async(bigger.ptr_, ptr_, keep * sizeof(T), sys::Copy::DeviceToDevice, stream_);
+      else sys::copy(bigger.ptr_, ptr_, keep * sizeof(T), sys::Copy::DeviceToDevice);
     }
     *this = std::move(bigger);
   }
   void reset() noexcept {
     if (ptr_ == nullptr) return;
-    // Errors cannot be reported from here (destructors); a failed free leaks at worst.
-    if (ordered_) (void)cudaFreeAsync(ptr_, stream_);
-    else (void)cudaFree(ptr_);
+    sys::device_free(ptr_, stream_, ordered_);
     ptr_ = nullptr;
     size_ = 0;
   }
@@ -75,16 +70,13 @@ class DeviceArray {
 
  private:
   void allocate(size_t n) {
-    void* p = nullptr;
-    if (ordered_) CLICKAGG_CUDA(cudaMallocAsync(&p, n * sizeof(T), stream_));
-    else CLICKAGG_CUDA(cudaMalloc(&p, n * sizeof(T)));
-    ptr_ = static_cast<T*>(p);
+    ptr_ = static_cast<T*>(sys::device_alloc(n * sizeof(T), stream_, ordered_));
     size_ = n;
   }
 
   T* ptr_ = nullptr;
   size_t size_ = 0;
-  cudaStream_t stream_ = nullptr;
+  sys::Stream stream_ = nullptr;
   bool ordered_ = true;
 };
 
@@ -111,13 +103,11 @@ class PinnedArray {
     if (n <= size_) return;
     const size_t want = std::max(n, size_ + size_ / 2);
     reset();
-    void* p = nullptr;
-    CLICKAGG_CUDA(cudaMallocHost(&p, want * sizeof(T)));
-    ptr_ = static_cast<T*>(p);
+    ptr_ = static_cast<T*>(sys::pinned_alloc(want * sizeof(T)));
     size_ = want;
   }
   void reset() noexcept {
-    if (ptr_ != nullptr) (void)cudaFreeHost(ptr_);
+    if (ptr_ != nullptr) sys::pinned_free(ptr_);
     ptr_ = nullptr;
     size_ = 0;
   }
@@ -130,4 +120,4 @@ class PinnedArray {
   size_t size_ = 0;
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -3,109 +3,119 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/block/probe.cuh"
-#include "kernels/block/warp_aggregate.cuh"
+#include "kernels/block/probe.h"
 #include "kernels/device_layout.h"
-#include "kernels/dispatch/launch_policy.h"
+#include "kernels/system/atomics.h"
+#include "kernels/system/launch.h"
+#include "kernels/system/warp.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 namespace {
 
-using dispatch::grid_for;
-using dispatch::kBlockThreads;
-
 // Re-inserts the committed fingerprints of `from` into the empty table `to`.
-__global__ void fp_rehash_kernel(const FpSlot* from, unsigned long long n, FpTableRef to, unsigned* error) {
-  for (unsigned long long i = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<unsigned long long>(gridDim.x) * blockDim.x) {
+struct FpRehash {
+  const FpSlot* from;
+  FpTableRef to;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (!active) return;
     const FpSlot s = from[i];
-    if (s.lo == 0 && s.hi == 0) continue;
+    if (s.lo == 0 && s.hi == 0) return;
     const uint32_t at = block::fp_insert_or_find(to, s, error);
     if (at != kNoSlot) to.first[at] = 0;  // keys are distinct here: one writer per slot
   }
-}
+};
 
 // Inserts fingerprints as committed keys, counting the ones that were new.
-__global__ void fp_insert_kernel(FpTableRef to, const FpSlot* in, unsigned long long n, unsigned long long* inserted,
-                                 unsigned* error) {
-  const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
-  for (unsigned long long base = blockIdx.x * static_cast<unsigned long long>(blockDim.x); base < n; base += stride) {
-    const unsigned long long i = base + threadIdx.x;
+struct FpInsert {
+  FpTableRef to;
+  const FpSlot* in;
+  unsigned long long* inserted;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool fresh = false;
-    if (i < n) {
-      const FpSlot s = in[i];
-      // first[] of a new slot is kFirstEmpty; committing it with a CAS tells the one thread
+    if (active) {
+      // first[] of a new slot is kFirstEmpty; committing it with a swap tells the one thread
       // that inserted it apart from threads that found it (equal fingerprints in the input).
-      const uint32_t at = block::fp_insert_or_find(to, s, error);
-      if (at != kNoSlot) fresh = atomicCAS(&to.first[at], kFirstEmpty, 0u) == kFirstEmpty;
+      const uint32_t at = block::fp_insert_or_find(to, in[i], error);
+      if (at != kNoSlot) fresh = sys::compare_swap(&to.first[at], kFirstEmpty, 0u) == kFirstEmpty;
     }
-    (void)block::warp_append(inserted, fresh);  // counts the new keys
+    (void)sys::append_slot(inserted, fresh);  // counts the new keys
   }
-}
+};
 
-__global__ void count_clear_kernel(CountSlot* slots, unsigned long long n) {
-  for (unsigned long long i = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<unsigned long long>(gridDim.x) * blockDim.x)
-    slots[i] = CountSlot{kEmptyCountKey, 0};
-}
+struct CountClear {
+  CountSlot* slots;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (active) slots[i] = CountSlot{kEmptyCountKey, 0};
+  }
+};
 
-__global__ void count_rehash_kernel(const CountSlot* from, unsigned long long n, CountTableRef to, unsigned* error) {
-  for (unsigned long long i = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<unsigned long long>(gridDim.x) * blockDim.x) {
+struct CountRehash {
+  const CountSlot* from;
+  CountTableRef to;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (!active) return;
     const CountSlot s = from[i];
     if (s.key != kEmptyCountKey) block::count_add(to, s.key, s.count, error);
   }
-}
+};
 
-__global__ void count_insert_kernel(CountTableRef to, const CountSlot* in, unsigned long long n,
-                                    unsigned long long* inserted, unsigned* error) {
-  const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
-  for (unsigned long long base = blockIdx.x * static_cast<unsigned long long>(blockDim.x); base < n; base += stride) {
-    const unsigned long long i = base + threadIdx.x;
+struct CountInsert {
+  CountTableRef to;
+  const CountSlot* in;
+  unsigned long long* inserted;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool fresh = false;
-    if (i < n) fresh = block::count_add(to, in[i].key, in[i].count, error);
-    (void)block::warp_append(inserted, fresh);
+    if (active) fresh = block::count_add(to, in[i].key, in[i].count, error);
+    (void)sys::append_slot(inserted, fresh);
   }
-}
+};
 
-__global__ void count_gather_kernel(const CountSlot* slots, unsigned long long n, unsigned long long* keys,
-                                    unsigned long long* counts, unsigned long long* cursor, unsigned long long limit,
-                                    unsigned* error) {
-  const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
-  for (unsigned long long base = blockIdx.x * static_cast<unsigned long long>(blockDim.x); base < n; base += stride) {
-    const unsigned long long i = base + threadIdx.x;
+struct CountGather {
+  const CountSlot* slots;
+  unsigned long long* keys;
+  unsigned long long* counts;
+  unsigned long long* cursor;
+  unsigned long long limit;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     CountSlot s{kEmptyCountKey, 0};
-    if (i < n) s = slots[i];
+    if (active) s = slots[i];
     const bool keep = s.key != kEmptyCountKey;
-    const unsigned long long pos = block::warp_append(cursor, keep);
-    if (!keep) continue;
+    const unsigned long long pos = sys::append_slot(cursor, keep);
+    if (!keep) return;
     if (pos >= limit) {
-      atomicOr(error, kErrOutputOverflow);
-      continue;
+      sys::fetch_or(error, kErrOutputOverflow);
+      return;
     }
     keys[pos] = s.key;
     counts[pos] = s.count;
   }
-}
+};
 
-__global__ void fp_gather_kernel(const FpSlot* slots, unsigned long long n, FpSlot* out, unsigned long long* cursor,
-                                 unsigned long long limit, unsigned* error) {
-  const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
-  for (unsigned long long base = blockIdx.x * static_cast<unsigned long long>(blockDim.x); base < n; base += stride) {
-    const unsigned long long i = base + threadIdx.x;
+struct FpGather {
+  const FpSlot* slots;
+  FpSlot* out;
+  unsigned long long* cursor;
+  unsigned long long limit;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     FpSlot s{0, 0};
-    if (i < n) s = slots[i];
+    if (active) s = slots[i];
     const bool keep = s.lo != 0 || s.hi != 0;
-    const unsigned long long pos = block::warp_append(cursor, keep);
-    if (!keep) continue;
+    const unsigned long long pos = sys::append_slot(cursor, keep);
+    if (!keep) return;
     if (pos >= limit) {
-      atomicOr(error, kErrOutputOverflow);
-      continue;
+      sys::fetch_or(error, kErrOutputOverflow);
+      return;
     }
     out[pos] = s;
   }
-}
+};
 
 uint64_t next_pow2(uint64_t v) {
   uint64_t p = 1;
@@ -115,7 +125,7 @@ uint64_t next_pow2(uint64_t v) {
 
 }  // namespace
 
-DeviceWindowTable::DeviceWindowTable(cudaStream_t stream, uint64_t min_slots, unsigned* d_error)
+DeviceWindowTable::DeviceWindowTable(sys::Stream stream, uint64_t min_slots, unsigned* d_error)
     : stream_(stream),
       min_slots_(next_pow2(std::max<uint64_t>(min_slots, 2))),
       d_error_(d_error),
@@ -135,16 +145,15 @@ DeviceWindowTable::FpTable DeviceWindowTable::new_fp_table(uint64_t capacity) {
   FpTable t{DeviceArray<FpSlot>(stream_), DeviceArray<uint32_t>(stream_), capacity, 0};
   t.slots.assign_exact(capacity);
   t.first.assign_exact(capacity);
-  CLICKAGG_CUDA(cudaMemsetAsync(t.slots.data(), 0, capacity * sizeof(FpSlot), stream_));
-  CLICKAGG_CUDA(cudaMemsetAsync(t.first.data(), 0xFF, capacity * sizeof(uint32_t), stream_));
+  sys::fill_async(t.slots.data(), 0, capacity * sizeof(FpSlot), stream_);
+  sys::fill_async(t.first.data(), 0xFF, capacity * sizeof(uint32_t), stream_);
   return t;
 }
 
 DeviceWindowTable::CountTable DeviceWindowTable::new_count_table(uint64_t capacity) {
   CountTable t{DeviceArray<CountSlot>(stream_), capacity, 0};
   t.slots.assign_exact(capacity);
-  count_clear_kernel<<<grid_for(capacity), kBlockThreads, 0, stream_>>>(t.slots.data(), capacity);
-  CLICKAGG_CUDA_LAUNCHED(count_clear_kernel);
+  sys::launch(stream_, capacity, CountClear{t.slots.data()}, "count_clear");
   return t;
 }
 
@@ -159,9 +168,7 @@ FpTableRef DeviceWindowTable::reserve_fingerprints(int64_t minute, uint64_t extr
   const uint64_t need = cur.size + extra;
   if (need * 2 > cur.capacity) {
     FpTable grown = new_fp_table(capacity_for(need));
-    fp_rehash_kernel<<<grid_for(cur.capacity), kBlockThreads, 0, stream_>>>(cur.slots.data(), cur.capacity, grown.ref(),
-                                                                             d_error_);
-    CLICKAGG_CUDA_LAUNCHED(fp_rehash_kernel);
+    sys::launch(stream_, cur.capacity, FpRehash{cur.slots.data(), grown.ref(), d_error_}, "fp_rehash");
     grown.size = cur.size;
     cur = std::move(grown);  // the old arrays are freed in stream order, after the rehash
   }
@@ -192,7 +199,7 @@ std::vector<int64_t> DeviceWindowTable::fingerprint_minutes() const {
 
 unsigned long long* DeviceWindowTable::scratch_counter() {
   counter_.reserve_discard(1);
-  CLICKAGG_CUDA(cudaMemsetAsync(counter_.data(), 0, sizeof(unsigned long long), stream_));
+  sys::fill_async(counter_.data(), 0, sizeof(unsigned long long), stream_);
   return counter_.data();
 }
 
@@ -204,14 +211,12 @@ std::vector<Hash128> DeviceWindowTable::fingerprints(int64_t minute) {
   scratch_.reserve_discard(t.size * sizeof(FpSlot));
   auto* d_out = reinterpret_cast<FpSlot*>(scratch_.data());
   unsigned long long* cursor = scratch_counter();
-  fp_gather_kernel<<<grid_for(t.capacity), kBlockThreads, 0, stream_>>>(t.slots.data(), t.capacity, d_out, cursor, t.size,
-                                                                         d_error_);
-  CLICKAGG_CUDA_LAUNCHED(fp_gather_kernel);
+  sys::launch(stream_, t.capacity, FpGather{t.slots.data(), d_out, cursor, t.size, d_error_}, "fp_gather");
   std::vector<FpSlot> raw(t.size);
   unsigned long long found = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(raw.data(), d_out, t.size * sizeof(FpSlot), cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaMemcpyAsync(&found, cursor, sizeof found, cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaStreamSynchronize(stream_));
+  sys::copy_async(raw.data(), d_out, t.size * sizeof(FpSlot), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(&found, cursor, sizeof found, sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
   if (found != t.size) throw std::logic_error("GPU engine: fingerprint table holds another number of keys than noted");
   out.reserve(raw.size());
   for (const FpSlot& s : raw) out.push_back(Hash128{s.lo, s.hi});
@@ -221,8 +226,7 @@ std::vector<Hash128> DeviceWindowTable::fingerprints(int64_t minute) {
 void DeviceWindowTable::insert_fingerprints_async(const FpTableRef& ref, const FpSlot* d_fps, size_t n,
                                                   unsigned long long* d_inserted) {
   if (n == 0) return;
-  fp_insert_kernel<<<grid_for(n), kBlockThreads, 0, stream_>>>(ref, d_fps, n, d_inserted, d_error_);
-  CLICKAGG_CUDA_LAUNCHED(fp_insert_kernel);
+  sys::launch(stream_, n, FpInsert{ref, d_fps, d_inserted, d_error_}, "fp_insert");
 }
 
 void DeviceWindowTable::insert_fingerprints(int64_t minute, std::span<const Hash128> fps) {
@@ -235,12 +239,12 @@ void DeviceWindowTable::insert_fingerprints(int64_t minute, std::span<const Hash
   }
   scratch_.reserve_discard(host.size() * sizeof(FpSlot));
   auto* d_in = reinterpret_cast<FpSlot*>(scratch_.data());
-  CLICKAGG_CUDA(cudaMemcpyAsync(d_in, host.data(), host.size() * sizeof(FpSlot), cudaMemcpyHostToDevice, stream_));
+  sys::copy_async(d_in, host.data(), host.size() * sizeof(FpSlot), sys::Copy::HostToDevice, stream_);
   unsigned long long* counter = scratch_counter();
   insert_fingerprints_async(ref, d_in, host.size(), counter);
   unsigned long long inserted = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(&inserted, counter, sizeof inserted, cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaStreamSynchronize(stream_));
+  sys::copy_async(&inserted, counter, sizeof inserted, sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
   note_fingerprints(minute, inserted);
 }
 
@@ -255,9 +259,7 @@ CountTableRef DeviceWindowTable::reserve_counts(int64_t minute, uint64_t extra) 
   const uint64_t need = cur.size + extra;
   if (need * 2 > cur.capacity) {
     CountTable grown = new_count_table(capacity_for(need));
-    count_rehash_kernel<<<grid_for(cur.capacity), kBlockThreads, 0, stream_>>>(cur.slots.data(), cur.capacity,
-                                                                                grown.ref(), d_error_);
-    CLICKAGG_CUDA_LAUNCHED(count_rehash_kernel);
+    sys::launch(stream_, cur.capacity, CountRehash{cur.slots.data(), grown.ref(), d_error_}, "count_rehash");
     grown.size = cur.size;
     cur = std::move(grown);
   }
@@ -291,9 +293,8 @@ void DeviceWindowTable::gather_counts_async(int64_t minute, unsigned long long* 
   auto it = counts_.find(minute);
   if (it == counts_.end()) return;
   const CountTable& t = it->second;
-  count_gather_kernel<<<grid_for(t.capacity), kBlockThreads, 0, stream_>>>(t.slots.data(), t.capacity, d_keys, d_counts,
-                                                                            d_cursor, limit, d_error_);
-  CLICKAGG_CUDA_LAUNCHED(count_gather_kernel);
+  sys::launch(stream_, t.capacity, CountGather{t.slots.data(), d_keys, d_counts, d_cursor, limit, d_error_},
+              "count_gather");
 }
 
 std::vector<CountSlot> DeviceWindowTable::counts(int64_t minute) {
@@ -308,10 +309,10 @@ std::vector<CountSlot> DeviceWindowTable::counts(int64_t minute) {
   gather_counts_async(minute, d_keys, d_counts, cursor, n);
   std::vector<unsigned long long> keys(n), counts(n);
   unsigned long long found = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(keys.data(), d_keys, n * sizeof(unsigned long long), cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaMemcpyAsync(counts.data(), d_counts, n * sizeof(unsigned long long), cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaMemcpyAsync(&found, cursor, sizeof found, cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaStreamSynchronize(stream_));
+  sys::copy_async(keys.data(), d_keys, n * sizeof(unsigned long long), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(counts.data(), d_counts, n * sizeof(unsigned long long), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(&found, cursor, sizeof found, sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
   if (found != n) throw std::logic_error("GPU engine: count table holds another number of keys than noted");
   out.resize(n);
   for (uint64_t i = 0; i < n; ++i) out[i] = CountSlot{keys[i], counts[i]};
@@ -321,8 +322,7 @@ std::vector<CountSlot> DeviceWindowTable::counts(int64_t minute) {
 void DeviceWindowTable::insert_counts_async(const CountTableRef& ref, const CountSlot* d_items, size_t n,
                                             unsigned long long* d_inserted) {
   if (n == 0) return;
-  count_insert_kernel<<<grid_for(n), kBlockThreads, 0, stream_>>>(ref, d_items, n, d_inserted, d_error_);
-  CLICKAGG_CUDA_LAUNCHED(count_insert_kernel);
+  sys::launch(stream_, n, CountInsert{ref, d_items, d_inserted, d_error_}, "count_insert");
 }
 
 void DeviceWindowTable::insert_counts(int64_t minute, std::span<const CountSlot> items) {
@@ -332,13 +332,13 @@ void DeviceWindowTable::insert_counts(int64_t minute, std::span<const CountSlot>
   const CountTableRef ref = reserve_counts(minute, items.size());
   scratch_.reserve_discard(items.size() * sizeof(CountSlot));
   auto* d_in = reinterpret_cast<CountSlot*>(scratch_.data());
-  CLICKAGG_CUDA(cudaMemcpyAsync(d_in, items.data(), items.size() * sizeof(CountSlot), cudaMemcpyHostToDevice, stream_));
+  sys::copy_async(d_in, items.data(), items.size() * sizeof(CountSlot), sys::Copy::HostToDevice, stream_);
   unsigned long long* counter = scratch_counter();
   insert_counts_async(ref, d_in, items.size(), counter);
   unsigned long long inserted = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(&inserted, counter, sizeof inserted, cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaStreamSynchronize(stream_));
+  sys::copy_async(&inserted, counter, sizeof inserted, sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
   note_counts(minute, inserted);
 }
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -1,7 +1,7 @@
 // The device-resident window state of the GPU engine: per minute, a dedup fingerprint table and
 // a group-by count table (layouts in table_ref.h). An owning host object after cuCollections'
 // pattern: it allocates, sizes, grows (rehash kernels) and frees the tables in the order of one
-// CUDA stream, and hands out trivially copyable refs for kernels. Bulk calls come in a
+// stream, and hands out trivially copyable refs for kernels. Bulk calls come in a
 // synchronous form (host data in and out) and an _async form (device data, stream-ordered).
 //
 // One table per minute rather than one table keyed by minute: purging a window's dedup state
@@ -20,8 +20,6 @@
 //   std::vector<CountSlot> rows = t.counts(minute);   // the two entries, any order
 //   t.forget_counts(minute);
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
 #include <map>
 #include <span>
@@ -29,19 +27,20 @@
 
 #include "host/common/hash128.h"
 #include "kernels/device_memory.h"
+#include "kernels/system/runtime.h"
 #include "kernels/table_ref.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 class DeviceWindowTable {
  public:
   // `min_slots` (a power of two is used) is the smallest capacity of a new table; `d_error` is
   // the device error word kernels report invariant violations to.
-  DeviceWindowTable(cudaStream_t stream, uint64_t min_slots, unsigned* d_error);
+  DeviceWindowTable(sys::Stream stream, uint64_t min_slots, unsigned* d_error);
   DeviceWindowTable(const DeviceWindowTable&) = delete;
   DeviceWindowTable& operator=(const DeviceWindowTable&) = delete;
 
-  cudaStream_t stream() const { return stream_; }
+  sys::Stream stream() const { return stream_; }
 
   // --- dedup fingerprints, per minute ------------------------------------------------------
   // Creates or grows the minute's table so `extra` more keys fit; returns its ref (valid until
@@ -106,7 +105,7 @@ class DeviceWindowTable {
   CountTable new_count_table(uint64_t capacity);
   unsigned long long* scratch_counter();
 
-  cudaStream_t stream_;
+  sys::Stream stream_;
   uint64_t min_slots_;
   unsigned* d_error_;
   std::map<int64_t, FpTable> fps_;
@@ -115,4 +114,4 @@ class DeviceWindowTable {
   DeviceArray<unsigned long long> counter_;  // one counter for the synchronous calls
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

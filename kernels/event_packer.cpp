@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 namespace {
 constexpr size_t kParallelFrom = 1 << 15;  // below this, threads cost more than they save
@@ -69,4 +69,4 @@ PackedChunk EventPacker::pack(const EventColumns& batch, std::span<const uint32_
   return c;
 }
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

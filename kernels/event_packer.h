@@ -13,8 +13,9 @@
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/filter_table.h"
+#include "kernels/system/system.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 struct ChunkLimits {
   size_t events = size_t(1) << 22;
@@ -44,4 +45,4 @@ class EventPacker {
   std::vector<uint16_t> local_of_;
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -3,16 +3,16 @@
 #include <cstring>
 #include <map>
 
-#include "kernels/cuda_check.h"
+#include "kernels/system/runtime.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 namespace {
 template <class T>
 void upload(DeviceArray<T>& dst, const std::vector<T>& src) {
   if (src.empty()) return;
   dst.assign_exact(src.size());
-  CLICKAGG_CUDA(cudaMemcpy(dst.data(), src.data(), src.size() * sizeof(T), cudaMemcpyHostToDevice));
+  sys::copy(dst.data(), src.data(), src.size() * sizeof(T), sys::Copy::HostToDevice);
 }
 }  // namespace
 
@@ -62,4 +62,4 @@ FilterTableRef DeviceFilterTable::ref() const {
   return FilterTableRef{filters_.data(), countries_.data(), cidrs_.data(), users_.data(), count_};
 }
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -11,8 +11,9 @@
 #include "host/engine/filters.h"
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
+#include "kernels/system/runtime.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 class DeviceFilterTable {
  public:
@@ -42,4 +43,4 @@ class DeviceFilterTable {
   DeviceArray<uint32_t> users_{nullptr, false};
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -1,66 +1,68 @@
-// The CUDA engine's backend (design: gpu_backend.h). Host orchestration only; the kernels live
+// The GPU engine's backend (design: gpu_backend.h). Host orchestration only; the kernels live
 // in chunk_pipeline.cu, device_window_table.cu and topn_select.cu.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "host/engine/engine_driver.h"
-#include "kernels/cuda_check.h"
 #include "kernels/gpu_backend.h"
+#include "kernels/system/runtime.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 namespace {
-
-// Seconds between two completed events.
-double elapsed_seconds(cudaEvent_t begin, cudaEvent_t end) {
-  float ms = 0;
-  CLICKAGG_CUDA(cudaEventElapsedTime(&ms, begin, end));
-  return static_cast<double>(ms) / 1000.0;
-}
 
 // The engine's device error word (device_layout.h), zeroed.
 DeviceArray<unsigned> error_word() {
   DeviceArray<unsigned> w(nullptr, false);
   w.assign_exact(1);
-  CLICKAGG_CUDA(cudaMemset(w.data(), 0, sizeof(unsigned)));
+  sys::fill(w.data(), 0, sizeof(unsigned));
   return w;
 }
 
 }  // namespace
 
-CudaStreams::CudaStreams(int device) {
-  CLICKAGG_CUDA(cudaSetDevice(device));
-  CLICKAGG_CUDA(cudaStreamCreateWithFlags(&compute, cudaStreamNonBlocking));
-  CLICKAGG_CUDA(cudaStreamCreateWithFlags(&copy, cudaStreamNonBlocking));
-  for (int s = 0; s < 2; ++s) {
-    CLICKAGG_CUDA(cudaEventCreateWithFlags(&copied[s], cudaEventDisableTiming));
-    CLICKAGG_CUDA(cudaEventCreateWithFlags(&released[s], cudaEventDisableTiming));
-    CLICKAGG_CUDA(cudaEventCreate(&copy_begin[s]));
-    CLICKAGG_CUDA(cudaEventCreate(&copy_end[s]));
+DeviceStreams::DeviceStreams(int device) {
+  try {
+    sys::select_device(device);
+    compute = sys::create_stream();
+    copy = sys::create_stream();
+    for (int s = 0; s < 2; ++s) {
+      copied[s] = sys::create_event(false);
+      released[s] = sys::create_event(false);
+      copy_begin[s] = sys::create_event(true);
+      copy_end[s] = sys::create_event(true);
+    }
+    chunks_begin = sys::create_event(true);
+    chunks_end = sys::create_event(true);
+  } catch (...) {
+    release();  // a constructor that throws runs no destructor
+    throw;
   }
-  CLICKAGG_CUDA(cudaEventCreate(&chunks_begin));
-  CLICKAGG_CUDA(cudaEventCreate(&chunks_end));
 }
 
-CudaStreams::~CudaStreams() {
-  // Nothing can be reported from a destructor; a failure here leaks at worst.
-  for (cudaStream_t s : {compute, copy})
-    if (s != nullptr) (void)cudaStreamSynchronize(s);
-  for (int s = 0; s < 2; ++s) {
-    if (copied[s] != nullptr) (void)cudaEventDestroy(copied[s]);
-    if (released[s] != nullptr) (void)cudaEventDestroy(released[s]);
-    if (copy_begin[s] != nullptr) (void)cudaEventDestroy(copy_begin[s]);
-    if (copy_end[s] != nullptr) (void)cudaEventDestroy(copy_end[s]);
-  }
-  if (chunks_begin != nullptr) (void)cudaEventDestroy(chunks_begin);
-  if (chunks_end != nullptr) (void)cudaEventDestroy(chunks_end);
-  if (copy != nullptr) (void)cudaStreamDestroy(copy);
-  if (compute != nullptr) (void)cudaStreamDestroy(compute);
+DeviceStreams::~DeviceStreams() { release(); }
+
+void DeviceStreams::release() noexcept {
+  // Nothing can be reported from here; a failure leaks at worst. The streams' work is waited
+  // for first, so no event is destroyed while a stream may still record it.
+  for (sys::Stream s : {compute, copy})
+    if (s != nullptr) {
+      try {
+        sys::sync(s);
+      } catch (...) {
+      }
+    }
+  for (sys::Event* group : {copied, released, copy_begin, copy_end})
+    for (int s = 0; s < 2; ++s) sys::destroy_event(std::exchange(group[s], nullptr));
+  sys::destroy_event(std::exchange(chunks_begin, nullptr));
+  sys::destroy_event(std::exchange(chunks_end, nullptr));
+  sys::destroy_stream(std::exchange(copy, nullptr));
+  sys::destroy_stream(std::exchange(compute, nullptr));
 }
 
 GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, ThreadPool& pool)
@@ -90,22 +92,23 @@ GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, Th
   }
   // The tables come and go with minutes: keep freed memory in the pool instead of returning
   // it to the driver at every synchronisation.
-  cudaMemPool_t mem_pool = nullptr;
-  CLICKAGG_CUDA(cudaDeviceGetDefaultMemPool(&mem_pool, opt_.device));
-  uint64_t keep = std::numeric_limits<uint64_t>::max();
-  CLICKAGG_CUDA(cudaMemPoolSetAttribute(mem_pool, cudaMemPoolAttrReleaseThreshold, &keep));
+  sys::keep_freed_memory(opt_.device);
   // The filter upload and the error word's memset ran on the legacy default stream, which the
   // engine's non-blocking streams do not wait for: finish them before any kernel can read them.
-  CLICKAGG_CUDA(cudaDeviceSynchronize());
+  sys::device_sync();
 }
 
 GpuBackend::~GpuBackend() {
-  (void)cudaSetDevice(opt_.device);
-  (void)cudaStreamSynchronize(streams_.copy);
-  (void)cudaStreamSynchronize(streams_.compute);
+  try {
+    sys::select_device(opt_.device);
+    sys::sync(streams_.copy);
+    sys::sync(streams_.compute);
+  } catch (...) {
+    // A device that failed cannot be waited for; what it still holds is released with it.
+  }
 }
 
-void GpuBackend::select_device() const { CLICKAGG_CUDA(cudaSetDevice(opt_.device)); }
+void GpuBackend::select_device() const { sys::select_device(opt_.device); }
 
 void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
   select_device();
@@ -122,23 +125,22 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
 
 PackedChunk GpuBackend::stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos) {
   if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
-    throw_cuda_error(cudaErrorMemoryAllocation, "the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)",
-                     __FILE__, __LINE__);
+    sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
   // The pinned buffer may be rewritten once its previous upload is done.
-  CLICKAGG_CUDA(cudaEventSynchronize(streams_.copied[slot]));
+  sys::sync(streams_.copied[slot]);
   PackedChunk c = packer_.pack(batch, kept_, j, ad_of_, pos, limits_, filters_, rows_h_[slot]);
   pos = c.end;
   if (rows_d_[slot].size() < c.size()) {
     // The device buffer may be replaced once the kernels of its previous chunk are done.
-    CLICKAGG_CUDA(cudaEventSynchronize(streams_.released[slot]));
+    sys::sync(streams_.released[slot]);
     rows_d_[slot].reserve_discard(c.size());
   }
-  CLICKAGG_CUDA(cudaStreamWaitEvent(streams_.copy, streams_.released[slot], 0));
-  CLICKAGG_CUDA(cudaEventRecord(streams_.copy_begin[slot], streams_.copy));
-  CLICKAGG_CUDA(cudaMemcpyAsync(rows_d_[slot].data(), rows_h_[slot].data(), c.size() * sizeof(DeviceEvent),
-                                cudaMemcpyHostToDevice, streams_.copy));
-  CLICKAGG_CUDA(cudaEventRecord(streams_.copy_end[slot], streams_.copy));
-  CLICKAGG_CUDA(cudaEventRecord(streams_.copied[slot], streams_.copy));
+  sys::wait(streams_.copy, streams_.released[slot]);
+  sys::record(streams_.copy_begin[slot], streams_.copy);
+  sys::copy_async(rows_d_[slot].data(), rows_h_[slot].data(), c.size() * sizeof(DeviceEvent), sys::Copy::HostToDevice,
+                  streams_.copy);
+  sys::record(streams_.copy_end[slot], streams_.copy);
+  sys::record(streams_.copied[slot], streams_.copy);
   return c;
 }
 
@@ -147,8 +149,8 @@ void GpuBackend::run_chunks(const EventColumns& batch, const BatchJudgement& j, 
   int slot = 0;
   PackedChunk cur = stage(batch, j, slot, pos);
   // The span starts once the first upload is done, so it holds no copy time.
-  CLICKAGG_CUDA(cudaStreamWaitEvent(streams_.compute, streams_.copied[slot], 0));
-  CLICKAGG_CUDA(cudaEventRecord(streams_.chunks_begin, streams_.compute));
+  sys::wait(streams_.compute, streams_.copied[slot]);
+  sys::record(streams_.chunks_begin, streams_.compute);
   pipeline_.start(cur, rows_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
   ChunkCounts counts;
   while (true) {
@@ -157,16 +159,16 @@ void GpuBackend::run_chunks(const EventColumns& batch, const BatchJudgement& j, 
     if (pos < kept_.size()) next = stage(batch, j, slot ^ 1, pos);
     pipeline_.finish(cur, *table_, filters_.ref(), streams_.released[slot], counts);
     // finish() synchronised with kernels that waited for this slot's upload: its events are done.
-    copy_seconds_ += elapsed_seconds(streams_.copy_begin[slot], streams_.copy_end[slot]);
+    copy_seconds_ += sys::seconds_between(streams_.copy_begin[slot], streams_.copy_end[slot]);
     absorb(cur, counts, j, tally);
     if (!next) break;
     slot ^= 1;
     cur = std::move(*next);
     pipeline_.start(cur, rows_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
   }
-  CLICKAGG_CUDA(cudaEventRecord(streams_.chunks_end, streams_.compute));
+  sys::record(streams_.chunks_end, streams_.compute);
   pipeline_.drain(*table_);  // synchronises the compute stream
-  chunk_seconds_ += elapsed_seconds(streams_.chunks_begin, streams_.chunks_end);
+  chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
 }
 
 void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j,
@@ -244,10 +246,15 @@ void GpuBackend::restored() {
   // As in the CPU engine, a minute listed without rows or fingerprints leaves no table.
   for (const auto& [minute, items] : restore_counts_) table_->insert_counts(minute, items);
   for (const auto& [minute, fps] : restore_fps_) table_->insert_fingerprints(minute, fps);
-  CLICKAGG_CUDA(cudaStreamSynchronize(streams_.compute));
+  sys::sync(streams_.compute);
   restore_counts_.clear();
   restore_fps_.clear();
 }
+
+#if defined(CLICKAGG_DEVICE_HOST)
+// The host system is always there (the CUDA system's probe is device_probe.cu).
+bool device_available(std::string*) { return true; }
+#endif
 
 std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config, const GpuOptions& options) {
   std::string why;
@@ -263,4 +270,4 @@ std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config) {
   return make_gpu_engine(config, options);
 }
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

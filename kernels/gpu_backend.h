@@ -1,5 +1,5 @@
-// The CUDA engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
-// with results identical to the CPU backend's.
+// The GPU engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
+// with results identical to the CPU backend's, on either device system (system/system.h).
 //
 // Host, per batch: the kept events' ads are interned into the dictionary; each event is
 //   packed from the batch's columns into a 64-byte row (fingerprint, ad index, the fields
@@ -9,12 +9,10 @@
 //   (topn_select.h).
 // Staging: two pinned host buffers and two device input buffers in a ring; the host packs chunk
 //   k+1 and its copy runs on a second stream while the kernels of chunk k run.
-// Errors: CUDA failures (device out of memory included) throw std::runtime_error; a batch that
+// Errors: device failures (device out of memory included) throw std::runtime_error; a batch that
 //   throws part-way may be partly counted, so the engine is then restored from a checkpoint
 //   (the same holds for the CPU engine and std::bad_alloc).
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -30,29 +28,33 @@
 #include "kernels/event_packer.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
+#include "kernels/system/runtime.h"
 #include "kernels/topn_select.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 // The compute stream (all kernels, table memory), the copy stream (chunk uploads) and, per
 // staging slot, "copied" (upload done) and "released" (kernels done reading the slot) events.
 // The timing events only measure (stage_seconds): each slot's upload, and a batch's chunk work
 // on the compute stream; they are read once a synchronisation has passed them.
-class CudaStreams {
+class DeviceStreams {
  public:
-  explicit CudaStreams(int device);
-  ~CudaStreams();
-  CudaStreams(const CudaStreams&) = delete;
-  CudaStreams& operator=(const CudaStreams&) = delete;
+  explicit DeviceStreams(int device);
+  ~DeviceStreams();
+  DeviceStreams(const DeviceStreams&) = delete;
+  DeviceStreams& operator=(const DeviceStreams&) = delete;
 
-  cudaStream_t compute = nullptr;
-  cudaStream_t copy = nullptr;
-  cudaEvent_t copied[2] = {nullptr, nullptr};
-  cudaEvent_t released[2] = {nullptr, nullptr};
-  cudaEvent_t copy_begin[2] = {nullptr, nullptr};
-  cudaEvent_t copy_end[2] = {nullptr, nullptr};
-  cudaEvent_t chunks_begin = nullptr;
-  cudaEvent_t chunks_end = nullptr;
+  sys::Stream compute = nullptr;
+  sys::Stream copy = nullptr;
+  sys::Event copied[2] = {nullptr, nullptr};
+  sys::Event released[2] = {nullptr, nullptr};
+  sys::Event copy_begin[2] = {nullptr, nullptr};
+  sys::Event copy_end[2] = {nullptr, nullptr};
+  sys::Event chunks_begin = nullptr;
+  sys::Event chunks_end = nullptr;
+
+ private:
+  void release() noexcept;
 };
 
 class GpuBackend final : public EngineBackend {
@@ -60,7 +62,7 @@ class GpuBackend final : public EngineBackend {
   GpuBackend(const EngineConfig& config, const GpuOptions& options, ThreadPool& pool);
   ~GpuBackend() override;
 
-  std::string_view name() const override { return "gpu"; }
+  std::string_view name() const override { return CLICKAGG_DEVICE_SYSTEM_NAME; }
   AdNamesPtr names() const override { return dict_.names(); }
   void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) override;
   void window_rows(int64_t minute, std::vector<CountRow>& out) override;
@@ -94,7 +96,7 @@ class GpuBackend final : public EngineBackend {
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).
-  CudaStreams streams_;
+  DeviceStreams streams_;
   DeviceArray<unsigned> d_error_;
   DeviceFilterTable filters_;
   mutable std::unique_ptr<DeviceWindowTable> table_;
@@ -113,4 +115,4 @@ class GpuBackend final : public EngineBackend {
   std::map<int64_t, std::vector<Hash128>> restore_fps_;
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

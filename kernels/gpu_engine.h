@@ -1,4 +1,6 @@
-// The CUDA engine behind the Engine interface: EngineDriver over a GpuBackend (gpu_backend.h).
+// The GPU engine behind the Engine interface: EngineDriver over a GpuBackend (gpu_backend.h),
+// on the device system this translation unit is built for (system/system.h): `gpu` on CUDA,
+// `gpu-portable` on the host.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -7,12 +9,13 @@
 #include <string>
 
 #include "host/engine/engine.h"
+#include "kernels/system/system.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 // Tuning of the device pipeline; results never depend on these (tests vary them).
 struct GpuOptions {
-  int device = 0;                               // CUDA device ordinal
+  int device = 0;                               // CUDA device ordinal (the host system has one)
   size_t chunk_events = size_t(1) << 22;        // events per device chunk (batches are split)
   uint64_t min_table_slots = 1024;              // first capacity of each minute's tables
   // Staging buffers (pinned host and device rows) for this many events are allocated when the
@@ -27,10 +30,11 @@ struct GpuOptions {
 };
 
 // True when a CUDA device can be opened and runs this build's code (a probe kernel launched
-// once per process); otherwise `why_not` says why.
+// once per process); otherwise `why_not` says why. Always true on the host system.
 bool device_available(std::string* why_not);
 // Throws std::runtime_error when no device is usable, std::invalid_argument on a bad config.
+// make_gpu_engine(config) reads CLICKAGG_GPU_FAIL_AT_CHUNK (GpuOptions::fail_at_chunk).
 std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config);
 std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config, const GpuOptions& options);
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <type_traits>
 
-namespace clickagg::gpu {
+#include "kernels/system/system.h"
+
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 struct alignas(16) FpSlot {
   unsigned long long lo;
@@ -41,4 +43,4 @@ struct CountTableRef {
 static_assert(std::is_trivially_copyable_v<FpTableRef> && std::is_trivially_copyable_v<CountTableRef>);
 static_assert(sizeof(FpSlot) == 16 && sizeof(CountSlot) == 16);
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -1,68 +1,74 @@
 #include "kernels/topn_select.h"
 
-#include <cub/device/device_radix_sort.cuh>
-#include <cub/device/device_reduce.cuh>
-#include <cuda/std/functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
-#include "kernels/block/warp_aggregate.cuh"
 #include "kernels/device_layout.h"
-#include "kernels/dispatch/launch_policy.h"
+#include "kernels/system/atomics.h"
+#include "kernels/system/launch.h"
+#include "kernels/system/warp.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 namespace {
-
-using dispatch::grid_for;
-using dispatch::kBlockThreads;
 
 // Rank key: slot in the top bits, then the count inverted, so an ascending sort orders each
 // slot's entries by count descending. 53 bits of count: sums up to 9e15 clicks.
 constexpr int kRankCountBits = 53;
 constexpr unsigned long long kRankCountMask = (1ull << kRankCountBits) - 1;
-// Keep the accumulator within CUB's int item counts.
+// Keep the accumulator within the algorithms' int item counts.
 constexpr uint64_t kMaxAccumulated = 1ull << 30;
 
-__device__ __forceinline__ uint32_t rank_slot(unsigned long long r) { return static_cast<uint32_t>(r >> kRankCountBits); }
-__device__ __forceinline__ unsigned long long rank_count(unsigned long long r) { return kRankCountMask - (r & kRankCountMask); }
+CLICKAGG_HD uint32_t rank_slot(unsigned long long r) { return static_cast<uint32_t>(r >> kRankCountBits); }
+CLICKAGG_HD unsigned long long rank_count(unsigned long long r) { return kRankCountMask - (r & kRankCountMask); }
 
-__global__ void rank_kernel(const unsigned long long* keys, const unsigned long long* counts, unsigned long long n,
-                            unsigned long long* rank, uint32_t* ad, unsigned* error) {
-  for (unsigned long long i = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<unsigned long long>(gridDim.x) * blockDim.x) {
+struct Rank {
+  const unsigned long long* keys;
+  const unsigned long long* counts;
+  unsigned long long* rank;
+  uint32_t* ad;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (!active) return;
     unsigned long long c = counts[i];
     if (c > kRankCountMask) {
-      atomicOr(error, kErrCountTooLarge);
+      sys::fetch_or(error, kErrCountTooLarge);
       c = kRankCountMask;
     }
     rank[i] = (static_cast<unsigned long long>(key_slot(keys[i])) << kRankCountBits) | (kRankCountMask - c);
     ad[i] = key_ad(keys[i]);
   }
-}
+};
 
 // [seg_begin[s], seg_end[s]) is slot s's run in the sorted ranks (both 0 when it has none).
-__global__ void segment_kernel(const unsigned long long* rank, unsigned long long n, unsigned long long* seg_begin,
-                               unsigned long long* seg_end) {
-  for (unsigned long long i = blockIdx.x * static_cast<unsigned long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<unsigned long long>(gridDim.x) * blockDim.x) {
+struct Segment {
+  const unsigned long long* rank;
+  unsigned long long n;
+  unsigned long long* seg_begin;
+  unsigned long long* seg_end;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (!active) return;
     const uint32_t s = rank_slot(rank[i]);
     if (i == 0 || rank_slot(rank[i - 1]) != s) seg_begin[s] = i;
     if (i + 1 == n || rank_slot(rank[i + 1]) != s) seg_end[s] = i + 1;
   }
-}
+};
 
 // How many of slot s's entries are candidates: all when there are at most top_n, else every
 // entry whose count is at least the top_n-th count (binary search: counts never rise).
-__global__ void take_kernel(const unsigned long long* rank, const unsigned long long* seg_begin,
-                            const unsigned long long* seg_end, uint32_t slots, uint32_t top_n,
-                            unsigned long long* take) {
-  for (uint32_t s = blockIdx.x * blockDim.x + threadIdx.x; s < slots; s += gridDim.x * blockDim.x) {
+struct Take {
+  const unsigned long long* rank;
+  const unsigned long long* seg_begin;
+  const unsigned long long* seg_end;
+  uint32_t top_n;
+  unsigned long long* take;
+  CLICKAGG_DEV void operator()(unsigned long long s, bool active) const {
+    if (!active) return;
     const unsigned long long b = seg_begin[s], e = seg_end[s];
     if (e - b <= top_n) {
       take[s] = e - b;
-      continue;
+      return;
     }
     const unsigned long long nth = rank_count(rank[b + top_n - 1]);
     unsigned long long lo = b + top_n, hi = e;
@@ -73,30 +79,33 @@ __global__ void take_kernel(const unsigned long long* rank, const unsigned long 
     }
     take[s] = lo - b;
   }
-}
+};
 
-__global__ void keep_kernel(const unsigned long long* rank, const uint32_t* ad, unsigned long long n,
-                            const unsigned long long* seg_begin, const unsigned long long* take,
-                            unsigned long long* out_rank, uint32_t* out_ad, unsigned long long* cursor) {
-  const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
-  for (unsigned long long base = blockIdx.x * static_cast<unsigned long long>(blockDim.x); base < n; base += stride) {
-    const unsigned long long i = base + threadIdx.x;
+struct Keep {
+  const unsigned long long* rank;
+  const uint32_t* ad;
+  const unsigned long long* seg_begin;
+  const unsigned long long* take;
+  unsigned long long* out_rank;
+  uint32_t* out_ad;
+  unsigned long long* cursor;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool keep = false;
-    if (i < n) {
+    if (active) {
       const uint32_t s = rank_slot(rank[i]);
       keep = i - seg_begin[s] < take[s];
     }
-    const unsigned long long pos = block::warp_append(cursor, keep);
+    const unsigned long long pos = sys::append_slot(cursor, keep);
     if (keep) {
       out_rank[pos] = rank[i];
       out_ad[pos] = ad[i];
     }
   }
-}
+};
 
 }  // namespace
 
-TopNSelector::TopNSelector(cudaStream_t stream, unsigned* d_error)
+TopNSelector::TopNSelector(sys::Stream stream, unsigned* d_error)
     : stream_(stream),
       d_error_(d_error),
       temp_(stream),
@@ -119,8 +128,8 @@ TopNSelector::TopNSelector(cudaStream_t stream, unsigned* d_error)
 
 void TopNSelector::check_error() {
   unsigned error = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(&error, d_error_, sizeof error, cudaMemcpyDeviceToHost, stream_));
-  CLICKAGG_CUDA(cudaStreamSynchronize(stream_));
+  sys::copy_async(&error, d_error_, sizeof error, sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
   if (error != 0) throw std::runtime_error("GPU engine: internal top-N error (code " + std::to_string(error) + ")");
 }
 
@@ -128,7 +137,7 @@ void TopNSelector::begin() {
   acc_n_ = 0;
   reduced_n_ = 0;
   dirty_ = false;
-  CLICKAGG_CUDA(cudaMemsetAsync(cursor_.data(), 0, sizeof(unsigned long long), stream_));
+  sys::fill_async(cursor_.data(), 0, sizeof(unsigned long long), stream_);
 }
 
 void TopNSelector::add_minute(const DeviceWindowTable& table, int64_t minute) {
@@ -150,26 +159,16 @@ void TopNSelector::add_minute(const DeviceWindowTable& table, int64_t minute) {
 void TopNSelector::reduce() {
   if (!dirty_) return;
   unsigned long long found = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(&found, cursor_.data(), sizeof found, cudaMemcpyDeviceToHost, stream_));
+  sys::copy_async(&found, cursor_.data(), sizeof found, sys::Copy::DeviceToHost, stream_);
   check_error();
   if (found != acc_n_) throw std::logic_error("GPU engine: top-N accumulator holds another number of entries than expected");
-  const int n = static_cast<int>(acc_n_);
   tmp_keys_.reserve_discard(acc_n_);
   tmp_counts_.reserve_discard(acc_n_);
-  unsigned long long* keys = keys_.data();
-  unsigned long long* counts = counts_.data();
-  unsigned long long* tmp_keys = tmp_keys_.data();
-  unsigned long long* tmp_counts = tmp_counts_.data();
   unsigned long long* runs = cursor_.data();  // the next gather appends after the sums
-  temp_.run([&](void* d_temp, size_t& bytes) {
-    return cub::DeviceRadixSort::SortPairs(d_temp, bytes, keys, tmp_keys, counts, tmp_counts, n, 0, kChunkMinuteShift,
-                                           stream_);
-  });
-  temp_.run([&](void* d_temp, size_t& bytes) {
-    return cub::DeviceReduce::ReduceByKey(d_temp, bytes, tmp_keys, keys, tmp_counts, counts, runs,
-                                          ::cuda::std::plus<>{}, n, stream_);
-  });
-  CLICKAGG_CUDA(cudaMemcpyAsync(&found, runs, sizeof found, cudaMemcpyDeviceToHost, stream_));
+  sys::sort_pairs(temp_, keys_.data(), tmp_keys_.data(), counts_.data(), tmp_counts_.data(), acc_n_, 0,
+                  kChunkMinuteShift);
+  sys::reduce_by_key(temp_, tmp_keys_.data(), keys_.data(), tmp_counts_.data(), counts_.data(), runs, acc_n_);
+  sys::copy_async(&found, runs, sizeof found, sys::Copy::DeviceToHost, stream_);
   check_error();
   acc_n_ = reduced_n_ = found;
   dirty_ = false;
@@ -191,40 +190,29 @@ void TopNSelector::candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCa
   seg_end_.reserve_discard(slots);
   take_.reserve_discard(slots);
 
-  rank_kernel<<<grid_for(m), kBlockThreads, 0, stream_>>>(keys_.data(), counts_.data(), m, rank_.data(), ad_.data(),
-                                                          d_error_);
-  CLICKAGG_CUDA_LAUNCHED(rank_kernel);
-  unsigned long long* rank = rank_.data();
-  unsigned long long* rank_sorted = rank_sorted_.data();
-  uint32_t* ad = ad_.data();
-  uint32_t* ad_sorted = ad_sorted_.data();
-  const int n = static_cast<int>(m);
+  sys::launch(stream_, m, Rank{keys_.data(), counts_.data(), rank_.data(), ad_.data(), d_error_}, "rank");
   const int end_bit = kRankCountBits + bits_for(slots);
-  temp_.run([&](void* d_temp, size_t& bytes) {
-    return cub::DeviceRadixSort::SortPairs(d_temp, bytes, rank, rank_sorted, ad, ad_sorted, n, 0, end_bit, stream_);
-  });
-  CLICKAGG_CUDA(cudaMemsetAsync(seg_begin_.data(), 0, slots * sizeof(unsigned long long), stream_));
-  CLICKAGG_CUDA(cudaMemsetAsync(seg_end_.data(), 0, slots * sizeof(unsigned long long), stream_));
-  segment_kernel<<<grid_for(m), kBlockThreads, 0, stream_>>>(rank_sorted, m, seg_begin_.data(), seg_end_.data());
-  CLICKAGG_CUDA_LAUNCHED(segment_kernel);
-  take_kernel<<<grid_for(slots), kBlockThreads, 0, stream_>>>(rank_sorted, seg_begin_.data(), seg_end_.data(), slots,
-                                                              top_n, take_.data());
-  CLICKAGG_CUDA_LAUNCHED(take_kernel);
-  CLICKAGG_CUDA(cudaMemsetAsync(cursor_.data() + 1, 0, sizeof(unsigned long long), stream_));
-  keep_kernel<<<grid_for(m), kBlockThreads, 0, stream_>>>(rank_sorted, ad_sorted, m, seg_begin_.data(), take_.data(),
-                                                          out_rank_.data(), out_ad_.data(), cursor_.data() + 1);
-  CLICKAGG_CUDA_LAUNCHED(keep_kernel);
+  sys::sort_pairs(temp_, rank_.data(), rank_sorted_.data(), ad_.data(), ad_sorted_.data(), m, 0, end_bit);
+  sys::fill_async(seg_begin_.data(), 0, slots * sizeof(unsigned long long), stream_);
+  sys::fill_async(seg_end_.data(), 0, slots * sizeof(unsigned long long), stream_);
+  sys::launch(stream_, m, Segment{rank_sorted_.data(), m, seg_begin_.data(), seg_end_.data()}, "segment");
+  sys::launch(stream_, slots, Take{rank_sorted_.data(), seg_begin_.data(), seg_end_.data(), top_n, take_.data()}, "take");
+  sys::fill_async(cursor_.data() + 1, 0, sizeof(unsigned long long), stream_);
+  sys::launch(stream_, m,
+              Keep{rank_sorted_.data(), ad_sorted_.data(), seg_begin_.data(), take_.data(), out_rank_.data(),
+                   out_ad_.data(), cursor_.data() + 1},
+              "keep");
   unsigned long long kept = 0;
-  CLICKAGG_CUDA(cudaMemcpyAsync(&kept, cursor_.data() + 1, sizeof kept, cudaMemcpyDeviceToHost, stream_));
+  sys::copy_async(&kept, cursor_.data() + 1, sizeof kept, sys::Copy::DeviceToHost, stream_);
   check_error();
   if (kept > m) throw std::logic_error("GPU engine: more top-N candidates than entries");
   host_rank_.resize(kept);
   host_ad_.resize(kept);
   if (kept > 0) {
-    CLICKAGG_CUDA(cudaMemcpyAsync(host_rank_.data(), out_rank_.data(), kept * sizeof(unsigned long long),
-                                  cudaMemcpyDeviceToHost, stream_));
-    CLICKAGG_CUDA(cudaMemcpyAsync(host_ad_.data(), out_ad_.data(), kept * sizeof(uint32_t), cudaMemcpyDeviceToHost, stream_));
-    CLICKAGG_CUDA(cudaStreamSynchronize(stream_));
+    sys::copy_async(host_rank_.data(), out_rank_.data(), kept * sizeof(unsigned long long), sys::Copy::DeviceToHost,
+                    stream_);
+    sys::copy_async(host_ad_.data(), out_ad_.data(), kept * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
+    sys::sync(stream_);
   }
   out.reserve(kept);
   for (uint64_t i = 0; i < kept; ++i) {
@@ -233,4 +221,4 @@ void TopNSelector::candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCa
   }
 }
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

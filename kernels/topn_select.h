@@ -1,6 +1,6 @@
 // Top-N selection on the device for one minute e and a growing window: the counts of minutes
 // e, e-1, ... are gathered into an accumulator; at each window size the accumulator is summed
-// per (slot, ad) (cub::DeviceRadixSort + cub::DeviceReduce::ReduceByKey) and, per slot, the
+// per (slot, ad) (a sort and a reduce-by-key, system/algorithms.h) and, per slot, the
 // candidates for its top N are selected and copied back.
 //
 // Exact tie-breaks: the ranking is count descending, then ad_id bytes ascending, and ad ids are
@@ -18,16 +18,15 @@
 //   sel.add_minute(table, e - 1);        // window of 2 (continues the same accumulation)
 //   sel.candidates(100, slots, out);
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
 #include <vector>
 
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
-#include "kernels/dispatch/cub_temp.h"
+#include "kernels/system/algorithms.h"
+#include "kernels/system/runtime.h"
 
-namespace clickagg::gpu {
+namespace clickagg::CLICKAGG_DEVICE_NS {
 
 struct TopNCandidate {
   uint32_t slot = 0;
@@ -37,7 +36,7 @@ struct TopNCandidate {
 
 class TopNSelector {
  public:
-  TopNSelector(cudaStream_t stream, unsigned* d_error);
+  TopNSelector(sys::Stream stream, unsigned* d_error);
   TopNSelector(const TopNSelector&) = delete;
   TopNSelector& operator=(const TopNSelector&) = delete;
 
@@ -53,9 +52,9 @@ class TopNSelector {
   void reduce();
   void check_error();
 
-  cudaStream_t stream_;
+  sys::Stream stream_;
   unsigned* d_error_;
-  dispatch::CubTemp temp_;
+  sys::Scratch temp_;
   uint64_t acc_n_ = 0;      // entries in keys_/counts_
   uint64_t reduced_n_ = 0;  // entries left by the last reduce
   bool dirty_ = false;      // entries added since the last reduce
@@ -68,4 +67,4 @@ class TopNSelector {
   std::vector<uint32_t> host_ad_;
 };
 
-}  // namespace clickagg::gpu
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

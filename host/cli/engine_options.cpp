@@ -16,8 +16,9 @@ void EngineOptions::add_to(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--filters", filters_path, "YAML filter file");
   cmd.add_option("--engine", engine,
-                 "cpu, gpu (experimental: not yet verified on a GPU) or auto (the CPU engine until the GPU engine "
-                 "has passed its checks on a GPU)")
+                 "cpu, gpu (experimental: not yet verified on a GPU), gpu-portable (the GPU engine's device "
+                 "algorithm run on the CPU, for tests) or auto (the CPU engine until the GPU engine has passed its "
+                 "checks on a GPU)")
       ->capture_default_str();
   cmd.add_option("--threads", threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
 }
@@ -63,8 +64,9 @@ EngineConfig EngineOptions::config() const {
 EngineKind EngineOptions::kind() const {
   if (engine == "cpu") return EngineKind::Cpu;
   if (engine == "gpu") return EngineKind::Gpu;
+  if (engine == "gpu-portable") return EngineKind::GpuPortable;
   if (engine == "auto") return EngineKind::Auto;
-  throw UsageError("bad --engine '" + engine + "' (cpu, gpu or auto)");
+  throw UsageError("bad --engine '" + engine + "' (cpu, gpu, gpu-portable or auto)");
 }
 
 }  // namespace clickagg::cli

@@ -96,7 +96,7 @@ void EventColumns::grow_events() {
 
 void EventColumns::append(const Event& ev) {
   const size_t ad_n = ev.ad_id.size(), user_n = ev.user_id.size();
-  if (ad_n > 255 || user_n > 0xFFFF) throw std::length_error("event columns: ad_id or user_id too long");
+  if (ad_n > 255 || user_n > 0xFFFF) throw std::invalid_argument("event columns: ad_id over 255 bytes or user_id over 65535");
   if (text.size() + ad_n + user_n > kMaxTextBytes) throw std::length_error("event columns: batch text full");
   // Every event column has the same capacity: one check covers them all.
   if (t_ms.size() == t_ms.capacity()) grow_events();

@@ -144,7 +144,9 @@ class EventColumns {
   static constexpr size_t kMaxTextBytes = (size_t(1) << 32) - (size_t(1) << 16);
   bool full() const { return text.size() >= kMaxTextBytes - 2 * kMaxRecordLen; }
 
-  // Appends one decoded event, its fingerprint computed from all of its fields.
+  // Appends one decoded event, its fingerprint computed from all of its fields. Throws
+  // std::invalid_argument, appending nothing, for an ad_id over 255 bytes or a user_id over
+  // 65535 (decoders reject far shorter ones).
   void append(const Event& ev);
   // Appends every event of another batch (its derived columns as they are).
   void append(const EventColumns& other, size_t begin, size_t end);

@@ -83,7 +83,9 @@ class Engine {
   virtual void restore_state(std::istream& in) = 0;
 };
 
-enum class EngineKind { Cpu, Gpu, Auto };
+// GpuPortable: the GPU engine's device algorithm built for the host (kernels/portable_engine.h),
+// slower than the CPU engine; it exists so machines without a GPU test that algorithm.
+enum class EngineKind { Cpu, Gpu, GpuPortable, Auto };
 
 // Throws std::runtime_error when the kind cannot run here (gpu without a device).
 std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config);

@@ -4,11 +4,12 @@
 
 #include "host/common/ip.h"
 #include "kernels/device_layout.h"
+#include "kernels/system/system.h"
 
-namespace clickagg::gpu::block {
+namespace clickagg::CLICKAGG_DEVICE_NS::block {
 
 // Country codes compare as byte strings of their own length (Country::operator==).
-__device__ __forceinline__ bool same_country(const DeviceCountry& c, const DeviceEvent& e) {
+CLICKAGG_DEV bool same_country(const DeviceCountry& c, const DeviceEvent& e) {
   if (c.len != e.country_len) return false;
   for (uint32_t i = 0; i < c.len; ++i)
     if (c.code[i] != e.country[i]) return false;
@@ -18,7 +19,7 @@ __device__ __forceinline__ bool same_country(const DeviceCountry& c, const Devic
 // Every field the filter names must match one of its values; unnamed fields match anything.
 // user_id is compared through tokens: the host maps the event's user_id to the index of the
 // equal string among all filter user ids (kNoToken when there is none).
-__device__ __forceinline__ bool filter_matches(const FilterTableRef& ft, uint32_t k, const DeviceEvent& e) {
+CLICKAGG_DEV bool filter_matches(const FilterTableRef& ft, uint32_t k, const DeviceEvent& e) {
   const DeviceFilter f = ft.filters[k];
   if (f.country_begin != f.country_end) {
     bool any = false;
@@ -39,10 +40,10 @@ __device__ __forceinline__ bool filter_matches(const FilterTableRef& ft, uint32_
   return true;
 }
 
-__device__ __forceinline__ uint32_t count_matches(const FilterTableRef& ft, const DeviceEvent& e) {
+CLICKAGG_DEV uint32_t count_matches(const FilterTableRef& ft, const DeviceEvent& e) {
   uint32_t n = 0;
   for (uint32_t k = 0; k < ft.count; ++k) n += filter_matches(ft, k, e) ? 1u : 0u;
   return n;
 }
 
-}  // namespace clickagg::gpu::block
+}  // namespace clickagg::CLICKAGG_DEVICE_NS::block

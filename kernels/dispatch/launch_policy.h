@@ -13,8 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/cuda_check.h"
-
 namespace clickagg::gpu::dispatch {
 
 constexpr unsigned kBlockThreads = 256;

@@ -410,17 +410,30 @@ TEST_F(UsageErrors, GpuEngineWithoutGpu) {
 }
 
 // The device running out of memory is a runtime failure, not bad usage: exit status 1, one line
-// that says so and names the way out. (The failure is injected at the first chunk.)
-TEST_F(UsageErrors, GpuOutOfMemoryIsARuntimeFailure) {
-  CLICKAGG_NEEDS_GPU();
+// that says so and names the way out. (The failure is injected at the first chunk.) Checked on
+// the CUDA engine where a GPU is, and on the same code path of the portable build everywhere.
+void expect_out_of_memory_exit(const char* engine, const std::string& input, const std::string& output,
+                               const fs::path& dir) {
   ::setenv("CLICKAGG_GPU_FAIL_AT_CHUNK", "1", 1);
   const ProcessResult r =
-      run_clickagg({"aggregate", "--input", in(), "--format", "log", "--engine", "gpu", "--out", out()}, dir_);
+      run_clickagg({"aggregate", "--input", input, "--format", "log", "--engine", engine, "--out", output}, dir);
   ::unsetenv("CLICKAGG_GPU_FAIL_AT_CHUNK");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("GPU out of memory"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--engine cpu"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(UsageErrors, GpuOutOfMemoryIsARuntimeFailure) {
+  CLICKAGG_NEEDS_GPU();
+  expect_out_of_memory_exit("gpu", in(), out(), dir_);
+}
+
+TEST_F(UsageErrors, GpuPortableOutOfMemoryIsARuntimeFailure) {
+#if !defined(CLICKAGG_HAVE_GPU_PORTABLE)
+  GTEST_SKIP() << "built without the portable GPU engine";
+#endif
+  expect_out_of_memory_exit("gpu-portable", in(), out(), dir_);
 }
 
 TEST_F(UsageErrors, SuccessWritesEveryFile) {

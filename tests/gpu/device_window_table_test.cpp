@@ -17,26 +17,25 @@
 namespace clickagg::gputest {
 namespace {
 
-using gpu::CountSlot;
-using gpu::count_key;
+using dev::CountSlot;
+using dev::count_key;
 
 class DeviceBlocks : public testing::Test {
  protected:
   void SetUp() override {
     CLICKAGG_REQUIRE_GPU();
-    ASSERT_EQ(cudaStreamCreate(&stream_), cudaSuccess);
+    stream_ = dev::sys::create_stream();
     error_.assign_exact(1);
-    ASSERT_EQ(cudaMemset(error_.data(), 0, sizeof(unsigned)), cudaSuccess);
+    dev::sys::fill(error_.data(), 0, sizeof(unsigned));
+    ready_ = true;
   }
   void TearDown() override {
-    if (stream_ != nullptr) {
-      unsigned error = 1;
-      EXPECT_EQ(cudaMemcpy(&error, error_.data(), sizeof error, cudaMemcpyDeviceToHost), cudaSuccess);
-      EXPECT_EQ(error, 0u) << "a kernel reported an internal error";
-      error_.reset();
-      cudaStreamSynchronize(stream_);
-      cudaStreamDestroy(stream_);
-    }
+    if (!ready_) return;
+    unsigned error = 1;
+    dev::sys::copy(&error, error_.data(), sizeof error, dev::sys::Copy::DeviceToHost);
+    EXPECT_EQ(error, 0u) << "a kernel reported an internal error";
+    error_.reset();
+    dev::sys::destroy_stream(stream_);  // waits for its work
   }
   std::map<unsigned long long, unsigned long long> as_map(const std::vector<CountSlot>& v) {
     std::map<unsigned long long, unsigned long long> m;
@@ -47,12 +46,13 @@ class DeviceBlocks : public testing::Test {
     return m;
   }
 
-  cudaStream_t stream_ = nullptr;
-  gpu::DeviceArray<unsigned> error_{nullptr, false};
+  bool ready_ = false;
+  dev::sys::Stream stream_ = nullptr;
+  dev::DeviceArray<unsigned> error_{nullptr, false};
 };
 
 TEST_F(DeviceBlocks, HeaderExample) {
-  gpu::DeviceWindowTable t(stream_, 1024, error_.data());
+  dev::DeviceWindowTable t(stream_, 1024, error_.data());
   const int64_t minute = 26'824'320;
   const std::vector<CountSlot> in{{count_key(0, 7), 3}, {count_key(2, 7), 1}};
   t.insert_counts(minute, in);
@@ -63,7 +63,7 @@ TEST_F(DeviceBlocks, HeaderExample) {
 }
 
 TEST_F(DeviceBlocks, CountsMergeEqualKeysAndGrow) {
-  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  dev::DeviceWindowTable t(stream_, 16, error_.data());
   std::mt19937_64 rng(7);
   std::map<unsigned long long, unsigned long long> want;
   for (int round = 0; round < 5; ++round) {
@@ -83,7 +83,7 @@ TEST_F(DeviceBlocks, CountsMergeEqualKeysAndGrow) {
 }
 
 TEST_F(DeviceBlocks, FingerprintsInsertOnceAndPurge) {
-  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  dev::DeviceWindowTable t(stream_, 16, error_.data());
   std::vector<Hash128> fps;
   for (uint64_t i = 1; i <= 5000; ++i) fps.push_back(Hash128{mix64(i), i % 3 == 0 ? 0 : mix64(i + 99)});  // hi = 0 too
   std::vector<Hash128> twice = fps;
@@ -104,7 +104,7 @@ TEST_F(DeviceBlocks, FingerprintsInsertOnceAndPurge) {
 }
 
 TEST_F(DeviceBlocks, ReserveKeepsEntriesAcrossGrowth) {
-  gpu::DeviceWindowTable t(stream_, 16, error_.data());
+  dev::DeviceWindowTable t(stream_, 16, error_.data());
   const std::vector<CountSlot> first{{count_key(1, 1), 5}, {count_key(0, 2), 6}};
   t.insert_counts(3, first);
   t.reserve_counts(3, 100'000);
@@ -115,8 +115,8 @@ TEST_F(DeviceBlocks, ReserveKeepsEntriesAcrossGrowth) {
 // The selector's candidates contain every ad that can be in a slot's top N and nothing that
 // cannot: exactly the ads whose window sum is at least the N-th largest sum of the slot.
 TEST_F(DeviceBlocks, TopNCandidatesAreExactlyTheTiedPrefix) {
-  gpu::DeviceWindowTable t(stream_, 16, error_.data());
-  gpu::TopNSelector sel(stream_, error_.data());
+  dev::DeviceWindowTable t(stream_, 16, error_.data());
+  dev::TopNSelector sel(stream_, error_.data());
   std::mt19937_64 rng(11);
   const uint32_t slots = 4;
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> sums;  // (slot, ad) -> sum over added minutes
@@ -135,10 +135,10 @@ TEST_F(DeviceBlocks, TopNCandidatesAreExactlyTheTiedPrefix) {
   sel.begin();
   for (uint32_t age = 0; age < 5; ++age) {
     const int64_t m = e - age;
-    for (const CountSlot& c : t.counts(m)) sums[{gpu::key_slot(c.key), gpu::key_ad(c.key)}] += c.count;
+    for (const CountSlot& c : t.counts(m)) sums[{dev::key_slot(c.key), dev::key_ad(c.key)}] += c.count;
     sel.add_minute(t, m);
     for (uint32_t top_n : {1u, 10u, 100u}) {
-      std::vector<gpu::TopNCandidate> got;
+      std::vector<dev::TopNCandidate> got;
       sel.candidates(top_n, slots, got);
       for (uint32_t s = 0; s < slots; ++s) {
         std::vector<uint64_t> counts;
@@ -158,11 +158,11 @@ TEST_F(DeviceBlocks, TopNCandidatesAreExactlyTheTiedPrefix) {
 }
 
 TEST_F(DeviceBlocks, TopNOfNothingIsEmpty) {
-  gpu::DeviceWindowTable t(stream_, 16, error_.data());
-  gpu::TopNSelector sel(stream_, error_.data());
+  dev::DeviceWindowTable t(stream_, 16, error_.data());
+  dev::TopNSelector sel(stream_, error_.data());
   sel.begin();
   sel.add_minute(t, 5);
-  std::vector<gpu::TopNCandidate> got{{1, 1, 1}};
+  std::vector<dev::TopNCandidate> got{{1, 1, 1}};
   sel.candidates(10, 3, got);
   EXPECT_TRUE(got.empty());
 }

@@ -17,10 +17,10 @@ struct Runs {
   EngineStats cpu_stats, gpu_stats;
 };
 
-Runs run_both(const Stream& s, const EngineConfig& cfg, size_t batch, const gpu::GpuOptions& opt) {
+Runs run_both(const Stream& s, const EngineConfig& cfg, size_t batch, const dev::GpuOptions& opt) {
   Runs r;
   auto cpu = make_cpu_engine(cfg);
-  auto gpu = gpu::make_gpu_engine(cfg, opt);
+  auto gpu = dev::make_gpu_engine(cfg, opt);
   feed(*cpu, s, batch, r.cpu);
   feed(*gpu, s, batch, r.gpu);
   cpu->finish(r.cpu);
@@ -48,7 +48,7 @@ TEST(GpuVsCpu, RandomStreamsEveryBatchSize) {
     const EngineConfig cfg = config(seed % 5, seed % 2 ? std::vector<uint32_t>{1, 5} : std::vector<uint32_t>{1, 2, 60},
                                     static_cast<uint32_t>(1 + seed % 4));
     for (size_t batch : {size_t(7), size_t(100), size_t(1000), size_t(100000)}) {
-      for (const gpu::GpuOptions& opt : {tight_options(), gpu::GpuOptions{}}) {
+      for (const dev::GpuOptions& opt : {tight_options(), dev::GpuOptions{}}) {
         const Runs r = run_both(s, cfg, batch, opt);
         expect_same(r, "seed " + std::to_string(seed) + ", batch " + std::to_string(batch) + ", chunk " +
                            std::to_string(opt.chunk_events));
@@ -112,7 +112,7 @@ TEST(GpuVsCpu, InBatchDuplicatesCountTheFirstCopy) {
   }
   // And explicitly: minute 0 has b, x and f once; a, c and e never.
   Recorder rec;
-  auto gpu = gpu::make_gpu_engine(config(0), tight_options(2));
+  auto gpu = dev::make_gpu_engine(config(0), tight_options(2));
   feed(*gpu, s, 1000, rec);
   gpu->finish(rec);
   const WindowResult* minute0 = nullptr;
@@ -132,7 +132,7 @@ TEST(GpuVsCpu, HotKeyHalfOfAllClicks) {
   spec.step_ms = 1;
   spec.users = 1000;
   const Stream s = make_stream(spec);
-  expect_same(run_both(s, config(4, {1, 5}, 20), 50'000, gpu::GpuOptions{}), "hot key, default chunks");
+  expect_same(run_both(s, config(4, {1, 5}, 20), 50'000, dev::GpuOptions{}), "hot key, default chunks");
   expect_same(run_both(s, config(4, {1, 5}, 20), 50'000, tight_options(4096)), "hot key, small chunks");
 }
 
@@ -145,7 +145,7 @@ TEST(GpuVsCpu, TablesGrowPastTheirInitialSize) {
   spec.step_ms = 1;  // ~1 minute of event time: tens of thousands of keys in one minute
   spec.users = 5000;
   const Stream s = make_stream(spec);
-  gpu::GpuOptions opt = tight_options(7000);
+  dev::GpuOptions opt = tight_options(7000);
   opt.min_table_slots = 16;
   expect_same(run_both(s, config(4, {1, 5}, 10), 20'000, opt), "growth");
 }
@@ -159,7 +159,7 @@ TEST(GpuVsCpu, LargeBatchesManyFilters) {
   spec.step_ms = 2;
   spec.users = 10'000;
   const Stream s = make_stream(spec);
-  expect_same(run_both(s, config(32, {1, 5, 60}, 100), 100'000, gpu::GpuOptions{}), "32 filters");
+  expect_same(run_both(s, config(32, {1, 5, 60}, 100), 100'000, dev::GpuOptions{}), "32 filters");
   // The most filters a configuration may have: hundreds of group keys per event, so chunks
   // are cut by the expansion limit; few ads keep each minute's window small.
   StreamSpec few;
@@ -168,7 +168,7 @@ TEST(GpuVsCpu, LargeBatchesManyFilters) {
   few.ads = 40;
   few.step_ms = 5;
   const Stream t = make_stream(few);
-  expect_same(run_both(t, config(1024, {1, 2}, 10), 15'000, gpu::GpuOptions{}), "1024 filters");
+  expect_same(run_both(t, config(1024, {1, 2}, 10), 15'000, dev::GpuOptions{}), "1024 filters");
 }
 
 // Thousands of ads with equal counts: the device keeps all of them as candidates and the host
@@ -186,7 +186,7 @@ TEST(GpuVsCpu, TopNTiesAreBrokenByAdIdBytes) {
   spec.click_id_pct = 100;
   spec.step_ms = 10;
   const Stream s = make_stream(spec);
-  const Runs r = run_both(s, config(2, {1, 3}, 3), 5000, gpu::GpuOptions{});
+  const Runs r = run_both(s, config(2, {1, 3}, 3), 5000, dev::GpuOptions{});
   expect_same(r, "ties");
   for (const TopNList& l : r.gpu.lists) {
     const std::vector<NamedEntry> entries = named_entries(l);
@@ -211,7 +211,7 @@ TEST(GpuVsCpu, IdlePartitionsTicksAndRevokes) {
   cfg.idle_timeout_ms = 50;  // processing time: one unit per call
   Recorder a, b;
   auto cpu = make_cpu_engine(cfg);
-  auto gpu = gpu::make_gpu_engine(cfg, tight_options());
+  auto gpu = dev::make_gpu_engine(cfg, tight_options());
   int64_t now_a = 0, now_b = 0;
   const size_t third = s.events.size() / 3;
   feed(*cpu, s, 64, a, 0, third, &now_a);
@@ -236,7 +236,7 @@ TEST(GpuEngine, RejectsOverlongFieldsBeforeChangingState) {
   Event ev;
   ev.ad_id = s.keep(std::string(300, 'a'));
   ev.t_ms = kT0;
-  auto gpu = gpu::make_gpu_engine(config(0), gpu::GpuOptions{});
+  auto gpu = dev::make_gpu_engine(config(0), dev::GpuOptions{});
   Recorder rec;
   EXPECT_THROW(gpu->process(0, std::span<const Event>(&ev, 1), 0, rec), std::invalid_argument);
   EXPECT_EQ(gpu->stats().events, 0u);
@@ -246,10 +246,10 @@ TEST(GpuEngine, RejectsBadConfigurationLikeTheCpuEngine) {
   CLICKAGG_REQUIRE_GPU();
   EngineConfig c = config(0);
   c.top_n = 0;
-  EXPECT_THROW(gpu::make_gpu_engine(c), std::invalid_argument);
+  EXPECT_THROW(dev::make_gpu_engine(c), std::invalid_argument);
   c = config(0);
   c.topn_windows = {0};
-  EXPECT_THROW(gpu::make_gpu_engine(c), std::invalid_argument);
+  EXPECT_THROW(dev::make_gpu_engine(c), std::invalid_argument);
 }
 
 }  // namespace

@@ -17,13 +17,25 @@
 #include "host/common/ip.h"
 #include "host/engine/engine.h"
 #include "kernels/gpu_engine.h"
+#include "kernels/system/system.h"
 #include "tests/support/gpu_required.h"
 
 namespace clickagg::gputest {
 
-// Every test starts with this (tests/support/gpu_required.h: skipped without a device, failed
-// without one under CLICKAGG_REQUIRE_GPU=1).
+// These tests build twice (tests/gpu/CMakeLists.txt): against the CUDA engine (test_gpu) and
+// against the same device algorithm on the host system (test_gpu_portable), which runs
+// everywhere. `dev` names the engine of this build.
+namespace dev = ::clickagg::CLICKAGG_DEVICE_NS;
+
+// Every test starts with this. CUDA: skipped without a device, failed without one under
+// CLICKAGG_REQUIRE_GPU=1 (tests/support/gpu_required.h). The host system always runs.
+#if defined(CLICKAGG_DEVICE_HOST)
+#define CLICKAGG_REQUIRE_GPU() \
+  do {                         \
+  } while (0)
+#else
 #define CLICKAGG_REQUIRE_GPU() CLICKAGG_NEEDS_GPU()
+#endif
 
 constexpr int64_t kT0 = 1'609'459'200'000;  // 2021-01-01T00:00:00Z
 
@@ -246,8 +258,8 @@ inline std::string diff(const EngineStats& a, const EngineStats& b) {
 }
 
 // Small chunks and tables, so that chunking and table growth happen on small streams too.
-inline gpu::GpuOptions tight_options(size_t chunk_events = 97) {
-  gpu::GpuOptions o;
+inline dev::GpuOptions tight_options(size_t chunk_events = 97) {
+  dev::GpuOptions o;
   o.chunk_events = chunk_events;
   o.min_table_slots = 16;
   return o;

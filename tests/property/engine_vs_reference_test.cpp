@@ -77,6 +77,28 @@ TEST_F(GpuEngineVsReference, PartitionsJoiningLate) {
   check_against_reference(EngineKind::Gpu, Shape::LateJoining, {0});
 }
 
+// The GPU engine's device algorithm on the host system: runs wherever it is built.
+class GpuPortableEngineVsReference : public testing::Test {
+ protected:
+  void SetUp() override {
+#if !defined(CLICKAGG_HAVE_GPU_PORTABLE)
+    GTEST_SKIP() << "built without the portable GPU engine";
+#endif
+  }
+};
+
+TEST_F(GpuPortableEngineVsReference, MixedStreams) {
+  check_against_reference(EngineKind::GpuPortable, Shape::Mixed, {0});
+}
+
+TEST_F(GpuPortableEngineVsReference, DuplicateHeavyStreams) {
+  check_against_reference(EngineKind::GpuPortable, Shape::DuplicateHeavy, {0});
+}
+
+TEST_F(GpuPortableEngineVsReference, PartitionsJoiningLate) {
+  check_against_reference(EngineKind::GpuPortable, Shape::LateJoining, {0});
+}
+
 // Where process() calls begin and end changes when results are emitted, never what they are.
 TEST(CpuEngineBatching, OneCallPerRunEqualsOneCallPerEvent) {
   int failures = 0;

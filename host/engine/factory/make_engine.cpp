@@ -5,6 +5,9 @@
 #if defined(CLICKAGG_HAVE_CUDA)
 #include "kernels/gpu_engine.h"
 #endif
+#if defined(CLICKAGG_HAVE_GPU_PORTABLE)
+#include "kernels/portable_engine.h"
+#endif
 
 namespace clickagg {
 
@@ -44,6 +47,13 @@ std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config)
 #else
       gpu_available(&why);
       throw std::runtime_error("--engine gpu: no usable GPU (" + why + ")");
+#endif
+    case EngineKind::GpuPortable:
+#if defined(CLICKAGG_HAVE_GPU_PORTABLE)
+      return gpu_portable::make_gpu_engine(config);
+#else
+      throw std::runtime_error("--engine gpu-portable: this build has no portable GPU engine (it needs the CUDA "
+                               "toolkit's headers and OpenMP)");
 #endif
   }
   throw std::logic_error("unknown engine kind");

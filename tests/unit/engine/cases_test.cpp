@@ -24,7 +24,7 @@ namespace {
 
 using cases::CaseFile;
 
-enum class Mode { Cpu1, Cpu3, CpuOneByOne, Gpu, GpuOneByOne };
+enum class Mode { Cpu1, Cpu3, CpuOneByOne, Gpu, GpuOneByOne, GpuPortable, GpuPortableOneByOne };
 
 struct ModeInfo {
   const char* name;
@@ -40,6 +40,8 @@ ModeInfo mode_info(Mode m) {
     case Mode::CpuOneByOne: return {"cpu_one_event_per_call", EngineKind::Cpu, 2, true};
     case Mode::Gpu: return {"gpu", EngineKind::Gpu, 0, false};
     case Mode::GpuOneByOne: return {"gpu_one_event_per_call", EngineKind::Gpu, 0, true};
+    case Mode::GpuPortable: return {"gpu_portable", EngineKind::GpuPortable, 0, false};
+    case Mode::GpuPortableOneByOne: return {"gpu_portable_one_event_per_call", EngineKind::GpuPortable, 0, true};
   }
   return {"?", EngineKind::Cpu, 1, false};
 }
@@ -155,6 +157,9 @@ TEST_P(Cases, MatchHandComputedExpectations) {
   const auto& [c, mode] = GetParam();
   const ModeInfo m = mode_info(mode);
   if (m.kind == EngineKind::Gpu) CLICKAGG_NEEDS_GPU();
+#if !defined(CLICKAGG_HAVE_GPU_PORTABLE)
+  if (m.kind == EngineKind::GpuPortable) GTEST_SKIP() << "built without the portable GPU engine";
+#endif
 #if !defined(CLICKAGG_HAVE_YAML)
   if (!c.filters_yaml.empty()) GTEST_SKIP() << "built without yaml-cpp: filter files unreadable";
 #endif
@@ -170,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
     Files, Cases,
     testing::Combine(testing::ValuesIn(cases::load_cases(testing_support::source_dir() + "/tests/cases")),
                      testing::Values(Mode::Cpu1, Mode::Cpu3, Mode::CpuOneByOne, Mode::Gpu,
-                                     Mode::GpuOneByOne)),
+                                     Mode::GpuOneByOne, Mode::GpuPortable, Mode::GpuPortableOneByOne)),
     [](const testing::TestParamInfo<std::tuple<CaseFile, Mode>>& p) {
       return std::get<0>(p.param).name + "_" + mode_info(std::get<1>(p.param)).name;
     });

@@ -153,5 +153,13 @@ TEST(Recount, GpuEngineMatchesReference) {
   check_random_streams(EngineKind::Gpu);
 }
 
+// And through its device algorithm on the host, everywhere.
+TEST(Recount, GpuPortableEngineMatchesReference) {
+#if !defined(CLICKAGG_HAVE_GPU_PORTABLE)
+  GTEST_SKIP() << "built without the portable GPU engine";
+#endif
+  check_random_streams(EngineKind::GpuPortable);
+}
+
 }  // namespace
 }  // namespace clickagg::ops

@@ -1,0 +1,85 @@
+// The CUDA system's device-wide algorithms (algorithms.h): CUB, with the two-call temporary
+// storage pattern (the first call, with null storage, asks for the size).
+#include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_reduce.cuh>
+#include <cub/device/device_run_length_encode.cuh>
+#include <cub/device/device_scan.cuh>
+#include <cuda/std/functional>
+#include <stdexcept>
+
+#include "kernels/system/algorithms.h"
+
+namespace clickagg::gpu::sys {
+
+namespace {
+
+// CUB counts items in int.
+int items(size_t n) {
+  if (n > 0x7FFFFFFFu) throw std::logic_error("GPU engine: more items than one device algorithm call takes");
+  return static_cast<int>(n);
+}
+
+void checked(cudaError_t err, const char* call) {
+  if (err == cudaSuccess) return;
+  (void)cudaGetLastError();
+  if (err == cudaErrorMemoryAllocation) throw_out_of_memory(call);
+  throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorName(err) + " (" + call + ")");
+}
+
+template <class Call>
+void run(Scratch& s, const char* name, Call&& call) {
+  size_t bytes = 0;
+  checked(call(static_cast<void*>(nullptr), bytes), name);
+  void* temp = s.reserve(bytes);
+  bytes = s.size();
+  checked(call(temp, bytes), name);
+}
+
+}  // namespace
+
+void exclusive_sum(Scratch& s, const uint32_t* in, uint32_t* out, size_t n) {
+  run(s, "cub::DeviceScan::ExclusiveSum", [&](void* t, size_t& b) {
+    return cub::DeviceScan::ExclusiveSum(t, b, in, out, items(n), s.stream());
+  });
+}
+
+void sort_keys(Scratch& s, const unsigned long long* in, unsigned long long* out, size_t n, int begin_bit, int end_bit) {
+  run(s, "cub::DeviceRadixSort::SortKeys", [&](void* t, size_t& b) {
+    return cub::DeviceRadixSort::SortKeys(t, b, in, out, items(n), begin_bit, end_bit, s.stream());
+  });
+}
+
+void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out,
+                const unsigned long long* values_in, unsigned long long* values_out, size_t n, int begin_bit,
+                int end_bit) {
+  run(s, "cub::DeviceRadixSort::SortPairs", [&](void* t, size_t& b) {
+    return cub::DeviceRadixSort::SortPairs(t, b, keys_in, keys_out, values_in, values_out, items(n), begin_bit, end_bit,
+                                           s.stream());
+  });
+}
+
+void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out, const uint32_t* values_in,
+                uint32_t* values_out, size_t n, int begin_bit, int end_bit) {
+  run(s, "cub::DeviceRadixSort::SortPairs", [&](void* t, size_t& b) {
+    return cub::DeviceRadixSort::SortPairs(t, b, keys_in, keys_out, values_in, values_out, items(n), begin_bit, end_bit,
+                                           s.stream());
+  });
+}
+
+void run_length_encode(Scratch& s, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
+                       int* d_runs, size_t n) {
+  run(s, "cub::DeviceRunLengthEncode::Encode", [&](void* t, size_t& b) {
+    return cub::DeviceRunLengthEncode::Encode(t, b, in, unique, lengths, d_runs, items(n), s.stream());
+  });
+}
+
+void reduce_by_key(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out,
+                   const unsigned long long* values_in, unsigned long long* values_out, unsigned long long* d_runs,
+                   size_t n) {
+  run(s, "cub::DeviceReduce::ReduceByKey", [&](void* t, size_t& b) {
+    return cub::DeviceReduce::ReduceByKey(t, b, keys_in, keys_out, values_in, values_out, d_runs, ::cuda::std::plus<>{},
+                                          items(n), s.stream());
+  });
+}
+
+}  // namespace clickagg::gpu::sys
