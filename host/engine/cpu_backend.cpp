@@ -29,7 +29,7 @@ CpuBackend::CpuBackend(const EngineConfig& config, ThreadPool& pool)
   for (unsigned s = 0; s < pool.size(); ++s) {
     shards_.emplace_back(program_);
     for (size_t w = 0; w < cfg_.topn_windows.size(); ++w)
-      shards_.back().running.push_back(RunningSum{{}, GroupTable((uint64_t{1} << 63) | cfg_.topn_windows[w])});
+      shards_.back().running.emplace_back();
   }
 }
 
@@ -75,7 +75,7 @@ GroupTable& CpuBackend::count_table(Shard& sh, const BatchJudgement& j, uint32_t
     // A new minute is sized like the newest one before it.
     const auto prev = sh.counts.lower_bound(j.minutes[local]);
     const bool exists = prev != sh.counts.end() && prev->first == j.minutes[local];
-    const size_t like = exists || prev == sh.counts.begin() ? 0 : std::prev(prev)->second.live();
+    const size_t like = exists || prev == sh.counts.begin() ? 0 : std::prev(prev)->second.size();
     p = &minute_table(sh, j.minutes[local], like);
   }
   return *p;
@@ -204,7 +204,7 @@ void CpuBackend::count_events(unsigned s, const EventColumns& batch, const Batch
     const uint32_t ad = ad_of[k];
     const std::span<const uint16_t> slots = sh.match.slots(classes_[i]);
     count_table(sh, j, l).add_event(ad, slots);
-    for (GroupTable* held : sh.held_by[l]) held->add_event(ad, slots);
+    for (SlidingSum* held : sh.held_by[l]) held->add_late(ad, slots);
     if (verdict[i] == Verdict::ClosedLate) ++sh.late[l];
     else ++sh.open[l];
   }
@@ -278,7 +278,7 @@ void CpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
     auto it = sh.counts.find(minute);
     if (it == sh.counts.end()) return;
     std::vector<CountRow>& rows = shards_.size() == 1 ? out : parts[s];
-    rows.reserve(rows.size() + it->second.live());
+    rows.reserve(rows.size() + it->second.size());
     it->second.for_each([&](uint32_t local, uint32_t slot, uint64_t c) {
       rows.push_back(CountRow{dict_.global(s, local), filter_id(slot), c});
     });
@@ -291,8 +291,16 @@ void CpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
   for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
 }
 
+// The sorted run of shard sh's counts of `minutes` (each has a table).
+void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vector<SlidingSum::Entry>& out) {
+  std::vector<const GroupTable*> tables;
+  tables.reserve(minutes.size());
+  for (int64_t m : minutes) tables.push_back(&sh.counts.at(m));
+  SlidingSum::sorted_run(tables, out, sh.run_scratch);
+}
+
 // Moves shard sh's running sum for window size windows[wi] to minute e and returns it.
-const GroupTable* CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
+SlidingSum& CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
   const int64_t lo = e - static_cast<int64_t>(cfg_.topn_windows[wi]) + 1;
   RunningSum& rs = sh.running[wi];
   std::vector<int64_t> drop, add;
@@ -308,26 +316,27 @@ const GroupTable* CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
     drop.clear();
     for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) add.push_back(it->first);
   }
-  for (int64_t m : drop) {
-    rs.sums.merge(sh.counts.at(m), /*take_off=*/true);
-    rs.held.erase(m);
+  if (add != sh.entering) {
+    run_of(sh, add, sh.enter_run);
+    sh.entering = add;
   }
-  for (int64_t m : add) {
-    rs.sums.merge(sh.counts.at(m), /*take_off=*/false);
-    rs.held.insert(m);
-  }
-  rs.sums.compact_if_sparse();
-  return &rs.sums;
+  run_of(sh, drop, sh.leave_run);
+  rs.sums.move(sh.enter_run, sh.leave_run);
+  for (int64_t m : drop) rs.held.erase(m);
+  rs.held.insert(add.begin(), add.end());
+  return rs.sums;
 }
 
-// The best top_n ads of every slot of `table` into shard s's candidates for window wi.
-void CpuBackend::select(unsigned s, const GroupTable& table, size_t wi, size_t windows, uint32_t top_n) {
+// The best top_n ads of every slot of `groups` (a minute's table or a running sum) into shard
+// s's candidates for window wi.
+template <class Groups>
+void CpuBackend::select(unsigned s, Groups& groups, size_t wi, size_t windows, uint32_t top_n) {
   Shard& sh = shards_[s];
   const AdNames& names = dict_.name_table();
   // Per slot, a bounded heap whose front is the worst kept entry: most groups lose to it on the
   // count alone, so names are compared only on ties with the current N-th.
   auto worse = [&](const TopNEntry& a, const TopNEntry& b) { return ranks_before(a.count, a.ad, b.count, b.ad, names); };
-  table.for_each([&](uint32_t local, uint32_t slot, uint64_t c) {
+  groups.for_each([&](uint32_t local, uint32_t slot, uint64_t c) {
     std::vector<TopNEntry>& heap = sh.found[slot * windows + wi];
     if (heap.size() == top_n && c < heap.front().count) return;
     const TopNEntry cand{dict_.global(s, local), c};
@@ -349,15 +358,15 @@ void CpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
   auto run = [&](unsigned s) {
     Shard& sh = shards_[s];
     sh.found.assign(lists, {});
+    sh.entering.clear();  // tables may have changed since the last call
+    sh.enter_run.clear();
     for (size_t wi = 0; wi < nwin; ++wi) {
-      const GroupTable* table = nullptr;
       if (q.windows[wi] == 1) {
         auto it = sh.counts.find(q.minute);
-        if (it != sh.counts.end()) table = &it->second;
+        if (it != sh.counts.end()) select(s, it->second, wi, nwin, q.top_n);
       } else {
-        table = position(sh, wi, q.minute);
+        select(s, position(sh, wi, q.minute), wi, nwin, q.top_n);
       }
-      if (table != nullptr) select(s, *table, wi, nwin, q.top_n);
     }
   };
   if (shards_.size() == 1) run(0);
@@ -374,10 +383,12 @@ void CpuBackend::forget(int64_t minute) {
   for (Shard& sh : shards_) {
     auto it = sh.counts.find(minute);
     if (it == sh.counts.end()) continue;
-    for (RunningSum& rs : sh.running) {
-      if (!rs.held.erase(minute)) continue;
-      rs.sums.merge(it->second, /*take_off=*/true);
-      rs.sums.compact_if_sparse();
+    bool held = false;
+    for (const RunningSum& rs : sh.running) held = held || rs.held.count(minute) != 0;
+    if (held) {
+      run_of(sh, {minute}, sh.leave_run);
+      for (RunningSum& rs : sh.running)
+        if (rs.held.erase(minute)) rs.sums.move({}, sh.leave_run);
     }
     sh.counts.erase(it);
   }

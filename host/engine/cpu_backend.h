@@ -14,11 +14,12 @@
 // arrived, the name's head; group line): their cache misses overlap instead of following one
 // another (memory-level parallelism, not instruction count, sets the rate).
 //
-// Top-N lists of a window of M > 1 minutes come from a running sum per shard and window size:
-// the sum over the minutes it holds, moved to minute e by adding the minutes it lacks and
-// taking off those it no longer covers, instead of adding up M minutes for every list. A
-// running sum holds closed minutes only, so an event adds to one only when it is counted late
-// into a minute it holds; a minute forgotten while held is taken off first.
+// Top-N lists of a window of M > 1 minutes come from a running sum per shard and window size
+// (sliding_sum.h): the sum over the minutes it holds, moved to minute e by adding the minutes
+// it lacks and taking off those it no longer covers, in one sequential merge of sorted runs,
+// instead of adding up M minutes for every list. A running sum holds closed minutes only, so
+// an event adds to one only when it is counted late into a minute it holds; a minute
+// forgotten while held is taken off first.
 #pragma once
 #include <map>
 #include <memory>
@@ -30,6 +31,7 @@
 #include "host/engine/engine_backend.h"
 #include "host/engine/filter_program.h"
 #include "host/engine/flat_tables.h"
+#include "host/engine/sliding_sum.h"
 #include "host/engine/thread_pool.h"
 
 namespace clickagg {
@@ -58,7 +60,7 @@ class CpuBackend final : public EngineBackend {
  private:
   struct RunningSum {
     std::set<int64_t> held;  // minutes added in
-    GroupTable sums;
+    SlidingSum sums;
   };
   struct Shard {
     explicit Shard(const FilterProgram& p) : match(p) {}
@@ -69,13 +71,17 @@ class CpuBackend final : public EngineBackend {
     // Per batch, by local minute.
     std::vector<GroupTable*> count_of;
     std::vector<FingerprintSet*> seen_of;
-    std::vector<std::vector<GroupTable*>> held_by;  // running sums holding the minute
+    std::vector<std::vector<SlidingSum*>> held_by;  // running sums holding the minute
     std::vector<uint64_t> open, late;
     uint64_t duplicates = 0;
     std::vector<uint32_t> todo;                 // events to count, in arrival order
     std::vector<uint32_t> ad_of;                // their local ad indexes
     std::vector<uint64_t> dup_bits;             // events this fingerprint shard found repeated
     std::vector<std::vector<TopNEntry>> found;  // top-N candidates, per list
+    // Sorted runs of the minutes entering and leaving a running sum; the entering run is kept
+    // for the other window sizes of the same top-N call (`entering`: its minutes).
+    std::vector<int64_t> entering;
+    std::vector<SlidingSum::Entry> enter_run, leave_run, run_scratch;
   };
 
   unsigned fp_shard(const Hash128& fp) const { return static_cast<unsigned>(((fp.hi >> 32) * shards_.size()) >> 32); }
@@ -89,8 +95,10 @@ class CpuBackend final : public EngineBackend {
   void partition(const EventColumns& batch, const BatchJudgement& j);
   void dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const uint32_t* seq, size_t n);
   void count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j);
-  const GroupTable* position(Shard& sh, size_t window_index, int64_t minute);
-  void select(unsigned s, const GroupTable& table, size_t window_index, size_t windows, uint32_t top_n);
+  SlidingSum& position(Shard& sh, size_t window_index, int64_t minute);
+  void run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vector<SlidingSum::Entry>& out);
+  template <class Groups>
+  void select(unsigned s, Groups& groups, size_t window_index, size_t windows, uint32_t top_n);
 
   EngineConfig cfg_;
   ThreadPool& pool_;

@@ -68,12 +68,12 @@ inline size_t capacity_for(size_t keys) {
 }
 inline bool over_load(size_t keys, size_t cap) { return keys * 10 > cap * 7; }
 
-// Counts per (ad, slot) for one minute (or a running sum over several). Keys are stored as
-// ad + 1 so that an all-zero slot is empty.
+// Counts per (ad, slot) for one minute. Keys are stored as ad + 1 so that an all-zero slot is
+// empty.
 //
 // Each table hashes with a seed of its own: walking one table visits its groups in the order
-// of its hash, and adding them to another table hashed the same way (a running sum taking in
-// a minute) would pile them onto a few positions while that table is still small.
+// of its hash, and adding them to another table hashed the same way (a restore filling a
+// table from another's walk) would pile them onto a few positions while it is still small.
 class GroupTable {
  public:
   struct Entry {
@@ -109,19 +109,6 @@ class GroupTable {
     add_at(base, ad, 0, 1);
     for (uint32_t s : slots) add_at(base, ad, s, 1);
   }
-  // Takes n off an existing group (a running sum dropping a minute); a group that reaches 0
-  // stays as a zero entry until the next compaction.
-  void subtract(uint32_t ad, uint32_t slot, uint64_t n) {
-    const uint32_t key = ad + 1;
-    for (size_t i = home(base_of(ad), slot);; i = next(i)) {
-      Entry& e = slots_[i];
-      if (e.ad1 == key && e.slot == slot) {
-        e.count -= n;
-        if (e.count == 0) ++zeros_;
-        return;
-      }
-    }
-  }
   uint64_t get(uint32_t ad, uint32_t slot) const {
     if (cap_ == 0) return 0;
     const uint32_t key = ad + 1;
@@ -131,43 +118,10 @@ class GroupTable {
       if (e.ad1 == 0) return 0;
     }
   }
-  // Adds (or, with subtract, takes off) every group of `other`, touching each group's line a
-  // few groups ahead: the walk is sequential, the updates land anywhere in this table.
-  void merge(const GroupTable& other, bool take_off) {
-    constexpr size_t kAhead = 16;
-    if (!take_off && over_load(size_ + other.live(), cap_)) rebuild(std::max(grown(), capacity_for(size_ + other.live())));
-    size_t pending[kAhead];
-    size_t queued = 0;
-    auto apply = [&](size_t j) {
-      const Entry& e = other.slots_[j];
-      if (take_off) subtract(e.ad1 - 1, e.slot, e.count);
-      else add_at(base_of(e.ad1 - 1), e.ad1 - 1, e.slot, e.count);
-    };
-    for (size_t j = 0; j < other.cap_; ++j) {
-      const Entry& e = other.slots_[j];
-      if (e.ad1 == 0 || e.count == 0) continue;
-      __builtin_prefetch(slots_.data() + home(base_of(e.ad1 - 1), e.slot), 1);
-      if (queued == kAhead) {
-        apply(pending[0]);
-        std::memmove(pending, pending + 1, (kAhead - 1) * sizeof(size_t));
-        --queued;
-      }
-      pending[queued++] = j;
-    }
-    for (size_t q = 0; q < queued; ++q) apply(pending[q]);
-  }
-
-  // Entries (zero ones included, until compacted).
-  size_t size() const { return size_; }
-  size_t live() const { return size_ - zeros_; }
+  size_t size() const { return size_; }  // groups
   size_t capacity() const { return cap_; }
-  // Drops zero entries once they are as many as the live ones.
-  void compact_if_sparse() {
-    if (zeros_ > 0 && zeros_ >= live()) rebuild(capacity_for(live()));
-  }
-  void clear() { *this = GroupTable(seed_); }
 
-  // f(ad, slot, count) for every non-zero group.
+  // f(ad, slot, count) for every group.
   template <class F>
   void for_each(F&& f) const {
     for (size_t i = 0; i < cap_; ++i) {
@@ -191,7 +145,6 @@ class GroupTable {
     for (size_t i = home(base, slot);; i = next(i)) {
       Entry& e = slots_[i];
       if (e.ad1 == key && e.slot == slot) {
-        if (e.count == 0 && n != 0) --zeros_;
         e.count += n;
         return;
       }
@@ -208,7 +161,6 @@ class GroupTable {
     slots_ = TableStorage<Entry>(cap);
     cap_ = cap;
     size_ = 0;
-    zeros_ = 0;
     for (size_t j = 0; j < old_cap; ++j) {
       const Entry& e = old[j];
       if (e.ad1 == 0 || e.count == 0) continue;
@@ -223,7 +175,6 @@ class GroupTable {
   TableStorage<Entry> slots_;
   size_t cap_ = 0;
   size_t size_ = 0;
-  size_t zeros_ = 0;
 };
 
 class FingerprintSet {

@@ -1,15 +1,17 @@
-// The CPU backend's hash tables against std::map / std::set oracles: random operations with
-// seeds, slots up to 1024 (as many filters as a configuration may have) on young tables,
-// running sums taking minutes in and off, compaction.
+// The CPU backend's tables against std::map / std::set oracles: random operations with seeds,
+// slots up to 1024 (as many filters as a configuration may have) on young tables, and sliding
+// sums taking minutes in and off.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "host/engine/flat_tables.h"
+#include "host/engine/sliding_sum.h"
 
 namespace clickagg {
 namespace {
@@ -56,37 +58,71 @@ TEST(GroupTable, EventsWithManySlotsOnAYoungTable) {
   }
 }
 
-TEST(GroupTable, RunningSumsTakeMinutesInAndOff) {
-  std::mt19937_64 rng(7);
-  std::vector<GroupTable> minutes;
-  std::vector<Groups> want_minutes;
-  for (int m = 0; m < 12; ++m) {
-    GroupTable t(static_cast<uint64_t>(m));
-    Groups w;
-    const int n = 200 + static_cast<int>(rng() % 2000);
-    for (int i = 0; i < n; ++i) {
-      const uint32_t ad = static_cast<uint32_t>(rng() % (m % 3 == 0 ? 30 : 3000));
-      const uint32_t slot = static_cast<uint32_t>(rng() % 5 == 0 ? rng() % 1025 : 0);
-      const uint64_t c = 1 + rng() % 4;
-      t.add(ad, slot, c);
-      w[{ad, slot}] += c;
+// A 4-minute window sliding over 12 minutes of random groups, with late +1s into held minutes
+// and windows that jump: every read equals the sum of its minutes.
+TEST(SlidingSum, EqualsTheSumOfItsMinutes) {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<GroupTable> minutes;
+    for (int m = 0; m < 12; ++m) {
+      GroupTable t(static_cast<uint64_t>(m));
+      const int n = 200 + static_cast<int>(rng() % 2000);
+      for (int i = 0; i < n; ++i) {
+        const uint32_t ad = static_cast<uint32_t>(rng() % (m % 3 == 0 ? 30 : 300'000));
+        const uint32_t slot = static_cast<uint32_t>(rng() % 5 == 0 ? rng() % 1025 : 0);
+        t.add(ad, slot, 1 + rng() % 4);
+      }
+      minutes.push_back(std::move(t));
     }
-    minutes.push_back(std::move(t));
-    want_minutes.push_back(std::move(w));
-  }
-  // A 4-minute window sliding over the 12 minutes.
-  GroupTable sums((uint64_t{1} << 63) | 4);
-  Groups want;
-  for (size_t e = 0; e < minutes.size(); ++e) {
-    sums.merge(minutes[e], false);
-    add_to(want, want_minutes[e], false);
-    if (e >= 4) {
-      sums.merge(minutes[e - 4], true);
-      add_to(want, want_minutes[e - 4], true);
+    SlidingSum sum;
+    std::set<size_t> held;
+    std::vector<SlidingSum::Entry> enter, leave, scratch;
+    auto run = [&](const std::vector<size_t>& ms, std::vector<SlidingSum::Entry>& out) {
+      std::vector<const GroupTable*> ts;
+      for (size_t m : ms) ts.push_back(&minutes[m]);
+      SlidingSum::sorted_run(ts, out, scratch);
+    };
+    size_t e = 0;
+    while (e < minutes.size()) {
+      // Late events into held minutes: into the minute and into the sum.
+      for (size_t m : held) {
+        for (int k = 0; k < 3; ++k) {
+          const uint32_t ad = static_cast<uint32_t>(rng() % 40);
+          const std::vector<uint16_t> slots{static_cast<uint16_t>(1 + rng() % 1024)};
+          minutes[m].add_event(ad, slots);
+          sum.add_late(ad, slots);
+        }
+      }
+      std::vector<size_t> add, drop;
+      const size_t lo = e >= 3 ? e - 3 : 0;
+      for (size_t m : held)
+        if (m < lo) drop.push_back(m);
+      for (size_t m = lo; m <= e; ++m)
+        if (!held.count(m)) add.push_back(m);
+      run(add, enter);
+      run(drop, leave);
+      sum.move(enter, leave);
+      for (size_t m : drop) held.erase(m);
+      held.insert(add.begin(), add.end());
+
+      Groups want;
+      for (size_t m : held) add_to(want, contents(minutes[m]), false);
+      Groups got;
+      uint64_t last = 0;
+      bool first = true;
+      sum.for_each([&](uint32_t ad, uint32_t slot, uint64_t c) {
+        const uint64_t key = SlidingSum::group_key(ad, slot);
+        EXPECT_TRUE(first || key > last) << "not in key order";
+        first = false;
+        last = key;
+        got[{ad, slot}] = c;
+      });
+      ASSERT_EQ(got, want) << "seed " << seed << ", minute " << e;
+      e += 1 + rng() % 3;  // sometimes the window jumps
     }
-    sums.compact_if_sparse();
-    ASSERT_EQ(contents(sums), want) << "minute " << e;
-    EXPECT_EQ(sums.live(), want.size());
+    // Taking off what it does not hold is refused.
+    const std::vector<SlidingSum::Entry> absent{{SlidingSum::group_key(999'999, 5), 1}};
+    EXPECT_THROW(sum.move({}, absent), std::logic_error);
   }
 }
 

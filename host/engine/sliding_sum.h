@@ -1,0 +1,62 @@
+// The counts of a top-N window of several minutes, per (ad, slot), as one array sorted by
+// group key. Moving the window is one sequential merge of the sum with the minutes that enter
+// (added) and leave (taken off), each first turned into a sorted run: no random access into a
+// table as large as the window's groups, no rehashing as it grows, and two buffers that are
+// reused from minute to minute. A group whose sum reaches 0 leaves the array.
+//
+// Late events counted into a minute the sum already holds are collected apart and folded in
+// (sorted, then merged) before the sum is next read or moved.
+//
+//   SlidingSum sum;
+//   SlidingSum::sorted_run({&minute_table}, run, scratch);
+//   sum.move(run, {});                          // the minute enters
+//   sum.for_each([](uint32_t ad, uint32_t slot, uint64_t count) { ... });
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "host/engine/flat_tables.h"
+
+namespace clickagg {
+
+class SlidingSum {
+ public:
+  struct Entry {
+    uint64_t key;  // group_key(ad, slot)
+    uint64_t count;
+  };
+  // Slots are at most 1024 (filters + 1), so 11 bits; ads are shard-local indexes.
+  static constexpr int kSlotBits = 11;
+  static uint64_t group_key(uint32_t ad, uint32_t slot) { return (uint64_t{ad} << kSlotBits) | slot; }
+
+  // The groups of `tables` (summed where several hold one) as a run sorted by key; `scratch`
+  // is the sort's second buffer.
+  static void sorted_run(std::span<const GroupTable* const> tables, std::vector<Entry>& out,
+                         std::vector<Entry>& scratch);
+
+  // sum += add - take_off. Both are sorted runs; every group of take_off is in the sum with at
+  // least its count (it holds the minutes taken off). Throws std::logic_error otherwise.
+  void move(std::span<const Entry> add, std::span<const Entry> take_off);
+  // One event counted late into a minute the sum holds: +1 in slot 0 and in each of `slots`.
+  void add_late(uint32_t ad, std::span<const uint16_t> slots);
+  void clear();
+
+  // f(ad, slot, count) for every group, in key order.
+  template <class F>
+  void for_each(F&& f) {
+    fold();
+    for (const Entry& e : sum_) f(static_cast<uint32_t>(e.key >> kSlotBits), static_cast<uint32_t>(e.key & kSlotMask), e.count);
+  }
+  size_t size() const { return sum_.size(); }
+
+ private:
+  static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
+  void fold();
+
+  std::vector<Entry> sum_, next_;
+  std::vector<Entry> late_;  // unsorted +1s, folded in by fold()
+  std::vector<Entry> run_, scratch_;
+};
+
+}  // namespace clickagg
