@@ -68,6 +68,23 @@ class Proc:
         return self.p.wait(timeout)
 
 
+def diagnose(procs):
+    """What a process that does not end was doing: the tail of every log, and the threads'
+    stacks of those still running (when gdb is present)."""
+    for proc in procs:
+        proc.logf.flush()
+        with open(os.path.join(proc.workdir, f"{proc.name}.log"), errors="replace") as f:
+            tail = f.read().splitlines()[-40:]
+        log(f"--- last lines of {proc.name}.log:")
+        for line in tail:
+            print(f"    {line}", flush=True)
+        if proc.alive() and shutil.which("gdb"):
+            out = subprocess.run(["gdb", "-p", str(proc.p.pid), "-batch", "-ex", "thread apply all bt 30"],
+                                 capture_output=True, text=True, timeout=120).stdout
+            log(f"--- threads of {proc.name} (pid {proc.p.pid}):")
+            print("\n".join(l for l in out.splitlines() if l.startswith(("#", "Thread"))), flush=True)
+
+
 def assignments(work, proc):
     """How many times the group gave partitions to this aggregator, from its log."""
     with open(os.path.join(work, f"{proc.name}.log"), errors="replace") as f:
@@ -279,9 +296,17 @@ def main():
     if a.broker_restart and not broker_restarted:
         subprocess.run([os.path.join(kafka, "restart.sh")] + broker_args, check=True)
     for agg in aggs:
-        rc = agg.wait(300)
+        try:
+            rc = agg.wait(300)
+        except subprocess.TimeoutExpired:
+            log(f"{agg.name} did not finish within 300 s")
+            diagnose(aggs + [sink])
+            for p in aggs + [sink]:
+                p.kill9()
+            return 1
         if rc != 0:
             log(f"{agg.name} exited with {rc}")
+            diagnose(aggs + [sink])
             return 1
     # The aggregator exits only after the sink acknowledged everything.
     sink.stop()
