@@ -81,7 +81,15 @@ struct SinkService::Impl {
     ++stats.hellos;
     probe.hellos.inc();
     routes[producer] = std::string(peer.to_string_view());
-    const uint64_t committed = seq.committed(producer);
+    uint64_t committed = 0;
+    try {
+      committed = seq.committed(producer);
+    } catch (const store::StoreError& e) {
+      // Unanswered, the producer's channel says HELLO again, and resends what it has.
+      std::fprintf(stderr, "sink: cannot read %s's committed seq, will answer its next HELLO: %s\n",
+                   producer.c_str(), e.what());
+      return;
+    }
     probe.committed(producer, committed);
     send_ack(producer, committed);
   }
@@ -103,22 +111,27 @@ struct SinkService::Impl {
   }
 
   void commit_round() {
-    Round round = seq.plan(opt.top_n);
-    probe.rounds.inc();
-    if (!round.batch.empty()) {
-      if (opt.delay_per_commit.count() > 0) std::this_thread::sleep_for(opt.delay_per_commit);
-      const auto t0 = Clock::now();
-      try {
+    Round round;
+    double commit_seconds = -1;
+    try {
+      round = seq.plan(opt.top_n);  // reads the committed seq of a producer new to it
+      probe.rounds.inc();
+      if (!round.batch.empty()) {
+        if (opt.delay_per_commit.count() > 0) std::this_thread::sleep_for(opt.delay_per_commit);
+        const auto t0 = Clock::now();
         store.write(round.batch);
-      } catch (const store::StoreError& e) {
-        // Nothing is acknowledged, so the producers send it all again; try again then.
-        ++stats.failed_commits;
-        probe.failed_commits.inc();
-        std::fprintf(stderr, "sink: commit failed, will retry: %s\n", e.what());
-        std::this_thread::sleep_for(kRetryAfterFailure);
-        return;
+        commit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       }
-      probe.commit_seconds.observe(std::chrono::duration<double>(Clock::now() - t0).count());
+    } catch (const store::StoreError& e) {
+      // Nothing is acknowledged, so the producers send it all again; try again then.
+      ++stats.failed_commits;
+      probe.failed_commits.inc();
+      std::fprintf(stderr, "sink: commit failed, will retry: %s\n", e.what());
+      std::this_thread::sleep_for(kRetryAfterFailure);
+      return;
+    }
+    if (commit_seconds >= 0) {
+      probe.commit_seconds.observe(commit_seconds);
       ++stats.commits;
       probe.commits.inc();
       probe.written(round.batch);

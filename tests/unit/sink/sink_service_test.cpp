@@ -173,6 +173,66 @@ TEST(SinkService, AnswersHelloWithTheStoredSeq) {
   EXPECT_EQ(ch.acked(), 41u);
 }
 
+// A real store that fails its first reads of a committed seq and its first writes, as a
+// database connection does while its server restarts.
+class FailingAtFirst final : public store::AggregateStore {
+ public:
+  FailingAtFirst(std::unique_ptr<store::AggregateStore> s, int seq_failures, int write_failures)
+      : s_(std::move(s)), seq_failures_(seq_failures), write_failures_(write_failures) {}
+  void write(const store::ResultBatch& b) override {
+    if (write_failures_-- > 0) throw store::StoreError("the server is restarting");
+    s_->write(b);
+  }
+  uint64_t committed_seq(const std::string& producer) override {
+    if (seq_failures_-- > 0) throw store::StoreError("the server is restarting");
+    return s_->committed_seq(producer);
+  }
+  void set_filters(const std::vector<store::FilterInfo>& f) override { s_->set_filters(f); }
+  uint64_t aggregated_count(std::string_view ad, int64_t from, int64_t to, uint16_t f) override {
+    return s_->aggregated_count(ad, from, to, f);
+  }
+  std::optional<StoredList> topn_list(int64_t m, uint32_t w, uint16_t f) override { return s_->topn_list(m, w, f); }
+  std::vector<NamedEntry> top_by_sum(int64_t a, int64_t b, uint16_t f, uint32_t n) override {
+    return s_->top_by_sum(a, b, f, n);
+  }
+  store::Progress progress() override { return s_->progress(); }
+  void record_reconcile(const store::ReconcileStatus& r) override { s_->record_reconcile(r); }
+  std::optional<store::ReconcileStatus> last_reconcile() override { return s_->last_reconcile(); }
+  std::vector<store::FilterInfo> filters() override { return s_->filters(); }
+
+ private:
+  std::unique_ptr<store::AggregateStore> s_;
+  int seq_failures_, write_failures_;
+};
+
+TEST(SinkService, OutlivesAStoreThatFailsForAWhile) {
+  clickagg::testing::TempDir dir;
+  const std::string db = dir.file("sink.db");
+  const std::string ep = clickagg::testing::free_tcp_endpoint();
+  zmq::context_t ctx;
+  FailingAtFirst flaky(store::open_store(db, store::OpenMode::Writer), 3, 2);
+  SinkService service(ctx, flaky, SinkOptions{.listen = ep});
+  std::atomic<bool> stop{false};
+  std::exception_ptr failed;
+  std::thread t([&] {
+    try {
+      service.run(stop);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  {
+    emit::AckedChannel ch(ctx, ep, "agg-1", 1000, milliseconds(200));  // room for all: a dead sink fails the drain
+    send_range(ch, 1, 300);
+    EXPECT_TRUE(ch.drain(std::chrono::seconds(20)));
+  }
+  stop = true;
+  t.join();
+  ASSERT_FALSE(failed) << "the sink stopped on a store error it can retry";
+  EXPECT_GT(service.stats().failed_commits, 0u);
+  expect_state(db, 300);
+}
+
 TEST(SinkService, RefusesAnEndpointInUse) {
   clickagg::testing::TempDir dir;
   const std::string ep = clickagg::testing::free_tcp_endpoint();
