@@ -18,7 +18,7 @@ PACKAGES=(
   libavro-dev libsnappy-dev                                 # raw-event archive
   python3-avro python3-snappy python3-confluent-kafka       # its test: independent readers
   chromium wrk                                              # browser test, load test
-  curl
+  curl gdb                                                  # gdb: thread stacks of a test process that hangs
 )
 
 missing=()

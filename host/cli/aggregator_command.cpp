@@ -24,6 +24,7 @@ struct AggregatorArgs {
   std::string batch_wait = "100ms";
   std::string checkpoint_interval = "5s";
   std::string finish_when_idle = "0ms";
+  std::string finish_timeout = "120s";
   std::string metrics_listen;
   std::vector<std::string> kafka_options;
   EngineOptions engine;
@@ -44,6 +45,7 @@ void run_aggregator_command(AggregatorArgs& a) {
   c.batch_wait = duration("--batch-wait", a.batch_wait);
   c.checkpoint_interval = duration("--checkpoint-interval", a.checkpoint_interval);
   c.finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
+  c.finish_drain_limit = duration("--finish-timeout", a.finish_timeout);
   if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
   if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
   if (c.member_id.empty() || c.member_id.size() > 255) throw UsageError("--member-id must be 1 to 255 bytes");
@@ -97,6 +99,9 @@ void register_aggregator(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--finish-when-idle", args->finish_when_idle,
                   "End of input after this long without messages (0ms: run until stopped)")
+      ->capture_default_str();
+  cmd->add_option("--finish-timeout", args->finish_timeout,
+                  "At the end of input, how long to wait for the sink's acknowledgements before exiting 1")
       ->capture_default_str();
   args->engine.add_to(*cmd);
   cmd->callback([args] { run_aggregator_command(*args); });

@@ -105,7 +105,19 @@ class Aggregator final : public RebalanceListener {
     // End of input: done only once the sink has everything. Stopped by a signal: a few
     // tries, then leave; a restart replays the batch logs, so nothing is lost either way.
     if (finished_) {
+      const auto since = std::chrono::steady_clock::now();
+      auto last_note = since;
       while (!checkpoint_all() && !stop_.load()) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - since >= cfg_.finish_drain_limit)
+          throw std::runtime_error("aggregator: input ended, but the sink has not acknowledged " + unacknowledged() +
+                                   " within " + std::to_string(cfg_.finish_drain_limit.count() / 1000) +
+                                   " s; the batch logs keep them for the next start");
+        if (now - last_note >= std::chrono::seconds(5)) {
+          std::fprintf(stderr, "aggregator %s: input ended; waiting for the sink to acknowledge %s\n",
+                       cfg_.member_id.c_str(), unacknowledged().c_str());
+          last_note = now;
+        }
       }
     } else {
       for (int i = 0; i < 3 && !checkpoint_all(); ++i) {
@@ -174,6 +186,17 @@ class Aggregator final : public RebalanceListener {
     ++stats_.batches;
     stats_.last_batch_seconds = r.seconds;
     if (r.messages > 0) stats_.batch_seconds.observe(r.seconds);
+  }
+
+  // "partition P: N results" for each partition whose results the sink has not all acknowledged.
+  std::string unacknowledged() const {
+    std::string out;
+    for (const auto& [p, task] : tasks_) {
+      const size_t n = task->channel_stats().in_flight;
+      if (task->recovering()) out += (out.empty() ? "" : ", ") + ("partition " + std::to_string(p) + ": replaying its log");
+      else if (n > 0) out += (out.empty() ? "" : ", ") + ("partition " + std::to_string(p) + ": " + std::to_string(n) + " results");
+    }
+    return out.empty() ? "its last results" : out;
   }
 
   // A member without partitions is a standby, not at the end of anything: it stays.

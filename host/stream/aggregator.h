@@ -41,6 +41,9 @@ struct AggregatorConfig {
   // End of input once every assigned partition is read to its end and nothing came for this
   // long (batch-like runs, tests); 0: never.
   std::chrono::milliseconds finish_when_idle{0};
+  // At the end of input, how long to wait for the sink to acknowledge everything before
+  // giving up with an error (the batch logs keep what it lacks for the next start).
+  std::chrono::milliseconds finish_drain_limit{120'000};
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;
 };

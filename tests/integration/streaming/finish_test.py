@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The end of a bounded run when the sink never answers, with real processes and the real broker.
+
+An aggregator with --finish-when-idle reads a topic to its end while no sink listens: it must
+exit 1 within --finish-timeout, naming the partitions whose results wait, instead of waiting
+forever. Then a sink starts and the aggregator starts again on the same state directory: the
+batch logs carry what the sink never acknowledged, and the database must equal
+`clickagg aggregate` over the same records.
+"""
+import argparse
+import csv
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from itest import logger  # noqa: E402
+
+log = logger("finish-test")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clickagg", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--brokers", default=os.environ.get("CLICKAGG_KAFKA_BROKERS", "127.0.0.1:19092"))
+    a = ap.parse_args()
+    exe = os.path.abspath(a.clickagg)
+    work = tempfile.mkdtemp(prefix="clickagg-finish-")
+    topic = f"finish-{os.getpid()}"
+    port = a.brokers.rsplit(":", 1)[1]
+    subprocess.run([os.path.join(a.source_dir, "scripts", "kafka", "topic.sh"), "create", topic,
+                    "--partitions", "2", "--port", port], check=True)
+    gen = [exe, "gen", "--seed", "5", "--count", "3000", "--format", "log", "--ads", "50",
+           "--events-per-second", "20"]
+    records = os.path.join(work, "records.log")
+    subprocess.run(gen + ["--out", records], check=True)
+    subprocess.run(gen + ["--kafka", a.brokers, "--topic", topic], check=True)
+
+    sink_ep = f"tcp://127.0.0.1:{21000 + (os.getpid() + 5000) % 11000}"
+    agg = [exe, "aggregator", "--brokers", a.brokers, "--topic", topic, "--group", topic, "--format", "log",
+           "--state-dir", os.path.join(work, "state"), "--sink", sink_ep, "--engine", "cpu",
+           "--finish-when-idle", "1s", "--finish-timeout", "3s", "--checkpoint-interval", "500ms"]
+    ok = True
+
+    # No sink: the run must end, with an error that says what waits.
+    t0 = time.time()
+    p = subprocess.run(agg, capture_output=True, text=True, timeout=120)
+    took = time.time() - t0
+    last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+    log(f"without a sink: exit {p.returncode} after {took:.1f} s: {last}")
+    if p.returncode != 1 or "has not acknowledged" not in p.stderr or "partition" not in last:
+        log("expected exit 1 with the partitions whose results the sink lacks")
+        ok = False
+
+    # With a sink, a second start delivers everything from the batch logs.
+    db = os.path.join(work, "clicks.db")
+    sink = subprocess.Popen([exe, "sink", "--listen", sink_ep, "--db", db], stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(work, "sink.log"), "wb"))
+    try:
+        p = subprocess.run(agg, capture_output=True, text=True, timeout=120)
+        log(f"with a sink: exit {p.returncode}")
+        if p.returncode != 0:
+            print(p.stderr[-3000:])
+            ok = False
+    finally:
+        sink.terminate()
+        sink.wait(30)
+
+    ref = os.path.join(work, "reference")
+    subprocess.run([exe, "aggregate", "--input", records, "--format", "log", "--engine", "cpu", "--out", ref],
+                   check=True, capture_output=True)
+    with open(os.path.join(ref, "counts.csv")) as f:
+        want = {(r["ad_id"], r["minute"], r["filter_id"]): int(r["count"]) for r in csv.DictReader(f)}
+    conn = sqlite3.connect(db)
+    got = {(a_, time.strftime("%Y%m%d%H%M", time.gmtime(m * 60)), str(f)): c
+           for a_, m, f, c in conn.execute("SELECT ad_id, minute, filter_id, count FROM counts")}
+    if got != want:
+        log(f"counts differ: {len(want)} expected rows, {len(got)} stored, "
+            f"{sum(1 for k in want if got.get(k) != want[k])} different")
+        ok = False
+    else:
+        log(f"counts: {len(want)} rows identical to the batch run")
+    subprocess.run([os.path.join(a.source_dir, "scripts", "kafka", "topic.sh"), "delete", topic, "--port", port],
+                   capture_output=True)
+    if ok:
+        shutil.rmtree(work, ignore_errors=True)
+    print("1 passed, 0 failed" if ok else f"0 passed, 1 failed (work dir {work})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
