@@ -169,7 +169,7 @@ void ArchiveWriter::close_file(std::map<FileKey, OpenFile>::iterator it) {
   probe_->open_files.store(open_.size(), std::memory_order_relaxed);
 }
 
-void ArchiveWriter::add(uint32_t partition, int64_t offset, std::string_view record) {
+void ArchiveWriter::add(uint32_t partition, int64_t offset, std::string_view record, const EventTimeBound& bound) {
   probe_->records.fetch_add(1, std::memory_order_relaxed);
   const auto next = next_offset_.find(partition);
   if (next != next_offset_.end() && offset < next->second) {
@@ -178,7 +178,9 @@ void ArchiveWriter::add(uint32_t partition, int64_t offset, std::string_view rec
   }
   arena_.reset();
   Event ev;
-  if (const DecodeStatus reason = decode_record(cfg_.format, record, ev, arena_)) {
+  DecodeStatus reason = decode_record(cfg_.format, record, ev, arena_);
+  if (reason == nullptr) reason = bound.check(ev.t_ms);
+  if (reason != nullptr) {
     dead_letter_buf_ += "partition " + std::to_string(partition) + " offset " + std::to_string(offset) + ": " +
                         reason + "\n";
     probe_->rejected.fetch_add(1, std::memory_order_relaxed);

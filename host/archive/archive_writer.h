@@ -22,6 +22,7 @@
 #include "host/archive/archive_state.h"
 #include "host/archive/data_file_writer.h"
 #include "host/decode/decode.h"
+#include "host/decode/event_time_bound.h"
 #include "host/stream/file_util.h"
 
 namespace clickagg::archive {
@@ -52,9 +53,10 @@ class ArchiveWriter {
   // Next offset per partition including what is not yet committed.
   const std::map<uint32_t, int64_t>& next_offsets() const { return next_offset_; }
 
-  // Archives one Kafka record or writes it to the dead letters. A record below the partition's
-  // next offset has been archived already and is skipped.
-  void add(uint32_t partition, int64_t offset, std::string_view record);
+  // Archives one Kafka record or writes it to the dead letters (malformed, or dated beyond
+  // `bound`: what the aggregator rejects is not archived either). A record below the
+  // partition's next offset has been archived already and is skipped.
+  void add(uint32_t partition, int64_t offset, std::string_view record, const EventTimeBound& bound = {});
   // Makes everything added so far durable and recorded.
   void commit();
 

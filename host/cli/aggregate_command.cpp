@@ -11,6 +11,7 @@
 #include "host/common/malloc_tuning.h"
 #include "host/cli/engine_options.h"
 #include "host/io/batch_input.h"
+#include "host/gen/time_text.h"
 #include "host/io/final_results.h"
 
 namespace clickagg::cli {
@@ -22,6 +23,7 @@ struct AggregateArgs {
   std::string format = "auto";
   std::string out_dir;
   size_t batch_size = 1 << 20;
+  std::string now;  // processing time for --max-future; empty: the wall clock at the start
   EngineOptions engine;
 };
 
@@ -50,6 +52,14 @@ void run_aggregate(const AggregateArgs& a) {
   if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
   EngineConfig config = a.engine.config();
   const EngineKind kind = a.engine.kind();
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  if (!a.now.empty()) {
+    const auto t = gen::parse_time_text(a.now);
+    if (!t) throw UsageError("bad --now '" + a.now + "' (ISO-8601 or 'yyyy-mm-dd hh:mm:ss', UTC)");
+    now_ms = *t;
+  }
+  const EventTimeBound bound(now_ms, config.max_future_ms);
   for (const auto& in : a.inputs)
     if (!std::filesystem::is_regular_file(in)) throw UsageError("cannot read input " + in);
 
@@ -74,7 +84,7 @@ void run_aggregate(const AggregateArgs& a) {
   // is a runtime failure (exit 1), reported as it is.
   try {
     in = read_inputs(a.inputs, *format, a.batch_size, rejects.get(),
-                     [&](const EventColumns& batch) { engine->process(0, batch, 0, results); });
+                     [&](const EventColumns& batch) { engine->process(0, batch, 0, results); }, bound);
   } catch (const InputError& e) {
     throw UsageError(e.what());
   }
@@ -120,6 +130,8 @@ void register_aggregate(CLI::App& app) {
   cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
   cmd->add_option("--out", args->out_dir, "Output directory")->required();
   cmd->add_option("--batch-size", args->batch_size, "Events per engine micro-batch")->capture_default_str();
+  cmd->add_option("--now", args->now,
+                  "Processing time that --max-future counts from (UTC; default: the wall clock at the start)");
   args->engine.add_to(*cmd);
   cmd->callback([args] { run_aggregate(*args); });
 }

@@ -10,6 +10,7 @@
 
 #include "host/archive/archive_writer.h"
 #include "host/cli/commands.h"
+#include "host/cli/engine_options.h"
 #include "host/serve/metrics_endpoint.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/time_util.h"
@@ -28,6 +29,7 @@ struct ArchiveArgs {
   std::string commit_interval = "1s";
   std::string finish_when_idle = "0ms";
   std::string metrics_listen;
+  std::string max_future = "10m";
   size_t batch_max = 10000;
 };
 
@@ -71,6 +73,7 @@ void run_archive_command(ArchiveArgs& a) {
   if (a.batch_max == 0) throw UsageError("--batch-max must be at least 1");
   const auto commit_interval = duration("--commit-interval", a.commit_interval);
   const auto finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
+  const std::optional<int64_t> max_future = parse_max_future(a.max_future);
   const std::atomic<bool>& stop = install_stop_flag();
 
   archive::ArchiveProbe probe;
@@ -94,7 +97,8 @@ void run_archive_command(ArchiveArgs& a) {
   auto last_input = last_commit, last_end_check = last_commit;
   while (!stop.load()) {
     stream::MessageBatch batch = source.poll(a.batch_max, 100);
-    for (const stream::KafkaMessage& m : batch.messages()) writer.add(m.partition, m.offset, m.value);
+    const EventTimeBound bound(wall_ms(), max_future);
+    for (const stream::KafkaMessage& m : batch.messages()) writer.add(m.partition, m.offset, m.value, bound);
     const auto now = std::chrono::steady_clock::now();
     if (!batch.empty()) last_input = now;
     // End of input: quiet for the idle period AND read up to the end of every partition.
@@ -141,6 +145,10 @@ void register_archive(CLI::App& app) {
                   "Stop once every partition is read to its end and quiet this long (0ms: run until stopped)")
       ->capture_default_str();
   cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
+  cmd->add_option("--max-future", args->max_future,
+                  "Dead-letter events dated further than this ahead of processing time, as the aggregator "
+                  "rejects them ('off': no bound)")
+      ->capture_default_str();
   cmd->callback([args] { run_archive_command(*args); });
 }
 

@@ -21,6 +21,14 @@ void EngineOptions::add_to(CLI::App& cmd) {
                  "checks on a GPU)")
       ->capture_default_str();
   cmd.add_option("--threads", threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
+  cmd.add_option("--max-future", max_future,
+                 "Reject events dated further than this ahead of processing time (default 10m; 'off': no bound)");
+}
+
+std::optional<int64_t> parse_max_future(const std::string& text, const char* flag) {
+  if (text == "off") return std::nullopt;
+  if (auto ms = parse_duration_ms(text)) return *ms;
+  throw UsageError(std::string("bad ") + flag + " '" + text + "' (a duration such as 10m, or off)");
 }
 
 EngineConfig EngineOptions::config() const {
@@ -58,6 +66,7 @@ EngineConfig EngineOptions::config() const {
 #endif
   }
   c.threads = threads;
+  c.max_future_ms = parse_max_future(max_future.empty() ? "10m" : max_future);
   return c;
 }
 

@@ -1,6 +1,7 @@
 // Options every engine-driving subcommand shares (delay, lateness, top-N, filters, engine),
 // declared once and turned into an EngineConfig.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,15 @@ struct EngineOptions {
   std::string filters_path;
   std::string engine = "auto";
   unsigned threads = 0;
+  std::string max_future;  // empty: not given, 10m
 
   void add_to(CLI::App& cmd);
   // Throws UsageError with a one-line message on a bad value.
   EngineConfig config() const;
   EngineKind kind() const;
 };
+
+// `--max-future`: a duration, or "off" (nullopt). Throws UsageError naming `flag` otherwise.
+std::optional<int64_t> parse_max_future(const std::string& text, const char* flag = "--max-future");
 
 }  // namespace clickagg::cli

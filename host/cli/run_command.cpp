@@ -95,11 +95,6 @@ struct RunArgs {
   }
 };
 
-int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 int64_t duration_arg(const std::string& text, const char* option, bool bare_seconds) {
   if (bare_seconds && !text.empty() &&
       text.find_first_not_of("0123456789") == std::string::npos) {
@@ -242,6 +237,14 @@ class RunPipeline {
     g.count = 0;
     g.start_ms = start_arg(args_.start, now);
     g.events_per_second = args_.events_per_second > 0 ? args_.events_per_second : args_.rate;
+    // Event time that runs ahead of the wall clock on purpose (fewer events per second of event
+    // time than per second of wall time) would soon be rejected by the bound on event time:
+    // the generator is this job's own input, so the bound is left out unless asked for.
+    if (args_.engine.max_future.empty() && g.events_per_second < args_.rate) {
+      config_.max_future_ms = std::nullopt;
+      std::fprintf(stderr, "run: event time runs %.0fx the wall clock; no bound on event time (--max-future)\n",
+                   args_.rate / g.events_per_second);
+    }
     // A new seed per start: event keys (click ids, user/ip tuples) differ from earlier runs.
     g.seed = args_.seed_given ? args_.seed : static_cast<uint64_t>(now);
     if (const std::string why = gen::validate(g); !why.empty()) throw UsageError(why);
@@ -364,11 +367,13 @@ class RunPipeline {
     gen::write_records(*gen_, format_, n, buffer_);
     RecordSplitter split(buffer_, format_);
     uint64_t batch_records = 0;
+    const int64_t now = wall_ms();
+    const EventTimeBound bound(now, config_.max_future_ms);
     for (RecordRef rec; split.next(rec);) {
       const uint64_t position = position_++;
       ++batch_records;
       DecodeStatus why = rec.framing_error;
-      if (!why) why = decode_into(format_, rec.bytes, position, events_, arena_);
+      if (!why) why = decode_into(format_, rec.bytes, position, events_, arena_, bound);
       if (why) {
         ++rejected_;
         probe_->rejected.inc();
@@ -378,7 +383,6 @@ class RunPipeline {
     records_ += batch_records;
     probe_->records.inc(batch_records);
     decoded_ += events_.size();
-    const int64_t now = wall_ms();
     if (!events_.empty()) engine_->process(0, events_, now, *guard_);
     engine_->tick(now, *guard_);  // windows close even when nothing arrived
     flush(/*final=*/false);

@@ -1,6 +1,7 @@
 #include "host/common/time_util.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 
 namespace clickagg {
@@ -49,6 +50,11 @@ std::optional<int64_t> parse_duration_ms(std::string_view text) {
   else return std::nullopt;
   if (value > INT64_MAX / scale) return std::nullopt;
   return value * scale;
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace clickagg

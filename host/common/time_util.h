@@ -74,4 +74,7 @@ inline std::optional<int64_t> fixed_digits(std::string_view text, size_t pos, si
 // "15s", "10m", "250ms", "1h" -> milliseconds; nullopt on a malformed or negative value.
 std::optional<int64_t> parse_duration_ms(std::string_view text);
 
+// Processing time: the wall clock in milliseconds since the epoch.
+int64_t wall_ms();
+
 }  // namespace clickagg

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +41,9 @@ struct EngineConfig {
   unsigned threads = 0;                   // 0: all hardware threads
   int64_t idle_timeout_ms = 60'000;       // processing time without events before a
                                           // partition stops holding the watermark back
+  // Events dated further ahead of processing time are rejected when decoded, never judged
+  // (event_time_bound.h); nullopt: no bound (replays of old data).
+  std::optional<int64_t> max_future_ms = 600'000;
 };
 
 struct EngineStats {

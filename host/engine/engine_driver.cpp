@@ -53,6 +53,7 @@ EngineConfig EngineDriver::checked(EngineConfig c) {
     if (m == 0 || m > 10080) throw std::invalid_argument("top-N window sizes must be 1..10080 minutes");
   if (c.top_n == 0) throw std::invalid_argument("top-N size must be at least 1");
   if (c.delay_ms < 0 || c.allowed_lateness_ms < 0) throw std::invalid_argument("delay and lateness must be >= 0");
+  if (c.max_future_ms && *c.max_future_ms < 0) throw std::invalid_argument("the event-time bound must be >= 0");
   std::sort(c.topn_windows.begin(), c.topn_windows.end());
   c.topn_windows.erase(std::unique(c.topn_windows.begin(), c.topn_windows.end()), c.topn_windows.end());
   return c;

@@ -8,7 +8,8 @@
 namespace clickagg {
 
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
-                            std::FILE* rejects, const std::function<void(const EventColumns&)>& consume) {
+                            std::FILE* rejects, const std::function<void(const EventColumns&)>& consume,
+                            const EventTimeBound& bound) {
   // Map everything first: an unreadable file fails the run before any output is produced.
   std::vector<std::unique_ptr<MappedFile>> files;
   try {
@@ -33,7 +34,7 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
     RecordRef rec;
     while (splitter.next(rec)) {
       ++st.records;
-      DecodeStatus err = rec.framing_error ? rec.framing_error : decode_into(format, rec.bytes, rec.position, batch, arena);
+      DecodeStatus err = rec.framing_error ? rec.framing_error : decode_into(format, rec.bytes, rec.position, batch, arena, bound);
       if (err) {
         ++st.rejected;
         if (rejects)

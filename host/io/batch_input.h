@@ -11,6 +11,7 @@
 
 #include "host/decode/decode.h"
 #include "host/decode/event_columns.h"
+#include "host/decode/event_time_bound.h"
 #include "host/engine/engine.h"
 
 namespace clickagg {
@@ -28,9 +29,11 @@ struct BatchInputStats {
 };
 
 // Decodes `paths` in order and calls `consume` with batches of at most `batch_size` events
-// (the batch is reused after the call). Rejects are written as "FILE:line N: reason".
-// Throws InputError when a file cannot be read (before any event is consumed).
+// (the batch is reused after the call). Rejects (malformed, or dated beyond `bound`) are
+// written as "FILE:line N: reason". Throws InputError when a file cannot be read (before any
+// event is consumed).
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
-                            std::FILE* rejects, const std::function<void(const EventColumns&)>& consume);
+                            std::FILE* rejects, const std::function<void(const EventColumns&)>& consume,
+                            const EventTimeBound& bound = {});
 
 }  // namespace clickagg

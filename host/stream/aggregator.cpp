@@ -20,11 +20,6 @@ namespace clickagg::stream {
 
 namespace {
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string list_of(const std::vector<uint32_t>& parts) {
   std::string s;
   for (uint32_t p : parts) s += (s.empty() ? "" : ",") + std::to_string(p);

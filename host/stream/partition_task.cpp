@@ -149,8 +149,10 @@ RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMes
   const auto t0 = std::chrono::steady_clock::now();
   events_.clear();
   events_.reserve(msgs.size(), msgs.size() * 24);
+  // Against the round's logged processing time, so a replay rejects exactly the same events.
+  const EventTimeBound bound(b.now_ms, cfg_.engine.max_future_ms);
   for (const auto& m : msgs) {
-    if (DecodeStatus err = decode_into(cfg_.format, m.value, static_cast<uint64_t>(m.offset), events_, arena_)) {
+    if (DecodeStatus err = decode_into(cfg_.format, m.value, static_cast<uint64_t>(m.offset), events_, arena_, bound)) {
       ++rejected_;
       emitter_->on_reject(emit::RejectRecord{partition_, static_cast<uint64_t>(m.offset), err, std::string(m.value)});
     }

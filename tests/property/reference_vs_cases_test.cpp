@@ -46,9 +46,13 @@ TEST_P(ReferenceVsCases, ReferenceReproducesHandComputedExpectations) {
   }
   std::vector<ref::RefEvent> events;
   std::vector<uint64_t> rejected;
+  // With a processing time, events dated more than max-future after it are rejected.
+  int64_t latest = INT64_MAX;
+  if (c.config.count("now") && c.config_or("max-future", "10m") != "off")
+    latest = ref::parse_log_time(c.config.at("now")).value() + ref::parse_duration(c.config_or("max-future", "10m")).value();
   for (const auto& batch : c.batches) {
     for (const auto& rec : batch.records) {
-      auto ev = ref::parse_log_line(rec.text, batch.partition);
+      auto ev = ref::parse_log_line(rec.text, batch.partition, latest);
       if (ev) events.push_back(std::move(*ev));
       else rejected.push_back(rec.line);
     }

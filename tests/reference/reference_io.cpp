@@ -180,7 +180,9 @@ std::optional<std::string> normalize_country(std::string_view raw) {
   return up;
 }
 
-std::optional<RefEvent> parse_log_line(std::string_view line, uint32_t partition) {
+std::optional<int64_t> parse_log_time(std::string_view text) { return parse_timestamp(text); }
+
+std::optional<RefEvent> parse_log_line(std::string_view line, uint32_t partition, int64_t latest_ms) {
   constexpr std::string_view kPrefix = "[AdClickEvent]";
   if (line.size() > 4096 || !valid_utf8(line)) return std::nullopt;
   if (line.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
@@ -198,7 +200,7 @@ std::optional<RefEvent> parse_log_line(std::string_view line, uint32_t partition
   if (f[0].empty() || f[0].size() > 64) return std::nullopt;
   ev.ad_id = std::string(f[0]);
   const auto t = parse_timestamp(f[1]);
-  if (!t) return std::nullopt;
+  if (!t || *t > latest_ms) return std::nullopt;
   ev.t_ms = *t;
   ev.user_id = std::string(f[2]);
   const auto ip = parse_ip(f[3]);

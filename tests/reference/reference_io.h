@@ -27,9 +27,13 @@ std::optional<int64_t> parse_duration(std::string_view text);
 // upper-cased. Empty input gives nullopt.
 std::optional<std::string> normalize_country(std::string_view raw);
 
+// `yyyy-mm-dd hh:mm:ss[.fff]`, UTC, as milliseconds since the epoch.
+std::optional<int64_t> parse_log_time(std::string_view text);
+
 // One log line `[AdClickEvent] ad, yyyy-mm-dd hh:mm:ss[.fff], user, ip, country[, click_id]`;
-// nullopt when the record would be rejected.
-std::optional<RefEvent> parse_log_line(std::string_view line, uint32_t partition);
+// nullopt when the record would be rejected: malformed, or dated after `latest_ms` (processing
+// time plus the bound on event time).
+std::optional<RefEvent> parse_log_line(std::string_view line, uint32_t partition, int64_t latest_ms = INT64_MAX);
 
 // The filter file subset the cases use: `filters:` then items `- id: N` with `name`,
 // `country`, `ip`, `user_id` as a scalar or a flow list `[a, b]`, optionally quoted.

@@ -6,6 +6,9 @@ exit 1 within --finish-timeout, naming the partitions whose results wait, instea
 forever. Then a sink starts and the aggregator starts again on the same state directory: the
 batch logs carry what the sink never acknowledged, and the database must equal
 `clickagg aggregate` over the same records.
+
+The topic starts with a record dated 9999-12-31: the aggregator must reject it (--max-future)
+rather than let it move its partition's watermark past every later click.
 """
 import argparse
 import csv
@@ -38,7 +41,17 @@ def main():
     gen = [exe, "gen", "--seed", "5", "--count", "3000", "--format", "log", "--ads", "50",
            "--events-per-second", "20"]
     records = os.path.join(work, "records.log")
+    future = "[AdClickEvent] adFUTURE, 9999-12-31 23:59:59, user 1, 1.2.3.4, US\n"
     subprocess.run(gen + ["--out", records], check=True)
+    with open(records) as f:
+        generated = f.read()
+    with open(records, "w") as f:
+        f.write(future + generated)
+    from confluent_kafka import Producer
+    for part in range(2):  # ahead of the clicks of both partitions
+        producer = Producer({"bootstrap.servers": a.brokers})
+        producer.produce(topic, future.rstrip("\n").encode(), partition=part)
+        producer.flush(30)
     subprocess.run(gen + ["--kafka", a.brokers, "--topic", topic], check=True)
 
     sink_ep = f"tcp://127.0.0.1:{21000 + (os.getpid() + 5000) % 11000}"
@@ -85,6 +98,13 @@ def main():
         ok = False
     else:
         log(f"counts: {len(want)} rows identical to the batch run")
+    import json
+    with open(os.path.join(ref, "summary.json")) as f:
+        want_rejected = json.load(f)["rejected"] + 1  # the topic holds the future record twice
+    stored = dict(conn.execute("SELECT key, value FROM meta"))
+    if int(stored.get("rejected", -1)) != want_rejected:
+        log(f"rejected: {stored.get('rejected')} stored, {want_rejected} expected")
+        ok = False
     subprocess.run([os.path.join(a.source_dir, "scripts", "kafka", "topic.sh"), "delete", topic, "--port", port],
                    capture_output=True)
     if ok:

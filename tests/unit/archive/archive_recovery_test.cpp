@@ -114,6 +114,21 @@ TEST(ArchiveRecovery, SkipsRecordsAlreadyArchived) {
   EXPECT_EQ(read_rows(dir.path().string()).size(), 11u);
 }
 
+TEST(ArchiveRecovery, EventsBeyondTheBoundOnEventTimeGoToTheDeadLetters) {
+  TempDir dir;
+  {
+    ArchiveWriter w(config(dir));
+    const EventTimeBound bound(kJan1, 60'000);  // processing time 00:00:00, at most 1 min ahead
+    w.add(0, 0, record(60), bound);             // 00:01:00: on the bound
+    w.add(0, 1, record(61), bound);             // 00:01:01
+    w.add(0, 2, record(61));                    // no bound
+    w.commit();
+  }
+  EXPECT_EQ(read_rows(dir.path().string()).size(), 2u);
+  EXPECT_EQ(slurp(dead_letter_path(dir.path().string())),
+            std::string("partition 0 offset 1: ") + kEventTimeAhead + "\n");
+}
+
 TEST(ArchiveRecovery, RefusesFilesWithoutStateAndOtherTopics) {
   TempDir dir;
   {

@@ -13,6 +13,7 @@
 
 #include "host/common/time_util.h"
 #include "host/decode/decode.h"
+#include "host/decode/event_time_bound.h"
 #include "host/engine/engine.h"
 #include "host/engine/filters.h"
 #include "tests/cases/case_file.h"
@@ -79,9 +80,19 @@ EngineConfig config_of(const CaseFile& c, unsigned threads) {
   return cfg;
 }
 
+// A case's processing time and bound on event time (none without `now`).
+EventTimeBound bound_of(const CaseFile& c) {
+  if (!c.config.count("now")) return {};
+  int64_t now = 0;
+  if (!parse_log_timestamp(c.config.at("now"), now)) throw std::runtime_error(c.name + ": bad now");
+  const std::string max = c.config_or("max-future", "10m");
+  return EventTimeBound(now, max == "off" ? std::nullopt : std::optional<int64_t>(parse_duration_ms(max).value()));
+}
+
 Outcome run_case(const CaseFile& c, const ModeInfo& mode) {
   const EngineConfig cfg = config_of(c, mode.threads);
   const Format format = parse_format(c.config_or("format", "log")).value();
+  const EventTimeBound bound = bound_of(c);
   Outcome out;
   Collector sink;
   std::unique_ptr<Engine> engine = make_engine(mode.kind, cfg);
@@ -97,7 +108,8 @@ Outcome run_case(const CaseFile& c, const ModeInfo& mode) {
     std::vector<Event> events;
     for (const auto& rec : batch.records) {
       Event ev;
-      if (decode_record(format, rec.text, ev, arena) != nullptr) out.reject_lines.push_back(rec.line);
+      if (decode_record(format, rec.text, ev, arena) != nullptr || bound.check(ev.t_ms) != nullptr)
+        out.reject_lines.push_back(rec.line);
       else events.push_back(ev);
     }
     if (mode.one_by_one) {
