@@ -6,6 +6,7 @@
 
 #include "host/decode/binary_format.h"
 #include "host/decode/decode.h"
+#include "host/decode/utf8.h"
 
 namespace clickagg::fuzz {
 
@@ -13,7 +14,12 @@ inline void require(bool ok) {
   if (!ok) std::abort();
 }
 
+inline bool utf8(std::string_view s) { return valid_utf8(s.data(), s.size()); }
+
 inline void check_event(const Event& ev) {
+  // Every text field is valid UTF-8 on its own, not only joined to its neighbours.
+  require(utf8(ev.ad_id) && utf8(ev.user_id) && utf8(ev.click_id));
+  require(utf8(std::string_view(ev.country.code.data(), ev.country.len)));
   require(!ev.ad_id.empty() && ev.ad_id.size() <= kMaxAdIdLen);
   require(ev.ad_id.find(',') == std::string_view::npos);
   require(!ev.user_id.empty());

@@ -180,6 +180,17 @@ TEST(BinaryFormat, Rejects) {
       {encoded_with([](Event& e) { e.user_id = ""; }), "empty user_id"},
       {encoded_with([](Event& e) { e.user_id = "bad\xff"; }), "invalid UTF-8"},
       {encoded_with([](Event& e) { e.click_id = "\xed\xa0\x80"; }), "invalid UTF-8"},
+      // A character split across two fields: valid only when the fields are read joined.
+      {encoded_with([](Event& e) {
+         e.ad_id = "adX\xc3";
+         e.user_id = "\xa9user 2";
+       }),
+       "invalid UTF-8"},
+      {encoded_with([](Event& e) {
+         e.user_id = "user \xe2\x82";
+         e.click_id = "\xac" "1";
+       }),
+       "invalid UTF-8"},
       {encoded_with([](Event& e) { e.country = Country{}; }), "bad country"},
       {encoded_with([](Event& e) {
          e.country.code[0] = '\x01';
