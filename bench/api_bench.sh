@@ -9,7 +9,8 @@
 # DELAY_MS (9: each connection waits this long after an answer before its next request, so
 # 10 connections at ~0.6 ms a request offer ~1000 requests/s), DURATION (60s),
 # THREADS (2), DB (the cached store; default under BUILD_DIR/api-bench), NO_BUILD (set: use
-# the binaries already in BUILD_DIR).
+# the binaries already in BUILD_DIR), HOSTILE (0: that many slow and idle connections held
+# open beside the load by bench/hostile_clients.py, half of each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-bench}
@@ -44,7 +45,8 @@ echo "api_bench: store $DB, $(du -h "$DB" | cut -f1): $(cat "$DB.done")"
 
 work=$(mktemp -d)
 serve_pid=
-trap '[[ -n $serve_pid ]] && kill "$serve_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+hostile_pid=
+trap '[[ -n $hostile_pid ]] && kill "$hostile_pid" 2>/dev/null; [[ -n $serve_pid ]] && kill "$serve_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 "$CLICKAGG" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$work/port" 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 1 200); do [[ -f $work/port ]] && break; sleep 0.05; done
@@ -57,9 +59,19 @@ python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["ad_id
   >"$work/hot.txt"
 echo "api_bench: $(wc -l <"$work/hot.txt") hot ads"
 
+if ((${HOSTILE:-0} > 0)); then
+  python3 bench/hostile_clients.py 127.0.0.1 "$(cat "$work/port")" "$HOSTILE" &
+  hostile_pid=$!
+  sleep 3
+fi
 echo "api_bench: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $DELAY_MS ms between requests per connection"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency -s bench/api_load.lua "$url" -- \
   "$START" "$MINUTES" "$ADS" "$DELAY_MS" "$work/hot.txt"
+if [[ -n $hostile_pid ]]; then
+  kill "$hostile_pid"
+  wait "$hostile_pid" || true
+  hostile_pid=
+fi
 
 # Windows without a stored list are summed from the counts: timed once each, outside the mix.
 for window in 15 1440; do

@@ -8,7 +8,8 @@ PACKAGES=(
   clang libclang-rt-14-dev                                  # libFuzzer targets, sanitizers
   libgtest-dev libgmock-dev libbenchmark-dev                # tests, benchmarks
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev           # JSON, YAML, command line
-  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev    # HTTP (httplib's own deps)
+  libboost-dev                                              # HTTP server (Boost.Beast, Asio)
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev    # HTTP client of the tests (and its deps)
   libsqlite3-dev sqlite3 libpq-dev                          # storage
   librdkafka-dev libzmq3-dev cppzmq-dev libzstd-dev         # streaming
   protobuf-compiler libprotobuf-dev                         # wire format

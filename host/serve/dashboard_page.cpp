@@ -1,6 +1,5 @@
 #include "host/serve/dashboard_page.h"
 
-#include <httplib.h>
 
 namespace clickagg::serve {
 
@@ -17,22 +16,17 @@ const WebAsset* find_web_asset(std::string_view path) {
   return nullptr;
 }
 
-void serve_web_asset(const httplib::Request& req, httplib::Response& res) {
-  const WebAsset* asset = find_web_asset(req.path);
-  if (!asset) {
-    res.status = 404;
-    return;
-  }
-  const std::string etag(asset->etag);
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("ETag", etag);
-  res.set_header("X-Content-Type-Options", "nosniff");
-  if (asset->path == "/") res.set_header("Content-Security-Policy", kPagePolicy);
-  if (req.get_header_value("If-None-Match") == etag) {
+HttpResponse serve_web_asset(const WebAsset& asset, const HttpRequest& req) {
+  HttpResponse res;
+  res.headers = {{"Cache-Control", "no-cache"}, {"ETag", std::string(asset.etag)}, {"X-Content-Type-Options", "nosniff"}};
+  if (asset.path == "/") res.headers.emplace_back("Content-Security-Policy", kPagePolicy);
+  if (req.header("If-None-Match") == asset.etag) {
     res.status = 304;
-    return;
+    return res;
   }
-  res.set_content(asset->body.data(), asset->body.size(), std::string(asset->content_type));
+  res.content_type = std::string(asset.content_type);
+  res.body = std::string(asset.body);
+  return res;
 }
 
 }  // namespace clickagg::serve

@@ -6,10 +6,7 @@
 #include <span>
 #include <string_view>
 
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "host/serve/http_service.h"
 
 namespace clickagg::serve {
 
@@ -26,12 +23,9 @@ std::span<const WebAsset> embedded_web_assets();
 // The file served at `path`, or nullptr.
 const WebAsset* find_web_asset(std::string_view path);
 
-// The route that covers every dashboard path.
-inline constexpr const char* kWebAssetRoute = R"(/|/assets/[^/]+|/openapi\.json)";
-
-// Answers a GET for a dashboard path: the file, 304 when the client's copy is current (the
-// files change only with the binary, so clients revalidate rather than keep stale copies),
-// or 404.
-void serve_web_asset(const httplib::Request& req, httplib::Response& res);
+// Answers a GET for the dashboard path `asset` serves: the file, or 304 when the client's copy
+// is current (the files change only with the binary, so clients revalidate rather than keep
+// stale copies).
+HttpResponse serve_web_asset(const WebAsset& asset, const HttpRequest& req);
 
 }  // namespace clickagg::serve

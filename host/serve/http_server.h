@@ -1,5 +1,5 @@
-// The HTTP front of the store: the query API, /healthz, /metrics and the dashboard page,
-// served from a background thread. Requests read through a pool of reader connections, so
+// The HTTP front of the store: the query API, /healthz, /metrics and the dashboard page, on
+// an HttpService (http_service.h). Requests read through a pool of reader connections, so
 // the server works beside a writer on the same database.
 #pragma once
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "host/serve/http_service.h"
 #include "host/serve/metrics_registry.h"
 #include "host/store/store_pool.h"
 
@@ -19,9 +20,9 @@ struct ServerOptions {
   std::set<uint16_t> filter_ids;              // configured filters; 0 is always accepted
   std::shared_ptr<MetricsRegistry> metrics;   // null: the server makes its own
   std::function<int64_t()> wall_clock_ms;     // null: the system clock
-  // Worker threads. A keep-alive client connection holds one while it stays open, so this
-  // bounds the clients served at once; more wait for a free worker.
-  size_t threads = 64;
+  // Threads running queries (a connection holds none while it waits or sends).
+  size_t threads = 16;
+  HttpLimits limits;  // timeouts and sizes; its handler_threads is `threads`
 };
 
 class HttpServer {

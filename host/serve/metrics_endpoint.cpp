@@ -1,62 +1,62 @@
 #include "host/serve/metrics_endpoint.h"
 
-#include <httplib.h>
-
-#include <atomic>
-#include <chrono>
 #include <stdexcept>
-#include <thread>
 
+#include "host/serve/http_service.h"
 #include "host/serve/listen_address.h"
 
 namespace clickagg::serve {
 
+namespace {
+
+ListenAddress checked(const std::string& listen) {
+  try {
+    return parse_listen_address(listen);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+}
+
+}  // namespace
+
 struct MetricsEndpoint::Impl {
-  httplib::Server server;
-  std::thread thread;
-  int port = 0;
-  std::atomic<bool> listen_returned{false};
+  Impl(const std::string& listen, const MetricsRegistry& registry, std::function<std::string()> extra)
+      : addr(checked(listen)),
+        http(addr.host, addr.port, small(), [&registry, extra = std::move(extra)](const HttpRequest& r) {
+          if (r.raw_path == "/metrics") {
+            std::string body = registry.render();
+            if (extra) body += extra();
+            return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
+          }
+          if (r.raw_path == "/healthz") return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+          return json_error(404, "not found");
+        }) {}
+
+  // A scrape now and then: one thread each way is plenty.
+  static HttpLimits small() {
+    HttpLimits l;
+    l.io_threads = 1;
+    l.handler_threads = 1;
+    l.max_connections = 256;
+    return l;
+  }
+
+  ListenAddress addr;
+  HttpService http;
 };
 
 MetricsEndpoint::MetricsEndpoint(const std::string& listen, const MetricsRegistry& registry,
                                  std::function<std::string()> extra)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->server.Get("/metrics", [&registry, extra](const httplib::Request&, httplib::Response& res) {
-    std::string body = registry.render();
-    if (extra) body += extra();
-    res.set_content(body, "text/plain; version=0.0.4");
-  });
-  impl_->server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\"}", "application/json");
-  });
-  ListenAddress addr;
+    : impl_(std::make_unique<Impl>(listen, registry, std::move(extra))) {
   try {
-    addr = parse_listen_address(listen);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(e.what());
+    impl_->http.start();
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("metrics endpoint: ") + e.what());
   }
-  if (addr.port == 0) {
-    impl_->port = impl_->server.bind_to_any_port(addr.host);
-    if (impl_->port <= 0) throw std::runtime_error("cannot listen for metrics on " + listen);
-  } else {
-    if (!impl_->server.bind_to_port(addr.host, addr.port)) throw std::runtime_error("cannot listen for metrics on " + listen);
-    impl_->port = addr.port;
-  }
-  impl_->thread = std::thread([this] {
-    impl_->server.listen_after_bind();
-    impl_->listen_returned = true;
-  });
-  // httplib's stop() is a no-op until the accept loop runs: a destructor right after the
-  // constructor would otherwise wait forever.
-  while (!impl_->server.is_running() && !impl_->listen_returned)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-MetricsEndpoint::~MetricsEndpoint() {
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
-}
+MetricsEndpoint::~MetricsEndpoint() { impl_->http.stop(); }
 
-int MetricsEndpoint::port() const { return impl_->port; }
+int MetricsEndpoint::port() const { return impl_->http.port(); }
 
 }  // namespace clickagg::serve

@@ -4,6 +4,7 @@
 
 #include "host/common/time_util.h"
 #include "host/decode/event.h"
+#include "host/decode/timestamp.h"
 
 namespace clickagg::serve {
 
@@ -39,6 +40,9 @@ std::optional<int64_t> minute_param(const Params& params, std::string_view name)
   const auto minute = parse_minute(*text);
   if (!minute)
     throw BadRequest(quoted(name) + " must be a valid UTC minute as yyyyMMddHHmm, e.g. 202101010000");
+  // Event times run from 1970 to the end of 9999: no minute outside holds a count.
+  if (*minute < 0 || *minute > minute_of(kMaxEventTimeMs))
+    throw BadRequest(quoted(name) + " must be a minute from 197001010000 to 999912312359");
   return minute;
 }
 

@@ -25,6 +25,11 @@ TEST(QueryParamsTest, MinuteParameters) {
                           "202101012400", "202101010060", "2021010100", "2021010100000", "x"})
     EXPECT_THROW(minute_param({{"from", bad}}, "from"), BadRequest) << bad;
   EXPECT_TRUE(minute_param({{"from", "202402290000"}}, "from"));  // leap day
+  // Only the years event times can have.
+  EXPECT_EQ(minute_param({{"to", "197001010000"}}, "to"), 0);
+  EXPECT_EQ(minute_param({{"to", "999912312359"}}, "to"), 253402300799999 / 60'000);
+  for (const char* outside : {"000001010000", "196912312359", "000002290000"})
+    EXPECT_THROW(minute_param({{"to", outside}}, "to"), BadRequest) << outside;
 }
 
 TEST(QueryParamsTest, FiltersAndAdIds) {
