@@ -8,6 +8,7 @@
 
 #include "host/cli/aggregator_metrics.h"
 #include "host/cli/commands.h"
+#include "host/cli/curve_options.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/malloc_tuning.h"
@@ -27,6 +28,9 @@ struct AggregatorArgs {
   std::string finish_timeout = "120s";
   std::string metrics_listen;
   std::vector<std::string> kafka_options;
+  std::string curve_secret, sink_public;
+  bool pub_curve = false;
+  std::vector<std::string> pub_allow;
   EngineOptions engine;
 };
 
@@ -46,6 +50,18 @@ void run_aggregator_command(AggregatorArgs& a) {
   c.checkpoint_interval = duration("--checkpoint-interval", a.checkpoint_interval);
   c.finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
   c.finish_drain_limit = duration("--finish-timeout", a.finish_timeout);
+  c.sink_curve = curve_client(a.curve_secret, a.sink_public, "--sink-public");
+  if (a.pub_curve || !a.pub_allow.empty()) {
+    if (a.curve_secret.empty()) throw UsageError("--pub-curve and --pub-allow need --curve-secret");
+    c.pub_curve = curve_server(a.curve_secret, a.pub_allow, "--pub-allow");
+  }
+  if (!c.pub_endpoint.empty()) {
+    try {
+      emit::check_exposure("the PUB socket", c.pub_endpoint, c.pub_curve.has_value(), c.insecure);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+  }
   if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
   if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
   if (c.member_id.empty() || c.member_id.size() > 255) throw UsageError("--member-id must be 1 to 255 bytes");
@@ -86,6 +102,14 @@ void register_aggregator(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--sink", c.sink_endpoint, "The sink's ZeroMQ endpoint")->capture_default_str();
   cmd->add_option("--pub", c.pub_endpoint, "ZeroMQ endpoint to bind the PUB socket for subscribers");
+  cmd->add_option("--curve-secret", args->curve_secret,
+                  "This aggregator's CURVE key pair (clickagg keygen): its identity toward the sink, and the PUB "
+                  "socket's key with --pub-curve");
+  cmd->add_option("--sink-public", args->sink_public, "The sink's CURVE public key file");
+  cmd->add_flag("--pub-curve", args->pub_curve, "Serve the PUB socket over CURVE under --curve-secret");
+  cmd->add_option("--pub-allow", args->pub_allow,
+                  "A subscriber's public key file to admit (repeatable; default: any that knows our public key)");
+  cmd->add_flag("--insecure", c.insecure, "Bind the PUB socket beyond this host without CURVE");
   cmd->add_option("--member-id", c.member_id, "Name of this aggregator in logs and as the Kafka client id")
       ->capture_default_str();
   cmd->add_option("--kafka-option", args->kafka_options,

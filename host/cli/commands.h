@@ -25,5 +25,6 @@ void register_archive(CLI::App& app);
 void register_replay(CLI::App& app);
 void register_reconcile(CLI::App& app);
 void register_watch(CLI::App& app);
+void register_keygen(CLI::App& app);
 
 }  // namespace clickagg::cli

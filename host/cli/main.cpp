@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   clickagg::cli::register_replay(app);
   clickagg::cli::register_reconcile(app);
   clickagg::cli::register_watch(app);
+  clickagg::cli::register_keygen(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/curve_options.h"
 #include "host/serve/metrics_endpoint.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/malloc_tuning.h"
@@ -32,6 +33,9 @@ struct SinkArgs {
   uint32_t top = 0;
   std::string delay_per_commit = "0ms";
   std::string metrics_listen;
+  std::string curve_secret;
+  std::vector<std::string> curve_allow;
+  bool insecure = false;
 };
 
 // The filter table (ids and names) recorded for readers: the query API accepts these ids.
@@ -93,6 +97,8 @@ void run_sink(const SinkArgs& a) {
   opt.top_n = a.top;
   opt.delay_per_commit = std::chrono::milliseconds(*delay);
   opt.metrics = std::make_shared<serve::MetricsRegistry>();
+  opt.curve = curve_server(a.curve_secret, a.curve_allow, "--curve-allow");
+  opt.insecure = a.insecure;
   std::unique_ptr<sink::SinkService> service;
   std::unique_ptr<serve::MetricsEndpoint> endpoint;
   try {
@@ -108,7 +114,10 @@ void run_sink(const SinkArgs& a) {
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
-  std::fprintf(stderr, "clickagg sink: listening on %s, writing %s\n", a.listen.c_str(), a.db.c_str());
+  std::fprintf(stderr, "clickagg sink: listening on %s (%s), writing %s\n", a.listen.c_str(),
+               opt.curve ? ("CURVE, " + std::to_string(opt.curve->allowed.size()) + " aggregator keys admitted").c_str()
+                         : "no CURVE: any process that reaches it may write",
+               a.db.c_str());
 
   uint64_t applied_before = 0;
   auto last = std::chrono::steady_clock::now();
@@ -137,6 +146,10 @@ void register_sink(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sink", "Receive results from aggregators and store them");
   cmd->add_option("--listen", args->listen, "ZeroMQ endpoint to bind for aggregators")->capture_default_str();
   cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")->capture_default_str();
+  cmd->add_option("--curve-secret", args->curve_secret,
+                  "The sink's CURVE key pair (clickagg keygen): only admitted aggregators may connect");
+  cmd->add_option("--curve-allow", args->curve_allow, "An aggregator's public key file to admit (repeatable)");
+  cmd->add_flag("--insecure", args->insecure, "Listen beyond this host without CURVE: anyone who reaches it may write");
   cmd->add_option("--filters", args->filters_path, "YAML filter file whose ids and names are recorded for readers");
   cmd->add_option("--top", args->top,
                   "N the aggregator cuts top-N lists at (lets short stored lists answer queries; 0: unknown)")

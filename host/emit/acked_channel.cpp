@@ -34,6 +34,7 @@
 #include <stdexcept>
 
 #include "host/emit/channel_frames.h"
+#include "host/emit/curve.h"
 
 namespace clickagg::emit {
 
@@ -63,7 +64,7 @@ struct AckedChannel::Impl {
   };
 
   Impl(zmq::context_t& ctx, const std::string& endpoint_, const std::string& producer_,
-       size_t max_in_flight_, milliseconds resend_after_)
+       size_t max_in_flight_, milliseconds resend_after_, const CurveClient* curve)
       : sock(ctx, zmq::socket_type::dealer),
         monitor(ctx, zmq::socket_type::pair),
         endpoint(endpoint_),
@@ -82,10 +83,12 @@ struct AckedChannel::Impl {
     sock.set(zmq::sockopt::heartbeat_ivl, kHeartbeatIvlMs);
     sock.set(zmq::sockopt::heartbeat_timeout, kHeartbeatTimeoutMs);
     sock.set(zmq::sockopt::reconnect_ivl_max, kReconnectIvlMaxMs);
+    if (curve != nullptr) make_curve_client(sock, *curve);
 
     const std::string addr = monitor_address();
     if (zmq_socket_monitor(sock.handle(), addr.c_str(),
-                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0)
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
       throw zmq::error_t();
     monitor.set(zmq::sockopt::linger, 0);
     monitor.connect(addr);
@@ -246,6 +249,10 @@ struct AckedChannel::Impl {
         resend_all();
       } else if (event == ZMQ_EVENT_DISCONNECTED) {
         std::fprintf(stderr, "acked channel: lost the connection to the sink at %s\n", endpoint.c_str());
+      } else if (refusals++ % 20 == 0) {  // keeps retrying: a sink may be given the key later
+        std::fprintf(stderr, "acked channel: the sink at %s refused the handshake (%s); is this aggregator's "
+                     "public key among the sink's --curve-allow keys, and --sink-public the sink's?\n",
+                     endpoint.c_str(), event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "key not admitted" : "CURVE expected");
       }
     }
   }
@@ -283,14 +290,15 @@ struct AckedChannel::Impl {
   uint64_t regress_warned = UINT64_MAX;
   uint64_t gap_warned = UINT64_MAX;
   uint64_t connections = 0;
+  uint64_t refusals = 0;
   Clock::time_point stall_since;
   ChannelStats stats;
   std::vector<zmq::message_t> frames;
 };
 
 AckedChannel::AckedChannel(zmq::context_t& ctx, const std::string& sink_endpoint, const std::string& producer,
-                           size_t max_in_flight, std::chrono::milliseconds resend_after)
-    : impl_(std::make_unique<Impl>(ctx, sink_endpoint, producer, max_in_flight, resend_after)) {}
+                           size_t max_in_flight, std::chrono::milliseconds resend_after, const CurveClient* curve)
+    : impl_(std::make_unique<Impl>(ctx, sink_endpoint, producer, max_in_flight, resend_after, curve)) {}
 
 AckedChannel::~AckedChannel() = default;
 

@@ -23,6 +23,8 @@ class context_t;
 
 namespace clickagg::emit {
 
+struct CurveClient;
+
 // Thrown by send() when the stop flag is raised while it waits for room.
 struct ChannelStopped : std::runtime_error {
   ChannelStopped() : std::runtime_error("acked channel: stopped while waiting for the sink") {}
@@ -38,8 +40,11 @@ struct ChannelStats {
 
 class AckedChannel {
  public:
+  // With `curve`, the channel is a CURVE client (curve.h): encrypted, and admitted by the sink
+  // only under a key it knows.
   AckedChannel(zmq::context_t& ctx, const std::string& sink_endpoint, const std::string& producer,
-               size_t max_in_flight = 10'000, std::chrono::milliseconds resend_after = std::chrono::milliseconds(2000));
+               size_t max_in_flight = 10'000, std::chrono::milliseconds resend_after = std::chrono::milliseconds(2000),
+               const CurveClient* curve = nullptr);
   ~AckedChannel();
 
   // A flag that, once true, makes a send() blocked by backpressure give up (ChannelStopped)

@@ -10,9 +10,16 @@ class context_t;
 
 namespace clickagg::emit {
 
+struct CurveServer;
+class ZapAuthenticator;
+
 class Publisher {
  public:
-  Publisher(zmq::context_t& ctx, const std::string& bind_endpoint);
+  // With `curve`, a CURVE server (curve.h): subscribers need its public key, and when
+  // curve->allowed is not empty, one of those keys of their own. Without it, binding beyond
+  // this host needs `insecure` (check_exposure). Throws std::runtime_error.
+  Publisher(zmq::context_t& ctx, const std::string& bind_endpoint, const CurveServer* curve = nullptr,
+            bool insecure = false);
   ~Publisher();
   void publish(const std::string& topic, const std::string& envelope);
   uint64_t published() const;

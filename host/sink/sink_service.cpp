@@ -4,12 +4,15 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "host/emit/channel_frames.h"
 #include "host/emit/envelope_codec.h"
+#include "host/emit/zap_authenticator.h"
 #include "host/sink/sequencer.h"
 #include "host/sink/sink_probe.h"
 
@@ -24,6 +27,7 @@ using std::chrono::milliseconds;
 // which the acknowledged channel turns into backpressure.
 constexpr int kRecvHwm = 100'000;
 constexpr auto kRetryAfterFailure = milliseconds(500);
+constexpr const char* kZapDomain = "clickagg-sink";
 
 // False on timeout or when a signal interrupted the wait.
 bool wait_readable(zmq::socket_t& s, milliseconds timeout) {
@@ -40,7 +44,8 @@ bool wait_readable(zmq::socket_t& s, milliseconds timeout) {
 
 struct SinkService::Impl {
   Impl(zmq::context_t& ctx, store::AggregateStore& store_, SinkOptions opt_)
-      : sock(ctx, zmq::socket_type::router),
+      : zap(start_authenticator(ctx, opt_)),
+        sock(ctx, zmq::socket_type::router),
         store(store_),
         opt(std::move(opt_)),
         metrics(opt.metrics ? opt.metrics : std::make_shared<serve::MetricsRegistry>()),
@@ -51,6 +56,7 @@ struct SinkService::Impl {
     // A restarted aggregator reconnects under the same id before the old connection is
     // noticed dead: the new one takes over.
     sock.set(zmq::sockopt::router_handover, true);
+    if (opt.curve) emit::make_curve_server(sock, *opt.curve, kZapDomain);
     try {
       sock.bind(opt.listen);
     } catch (const zmq::error_t& e) {
@@ -163,6 +169,16 @@ struct SinkService::Impl {
     }
   }
 
+  // Admits the aggregators' keys; up before the socket, which asks it about every handshake.
+  static std::unique_ptr<emit::ZapAuthenticator> start_authenticator(zmq::context_t& ctx, const SinkOptions& o) {
+    emit::check_exposure("the sink", o.listen, o.curve.has_value(), o.insecure);
+    if (!o.curve) return nullptr;
+    if (o.curve->allowed.empty())
+      throw std::runtime_error("the sink has a CURVE key pair but admits no aggregator: give it their public keys");
+    return std::make_unique<emit::ZapAuthenticator>(ctx, std::map<std::string, std::set<std::string>>{{kZapDomain, o.curve->allowed}});
+  }
+
+  std::unique_ptr<emit::ZapAuthenticator> zap;
   zmq::socket_t sock;
   store::AggregateStore& store;
   SinkOptions opt;

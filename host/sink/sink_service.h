@@ -10,8 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "host/emit/curve.h"
 #include "host/serve/metrics_registry.h"
 #include "host/store/aggregate_store.h"
 
@@ -29,6 +31,10 @@ struct SinkOptions {
   uint32_t top_n = 0;  // the N the aggregator cuts top-N lists at; 0: unknown
   // Where the sink keeps its metrics (sink_probe.h); null: a registry of its own.
   std::shared_ptr<serve::MetricsRegistry> metrics = nullptr;
+  // CURVE (emit/curve.h): the sink's key pair and the aggregators' public keys it admits. Without
+  // it, listening beyond this host needs `insecure`.
+  std::optional<emit::CurveServer> curve = std::nullopt;
+  bool insecure = false;
 };
 
 struct SinkStats {

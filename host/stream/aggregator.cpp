@@ -45,11 +45,14 @@ class Aggregator final : public RebalanceListener {
     task_cfg_.state_dir = cfg.state_dir;
     task_cfg_.producer_prefix = cfg.group + "/" + cfg.topic;
     task_cfg_.sink_endpoint = cfg.sink_endpoint;
+    task_cfg_.sink_curve = cfg.sink_curve;
     task_cfg_.max_in_flight = cfg.max_in_flight;
     task_cfg_.format = cfg.format;
     task_cfg_.engine_kind = cfg.engine_kind;
     task_cfg_.engine = cfg.engine;
-    if (!cfg.pub_endpoint.empty()) pub_ = std::make_unique<emit::Publisher>(ctx_, cfg.pub_endpoint);
+    if (!cfg.pub_endpoint.empty())
+      pub_ = std::make_unique<emit::Publisher>(ctx_, cfg.pub_endpoint, cfg.pub_curve ? &*cfg.pub_curve : nullptr,
+                                               cfg.insecure);
   }
 
   ~Aggregator() override {

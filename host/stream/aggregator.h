@@ -15,9 +15,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "host/decode/decode.h"
+#include "host/emit/curve.h"
 #include "host/engine/engine.h"
 #include "host/stream/aggregator_probe.h"
 
@@ -32,6 +34,12 @@ struct AggregatorConfig {
   std::string state_dir = "aggregator-state";  // shared by every aggregator of the group
   std::string sink_endpoint = "tcp://127.0.0.1:5560";
   std::string pub_endpoint;  // empty: no PUB socket
+  // CURVE (emit/curve.h): this aggregator's key pair and the sink's public key for the channel;
+  // pub_curve: the PUB socket as a CURVE server under the same pair. Without CURVE, a PUB
+  // socket beyond this host needs insecure.
+  std::optional<emit::CurveClient> sink_curve;
+  std::optional<emit::CurveServer> pub_curve;
+  bool insecure = false;
   std::string member_id = "aggregator-1";  // this process in logs and as the Kafka client id
   size_t batch_max = 100'000;
   std::chrono::milliseconds batch_wait{100};

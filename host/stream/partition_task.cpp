@@ -57,7 +57,9 @@ PartitionTask::PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_
     generation_ = cp->log_generation;
     rejected_ = cp->rejected;
   }
-  channel_ = std::make_unique<emit::AckedChannel>(ctx, cfg.sink_endpoint, producer_, cfg.max_in_flight);
+  channel_ = std::make_unique<emit::AckedChannel>(ctx, cfg.sink_endpoint, producer_, cfg.max_in_flight,
+                                                  std::chrono::milliseconds(2000),
+                                                  cfg.sink_curve ? &*cfg.sink_curve : nullptr);
   channel_->set_stop_flag(stop);
   emitter_ = std::make_unique<ResultEmitter>(producer_, last_seq, *channel_, pub, partition, cfg.engine.top_n);
   log_ = std::make_unique<BatchLog>(dir_, generation_);

@@ -21,6 +21,7 @@
 
 #include "host/decode/decode.h"
 #include "host/emit/acked_channel.h"
+#include "host/emit/curve.h"
 #include "host/engine/engine.h"
 #include "host/stream/batch_log.h"
 #include "host/stream/kafka_source.h"
@@ -42,6 +43,7 @@ struct TaskConfig {
   std::string state_dir;        // the shared store's root; a task lives in partitions/<p>
   std::string producer_prefix;  // a task's producer id on the channel: <prefix>/<partition>
   std::string sink_endpoint;
+  std::optional<emit::CurveClient> sink_curve;  // the channel to the sink over CURVE
   size_t max_in_flight = 10'000;
   Format format = Format::Auto;
   EngineKind engine_kind = EngineKind::Auto;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "free_endpoint.h"
+#include "host/emit/curve.h"
 #include "host/emit/envelope_codec.h"
 
 namespace clickagg::emit {
@@ -80,6 +81,55 @@ TEST(Publisher, SubscribersGetTheTopicsTheyAskFor) {
   }
   EXPECT_EQ(topics, (std::set<std::string>{"topn.5.0", "topn.5.12"}));
   EXPECT_EQ(pub.published(), seq);
+}
+
+// A subscriber in its own context (as in its own process), with CURVE keys or none; whether
+// it receives anything while the publisher keeps publishing for `wait`.
+bool subscriber_receives(Publisher& pub, const std::string& ep, const CurveClient* keys, milliseconds wait) {
+  zmq::context_t ctx;
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, "");
+  if (keys != nullptr) make_curve_client(sub, *keys);
+  sub.connect(ep);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  uint64_t seq = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const Body b = make_list(26'824'320, 1, 0, false, {{"ad1", 3}});
+    pub.publish(topic_of(b), encode(Envelope{"agg", ++seq, b}));
+    if (receive(sub, milliseconds(50))) return true;
+  }
+  return false;
+}
+
+TEST(Publisher, CurveSubscribersNeedItsKeyAndOneItAdmits) {
+  const CurveKeyPair server = generate_curve_keys(), admitted = generate_curve_keys(), stranger = generate_curve_keys();
+  const CurveClient good{admitted, server.public_key}, unknown{stranger, server.public_key};
+  {
+    // Any subscriber that knows the publisher's public key.
+    zmq::context_t ctx;
+    const std::string ep = testing::free_tcp_endpoint();
+    const CurveServer keys{server, {}};
+    Publisher pub(ctx, ep, &keys);
+    EXPECT_TRUE(subscriber_receives(pub, ep, &unknown, milliseconds(5000)));
+    EXPECT_FALSE(subscriber_receives(pub, ep, nullptr, milliseconds(1000))) << "a subscriber without CURVE";
+    const CurveClient wrong_server{admitted, stranger.public_key};
+    EXPECT_FALSE(subscriber_receives(pub, ep, &wrong_server, milliseconds(1000))) << "another server key";
+  }
+  {
+    // Only admitted subscribers.
+    zmq::context_t ctx;
+    const std::string ep = testing::free_tcp_endpoint();
+    const CurveServer keys{server, {admitted.public_key}};
+    Publisher pub(ctx, ep, &keys);
+    EXPECT_TRUE(subscriber_receives(pub, ep, &good, milliseconds(5000)));
+    EXPECT_FALSE(subscriber_receives(pub, ep, &unknown, milliseconds(1000))) << "a key not admitted";
+  }
+  // Beyond this host: keys or --insecure.
+  zmq::context_t ctx;
+  const std::string port = testing::free_tcp_endpoint().substr(16);
+  EXPECT_THROW(Publisher(ctx, "tcp://0.0.0.0:" + port), std::runtime_error);
+  Publisher insecure(ctx, "tcp://0.0.0.0:" + port, nullptr, /*insecure=*/true);
 }
 
 TEST(Publisher, NeverBlocksWithoutSubscribersOrWithASlowOne) {
