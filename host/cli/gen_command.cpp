@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "host/cli/commands.h"
+#include "host/common/time_util.h"
 #include "host/ingest/kafka_record_sink.h"
 #include "host/gen/generator.h"
 #include "host/gen/record_writer.h"
@@ -104,8 +105,8 @@ void run_kafka(gen::Generator& g, Format format, double rate, const GenArgs& a) 
 
 void run_gen(GenArgs& a) {
   const Format format = output_format(a.format);
-  const auto start = gen::parse_time_text(a.start);
-  if (!start) throw UsageError("bad --start '" + a.start + "' (ISO-8601 or 'yyyy-mm-dd hh:mm:ss')");
+  const auto start = gen::parse_start_text(a.start, wall_ms());
+  if (!start) throw UsageError("bad --start '" + a.start + "' (now, now-3m, ISO-8601 or 'yyyy-mm-dd hh:mm:ss')");
   a.config.start_ms = *start;
   if (const std::string why = gen::validate(a.config); !why.empty()) throw UsageError(why);
   if (!(a.rate >= 0) || a.rate > 1e9) throw UsageError("--rate must be between 0 and 1e9");
@@ -147,7 +148,8 @@ void register_gen(CLI::App& app) {
   cmd->add_option("--ads", c.ads, "Distinct ad ids")->capture_default_str();
   cmd->add_option("--zipf", c.zipf, "Zipf exponent of ad popularity (0 = uniform)")->capture_default_str();
   cmd->add_option("--users", c.users, "Distinct user ids")->capture_default_str();
-  cmd->add_option("--start", args->start, "Event time of the first record (UTC)")->capture_default_str();
+  cmd->add_option("--start", args->start, "Event time of the first record (UTC; now, now-3m, or a time)")
+      ->capture_default_str();
   cmd->add_option("--events-per-second", c.events_per_second, "Records per second of event time")
       ->capture_default_str();
   cmd->add_option("--ipv6-fraction", c.ipv6_fraction, "Share of IPv6 addresses")->capture_default_str();

@@ -109,12 +109,7 @@ int64_t duration_arg(const std::string& text, const char* option, bool bare_seco
 
 // "now", "now-3m" (any duration), or a UTC time as the generator's --start takes it.
 int64_t start_arg(const std::string& text, int64_t now) {
-  if (text == "now") return now;
-  if (text.starts_with("now-")) {
-    if (auto back = parse_duration_ms(std::string_view(text).substr(4))) return now - *back;
-  } else if (auto t = gen::parse_time_text(text)) {
-    return *t;
-  }
+  if (auto t = gen::parse_start_text(text, now)) return *t;
   throw UsageError("bad --start '" + text + "' (now, now-3m, or e.g. 2021-01-01T00:00:00Z)");
 }
 

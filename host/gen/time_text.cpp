@@ -74,4 +74,13 @@ std::optional<int64_t> parse_time_text(std::string_view s) {
   return pos == s.size() ? std::optional<int64_t>(t) : std::nullopt;
 }
 
+std::optional<int64_t> parse_start_text(std::string_view text, int64_t now_ms) {
+  if (text == "now") return now_ms;
+  if (text.starts_with("now-")) {
+    if (auto back = parse_duration_ms(text.substr(4))) return now_ms - *back;
+    return std::nullopt;
+  }
+  return parse_time_text(text);
+}
+
 }  // namespace clickagg::gen

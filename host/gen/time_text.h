@@ -15,4 +15,8 @@ void append_iso_time(int64_t t_ms, std::string& out);
 // nullopt on anything else.
 std::optional<int64_t> parse_time_text(std::string_view text);
 
+// A start time as the commands take it: "now", "now-3m" (any duration before `now_ms`), or
+// what parse_time_text accepts; nullopt on anything else.
+std::optional<int64_t> parse_start_text(std::string_view text, int64_t now_ms);
+
 }  // namespace clickagg::gen

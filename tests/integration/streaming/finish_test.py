@@ -10,8 +10,6 @@ batch logs carry what the sink never acknowledged, and the database must equal
 The topic starts with a record dated 9999-12-31: the aggregator must reject it (--max-future)
 rather than let it move its partition's watermark past every later click.
 """
-import argparse
-import csv
 import os
 import shutil
 import sqlite3
@@ -21,23 +19,17 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from itest import logger  # noqa: E402
+from itest import batch_counts, kafka_args, logger, sqlite_counts, topic  # noqa: E402
 
 log = logger("finish-test")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--clickagg", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--brokers", default=os.environ.get("CLICKAGG_KAFKA_BROKERS", "127.0.0.1:19092"))
-    a = ap.parse_args()
-    exe = os.path.abspath(a.clickagg)
+    a = kafka_args(__doc__)
+    exe = a.clickagg
     work = tempfile.mkdtemp(prefix="clickagg-finish-")
-    topic = f"finish-{os.getpid()}"
-    port = a.brokers.rsplit(":", 1)[1]
-    subprocess.run([os.path.join(a.source_dir, "scripts", "kafka", "topic.sh"), "create", topic,
-                    "--partitions", "2", "--port", port], check=True)
+    name = f"finish-{os.getpid()}"
+    topic(a, "create", name)
     gen = [exe, "gen", "--seed", "5", "--count", "3000", "--format", "log", "--ads", "50",
            "--events-per-second", "20"]
     records = os.path.join(work, "records.log")
@@ -50,12 +42,12 @@ def main():
     from confluent_kafka import Producer
     for part in range(2):  # ahead of the clicks of both partitions
         producer = Producer({"bootstrap.servers": a.brokers})
-        producer.produce(topic, future.rstrip("\n").encode(), partition=part)
+        producer.produce(name, future.rstrip("\n").encode(), partition=part)
         producer.flush(30)
-    subprocess.run(gen + ["--kafka", a.brokers, "--topic", topic], check=True)
+    subprocess.run(gen + ["--kafka", a.brokers, "--topic", name], check=True)
 
     sink_ep = f"tcp://127.0.0.1:{21000 + (os.getpid() + 5000) % 11000}"
-    agg = [exe, "aggregator", "--brokers", a.brokers, "--topic", topic, "--group", topic, "--format", "log",
+    agg = [exe, "aggregator", "--brokers", a.brokers, "--topic", name, "--group", name, "--format", "log",
            "--state-dir", os.path.join(work, "state"), "--sink", sink_ep, "--engine", "cpu",
            "--finish-when-idle", "1s", "--finish-timeout", "3s", "--checkpoint-interval", "500ms"]
     ok = True
@@ -84,29 +76,20 @@ def main():
         sink.terminate()
         sink.wait(30)
 
-    ref = os.path.join(work, "reference")
-    subprocess.run([exe, "aggregate", "--input", records, "--format", "log", "--engine", "cpu", "--out", ref],
-                   check=True, capture_output=True)
-    with open(os.path.join(ref, "counts.csv")) as f:
-        want = {(r["ad_id"], r["minute"], r["filter_id"]): int(r["count"]) for r in csv.DictReader(f)}
-    conn = sqlite3.connect(db)
-    got = {(a_, time.strftime("%Y%m%d%H%M", time.gmtime(m * 60)), str(f)): c
-           for a_, m, f, c in conn.execute("SELECT ad_id, minute, filter_id, count FROM counts")}
+    want, summary = batch_counts(exe, records, os.path.join(work, "reference"))
+    got = sqlite_counts(db)
     if got != want:
         log(f"counts differ: {len(want)} expected rows, {len(got)} stored, "
             f"{sum(1 for k in want if got.get(k) != want[k])} different")
         ok = False
     else:
         log(f"counts: {len(want)} rows identical to the batch run")
-    import json
-    with open(os.path.join(ref, "summary.json")) as f:
-        want_rejected = json.load(f)["rejected"] + 1  # the topic holds the future record twice
-    stored = dict(conn.execute("SELECT key, value FROM meta"))
+    want_rejected = summary["rejected"] + 1  # the topic holds the future record twice
+    stored = dict(sqlite3.connect(db).execute("SELECT key, value FROM meta"))
     if int(stored.get("rejected", -1)) != want_rejected:
         log(f"rejected: {stored.get('rejected')} stored, {want_rejected} expected")
         ok = False
-    subprocess.run([os.path.join(a.source_dir, "scripts", "kafka", "topic.sh"), "delete", topic, "--port", port],
-                   capture_output=True)
+    topic(a, "delete", name)
     if ok:
         shutil.rmtree(work, ignore_errors=True)
     print("1 passed, 0 failed" if ok else f"0 passed, 1 failed (work dir {work})")

@@ -96,6 +96,15 @@ TEST(TimeText, FormatsAndParses) {
   EXPECT_EQ(parse_time_text("2021-01-01 00:00:00Z"), std::nullopt);
   EXPECT_EQ(parse_time_text("yesterday"), std::nullopt);
   EXPECT_EQ(parse_time_text(""), std::nullopt);
+
+  // Start times: relative to the processing time given, or absolute.
+  const int64_t now = kT0 + 3'600'000;
+  EXPECT_EQ(parse_start_text("now", now), now);
+  EXPECT_EQ(parse_start_text("now-3m", now), now - 180'000);
+  EXPECT_EQ(parse_start_text("2021-01-01", now), kT0);
+  EXPECT_EQ(parse_start_text("now-", now), std::nullopt);
+  EXPECT_EQ(parse_start_text("now+3m", now), std::nullopt);
+  EXPECT_EQ(parse_start_text("later", now), std::nullopt);
 }
 
 TEST(WorkloadConfig, Validation) {
