@@ -154,7 +154,7 @@ void Generator::render(const Draw& d, GenEvent& ev) const {
   ev.ts_form = d.ts_form;
 }
 
-const GenEvent& Generator::next() {
+void Generator::advance(bool rendered) {
   const uint64_t seq = produced_++;
   const int64_t base =
       config_.start_ms + static_cast<int64_t>(std::floor(static_cast<double>(seq) * ms_per_event_));
@@ -164,8 +164,8 @@ const GenEvent& Generator::next() {
 
   if (kind == RecordKind::Duplicate) {
     const size_t back = 1 + static_cast<size_t>(rng_.below(recent_filled_));
-    render(recent_[(recent_next_ + recent_.size() - back) % recent_.size()], current_);
-    return current_;
+    if (rendered) render(recent_[(recent_next_ + recent_.size() - back) % recent_.size()], current_);
+    return;
   }
 
   Draw d = draw_fields(seq);
@@ -173,8 +173,8 @@ const GenEvent& Generator::next() {
     d.t_ms = base;
     current_.malformed = static_cast<MalformedKind>(rng_.below(kMalformedKinds));
     current_.variant = static_cast<uint8_t>(rng_.next() >> 56);
-    render(d, current_);
-    return current_;
+    if (rendered) render(d, current_);
+    return;
   }
   if (kind == RecordKind::Normal) {
     d.t_ms = base;
@@ -189,8 +189,16 @@ const GenEvent& Generator::next() {
     recent_next_ = (recent_next_ + 1) % recent_.size();
     recent_filled_ = std::min(recent_filled_ + 1, recent_.size());
   }
-  render(d, current_);
+  if (rendered) render(d, current_);
+}
+
+const GenEvent& Generator::next() {
+  advance(true);
   return current_;
+}
+
+void Generator::skip(uint64_t n) {
+  for (uint64_t i = 0; i < n && !done(); ++i) advance(false);
 }
 
 }  // namespace clickagg::gen

@@ -26,6 +26,9 @@ class Generator {
   // The next record; the reference stays valid until the following call. Must not be called
   // once done().
   const GenEvent& next();
+  // Moves past the next n records (fewer once done()) as next() would, without rendering
+  // them: a stream resumed at record n is the stream from 0 with n skipped.
+  void skip(uint64_t n);
 
  private:
   // Everything random about one event, as numbers: small enough to keep thousands of recent
@@ -42,6 +45,7 @@ class Generator {
     TimestampForm ts_form = TimestampForm::LogText;
   };
 
+  void advance(bool rendered);
   RecordKind draw_kind();
   Draw draw_fields(uint64_t seq);
   void draw_ip(Draw& d);

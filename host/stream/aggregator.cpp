@@ -130,7 +130,14 @@ class Aggregator final : public RebalanceListener {
     assigned_once_ = true;
     std::map<uint32_t, int64_t> start;
     for (uint32_t p : parts) {
-      auto task = std::make_unique<PartitionTask>(ctx_, task_cfg_, p, source_, pub_.get(), &stop_);
+      auto lag_of = [this, p](std::optional<int64_t> next) -> std::optional<int64_t> {
+        std::map<uint32_t, int64_t> at;
+        if (next) at[p] = *next;
+        const auto lags = source_.lag({p}, at);
+        const auto it = lags.find(p);
+        return it == lags.end() ? std::nullopt : std::optional<int64_t>(it->second);
+      };
+      auto task = std::make_unique<PartitionTask>(ctx_, task_cfg_, p, lag_of, pub_.get(), &stop_);
       if (auto next = task->next_offset()) start[p] = *next;
       stats_.replayed_batches += task->replayed_batches();
       tasks_[p] = std::move(task);

@@ -36,13 +36,13 @@ std::string PartitionTask::dir_of(const std::string& state_dir, uint32_t partiti
   return state_dir + "/partitions/" + std::to_string(partition);
 }
 
-PartitionTask::PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_t partition, KafkaSource& source,
+PartitionTask::PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_t partition, LagOf lag_of,
                              emit::Publisher* pub, const std::atomic<bool>* stop)
     : cfg_(cfg),
       partition_(partition),
       dir_(dir_of(cfg.state_dir, partition)),
       producer_(cfg.producer_prefix + "/" + std::to_string(partition)),
-      source_(source),
+      lag_of_(std::move(lag_of)),
       opened_at_(std::chrono::steady_clock::now()) {
   std::filesystem::create_directories(dir_);
   lock_ = PartitionLock(dir_, cfg.lock_wait);
@@ -174,7 +174,7 @@ RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMes
 
 // One Progress record closes every round, sequenced after its results: the counters of the
 // state the round left (a replayed round sends the same ones under the same seq) and the
-// partition's lag, a level read from librdkafka.
+// partition's lag, a level read from the source.
 void PartitionTask::send_progress() {
   const EngineStats st = engine_->stats();
   emit::ProgressRecord p;
@@ -188,10 +188,8 @@ void PartitionTask::send_progress() {
   p.corrections = st.corrections;
   // Neither "no event yet" nor "end of input" is a time.
   if (st.watermark_ms != INT64_MIN && st.watermark_ms != INT64_MAX) p.watermark_ms = st.watermark_ms;
-  std::map<uint32_t, int64_t> next;
-  if (next_) next[partition_] = *next_;
-  const auto lags = source_.lag({partition_}, next);
-  if (auto it = lags.find(partition_); it != lags.end()) lag_ = it->second;
+  if (lag_of_)
+    if (const std::optional<int64_t> lag = lag_of_(next_)) lag_ = lag;
   if (lag_) p.consumer_lag = *lag_;
   emitter_->on_progress(p);
 }

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -60,9 +61,13 @@ struct RoundStats {
 
 class PartitionTask {
  public:
+  // The records of the partition not yet read, given the next offset to read (nullopt:
+  // unknown); the source's answer, for the Progress record.
+  using LagOf = std::function<std::optional<int64_t>(std::optional<int64_t> next_offset)>;
+
   // Takes the partition lock and restores the checkpoint (if any). Throws on a corrupt
   // checkpoint or a lock that stays held.
-  PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_t partition, KafkaSource& source,
+  PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_t partition, LagOf lag_of,
                 emit::Publisher* pub, const std::atomic<bool>* stop);
   ~PartitionTask();
 
@@ -91,6 +96,7 @@ class PartitionTask {
   uint64_t checkpoints() const { return checkpoints_; }
 
   EngineStats engine_stats() const { return engine_->stats(); }
+  std::string engine_name() const { return std::string(engine_->name()); }
   uint64_t rejected() const { return rejected_; }
   uint64_t replayed_batches() const { return replayed_; }
   uint64_t last_seq() const;
@@ -112,7 +118,7 @@ class PartitionTask {
   uint32_t partition_;
   std::string dir_;
   std::string producer_;
-  KafkaSource& source_;
+  LagOf lag_of_;
   PartitionLock lock_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<emit::AckedChannel> channel_;

@@ -1,7 +1,8 @@
 // `clickagg run` as a real process: generated clicks whose event time starts 3 minutes back
 // and runs 20x the wall clock, so windows close within seconds. The API is queried while it
 // runs; afterwards the database is reopened (through `clickagg serve`) to check what it kept.
-// Ctrl-C must stop it cleanly (exit 0) and a restart must carry on with the stored data.
+// Ctrl-C must stop it cleanly (exit 0) and a restart must carry on from its checkpoint (a
+// restart after SIGKILL is tests/integration/run).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -66,6 +67,7 @@ class RunCliTest : public ::testing::Test {
     std::random_device rd;
     dir = fs::temp_directory_path() / ("clickagg-run-" + std::to_string(rd()));
     fs::create_directories(dir);
+    start = iso_minutes_ago(3);  // the same for a restart: the run's stream goes on
   }
   void TearDown() override {
     if (HasFailure())
@@ -77,7 +79,7 @@ class RunCliTest : public ::testing::Test {
 
   std::vector<std::string> run_args(const std::string& port_file, const std::string& duration) {
     return {CLICKAGG_EXE, "run", "--engine", "cpu", "--threads", "2", "--duration", duration,
-            "--rate", "5000", "--events-per-second", "250", "--start", iso_minutes_ago(3),
+            "--rate", "5000", "--events-per-second", "250", "--start", start,
             "--delay", "1s", "--allowed-lateness", "2s", "--db", db(), "--listen", "127.0.0.1:0",
             "--port-file", port_file, "--progress-interval", "1s"};
   }
@@ -96,6 +98,7 @@ class RunCliTest : public ::testing::Test {
   }
 
   fs::path dir;
+  std::string start;
 };
 
 TEST_F(RunCliTest, AnswersWhileRunningAndKeepsTheData) {
@@ -161,7 +164,8 @@ TEST_F(RunCliTest, CtrlCStopsCleanlyAndARestartCarriesOn) {
   ASSERT_TRUE(status) << "SIGINT did not stop it";
   EXPECT_EQ(*status, 0) << read_text(path("run.err"));
   EXPECT_NE(read_text(path("run.err")).find("stopped"), std::string::npos);
-  EXPECT_TRUE(fs::exists(db() + ".engine-state"));
+  EXPECT_TRUE(fs::exists(db() + ".state/partitions/0/checkpoint.bin"));
+  EXPECT_TRUE(fs::exists(db() + ".state/run.json"));
 
   uint64_t before = 0;
   {
@@ -181,7 +185,7 @@ TEST_F(RunCliTest, CtrlCStopsCleanlyAndARestartCarriesOn) {
   EXPECT_GE(get_json(*port2, "/v1/ads/" + ad + "/aggregated_count" + range)["count"].get<uint64_t>(),
             before);
   EXPECT_EQ(again.wait(30s), 0) << read_text(path("run2.err"));
-  EXPECT_NE(read_text(path("run2.err")).find("resumed engine state"), std::string::npos)
+  EXPECT_NE(read_text(path("run2.err")).find("resumed from checkpoint"), std::string::npos)
       << read_text(path("run2.err"));
 }
 

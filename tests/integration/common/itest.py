@@ -1,4 +1,10 @@
 """Helpers shared by the integration test drivers (real processes, the real broker)."""
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sqlite3
 import time
 import urllib.request
 
@@ -68,3 +74,133 @@ def sqlite_counts(db):
     import sqlite3
     conn = sqlite3.connect(db)
     return {(ad, minute_label(m), f): c for ad, m, f, c in conn.execute("SELECT ad_id, minute, filter_id, count FROM counts")}
+
+
+def _log(msg):
+    print(f"[compare {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def read_expected(out_dir):
+    counts = {}
+    with open(os.path.join(out_dir, "counts.csv")) as f:
+        for row in csv.DictReader(f):
+            counts[(row["ad_id"], row["minute"], int(row["filter_id"]))] = int(row["count"])
+    topn = {}
+    with open(os.path.join(out_dir, "topn.csv")) as f:
+        for row in csv.DictReader(f):
+            key = (row["minute"], int(row["window"]), int(row["filter_id"]))
+            topn.setdefault(key, []).append((int(row["rank"]), row["ad_id"], int(row["count"])))
+    return counts, topn
+
+
+def read_db(db):
+    if db.startswith("postgres"):
+        def q(sql):
+            out = subprocess.run(["psql", db, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
+            return [line.split("\t") for line in out.splitlines() if line]
+    else:
+        conn = sqlite3.connect(db)
+
+        def q(sql):
+            return [tuple(str(v) for v in r) for r in conn.execute(sql)]
+    counts = {(a, minute_label(int(m)), int(f)): int(c) for a, m, f, c in q("SELECT ad_id, minute, filter_id, count FROM counts")}
+    topn = {}
+    for m, w, f, r, a, c in q('SELECT minute, "window", filter_id, rank, ad_id, count FROM topn'):
+        topn.setdefault((minute_label(int(m)), int(w), int(f)), []).append((int(r), a, int(c)))
+    for v in topn.values():
+        v.sort()
+    return counts, topn
+
+
+def read_progress(db):
+    """The progress values the sink recorded from the aggregator's Progress envelopes."""
+    sql = "SELECT key, value FROM meta"
+    if db.startswith("postgres"):
+        out = subprocess.run(["psql", db, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True).stdout
+        rows = [line.split("\t") for line in out.splitlines() if line]
+    else:
+        rows = sqlite3.connect(db).execute(sql).fetchall()
+    return {k: int(v) for k, v in rows}
+
+
+def compare_progress(summary, progress):
+    """The stored counters after every kill equal the batch run's. late_counted is left out:
+    whether a counted event's window had already closed depends on how partitions interleave
+    and where micro-batches end (so do windows_closed and corrections); every other counter
+    depends only on the records."""
+    expected = {"events_total": summary["events_total"], "rejected": summary["rejected"],
+                "duplicates": summary["duplicates"], "dropped_late": summary["dropped_late"],
+                "counted": summary["counted"]}
+    actual = {"events_total": progress.get("events", 0) + progress.get("rejected", 0),
+              "rejected": progress.get("rejected"), "duplicates": progress.get("duplicates"),
+              "dropped_late": progress.get("dropped_late"), "counted": progress.get("counted")}
+    ok = expected == actual and progress.get("late_counted", 0) <= progress.get("counted", 0)
+    ok = ok and "consumer_lag" in progress and "last_closed_minute" in progress
+    _log(f"progress counters: {'identical' if ok else 'DIFFERENT'}: expected {expected}, stored {progress}")
+    return ok
+
+
+def compare(name, expected, actual):
+    missing = [k for k in expected if k not in actual]
+    extra = [k for k in actual if k not in expected]
+    wrong = [k for k in expected if k in actual and expected[k] != actual[k]]
+    if missing or extra or wrong:
+        _log(f"{name}: {len(missing)} missing, {len(extra)} extra, {len(wrong)} different of {len(expected)}")
+        for k in (missing[:5] + extra[:5] + wrong[:5]):
+            _log(f"  {k}: expected {expected.get(k)} got {actual.get(k)}")
+        return False
+    _log(f"{name}: {len(expected)} rows identical")
+    return True
+
+
+class Proc:
+    """A restartable child process whose output goes to a log file."""
+
+    def __init__(self, name, argv, workdir):
+        self.name, self.argv, self.workdir = name, argv, workdir
+        self.p = None
+        self.starts = 0
+        self.logf = open(os.path.join(workdir, f"{name}.log"), "ab")
+
+    def start(self):
+        self.starts += 1
+        self.logf.write(f"--- start {self.starts}\n".encode())
+        self.logf.flush()
+        self.p = subprocess.Popen(self.argv, stdout=self.logf, stderr=subprocess.STDOUT, cwd=self.workdir)
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+    def kill9(self):
+        if self.alive():
+            self.p.send_signal(signal.SIGKILL)
+            self.p.wait()
+
+    def stop(self, timeout=30):
+        if self.alive():
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+    def wait(self, timeout):
+        return self.p.wait(timeout)
+
+
+def diagnose(procs):
+    """What a process that does not end was doing: the tail of every log, and the threads'
+    stacks of those still running (when gdb is present)."""
+    for proc in procs:
+        proc.logf.flush()
+        with open(os.path.join(proc.workdir, f"{proc.name}.log"), errors="replace") as f:
+            tail = f.read().splitlines()[-40:]
+        _log(f"--- last lines of {proc.name}.log:")
+        for line in tail:
+            print(f"    {line}", flush=True)
+        if proc.alive() and shutil.which("gdb"):
+            out = subprocess.run(["gdb", "-p", str(proc.p.pid), "-batch", "-ex", "thread apply all bt 30"],
+                                 capture_output=True, text=True, timeout=120).stdout
+            _log(f"--- threads of {proc.name} (pid {proc.p.pid}):")
+            print("\n".join(l for l in out.splitlines() if l.startswith(("#", "Thread"))), flush=True)

@@ -34,6 +34,26 @@ TEST(Determinism, ChunkedEqualsOneShot) {
   }
 }
 
+// A stream resumed at record k (after a restart) is the whole stream from record k on.
+TEST(Determinism, SkippingResumesTheSameStream) {
+  for (Format f : kFormats) {
+    SCOPED_TRACE(format_name(f));
+    const GenConfig config = disordered(12'000, 4);
+    Generator whole(config);
+    std::string head, tail;
+    write_records(whole, f, 7'321, head);
+    write_records(whole, f, 100'000, tail);
+    Generator resumed(config);
+    resumed.skip(7'321);
+    EXPECT_EQ(resumed.produced(), 7'321u);
+    std::string again;
+    write_records(resumed, f, 100'000, again);
+    EXPECT_EQ(again, tail);
+    resumed.skip(5);
+    EXPECT_EQ(resumed.produced(), 12'000u) << "skipping stops at the end";
+  }
+}
+
 TEST(Determinism, PrefixOfALongerStreamIsTheShorterStream) {
   const std::string shorter = render_all(disordered(5'000), Format::Log);
   const std::string longer = render_all(disordered(8'000), Format::Log);
