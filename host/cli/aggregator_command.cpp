@@ -51,17 +51,7 @@ void run_aggregator_command(AggregatorArgs& a) {
   c.finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
   c.finish_drain_limit = duration("--finish-timeout", a.finish_timeout);
   c.sink_curve = curve_client(a.curve_secret, a.sink_public, "--sink-public");
-  if (a.pub_curve || !a.pub_allow.empty()) {
-    if (a.curve_secret.empty()) throw UsageError("--pub-curve and --pub-allow need --curve-secret");
-    c.pub_curve = curve_server(a.curve_secret, a.pub_allow, "--pub-allow");
-  }
-  if (!c.pub_endpoint.empty()) {
-    try {
-      emit::check_exposure("the PUB socket", c.pub_endpoint, c.pub_curve.has_value(), c.insecure);
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());
-    }
-  }
+  c.pub_curve = pub_curve(c.pub_endpoint, a.curve_secret, a.pub_curve, a.pub_allow, c.insecure);
   if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
   if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
   if (c.member_id.empty() || c.member_id.size() > 255) throw UsageError("--member-id must be 1 to 255 bytes");

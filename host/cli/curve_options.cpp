@@ -42,4 +42,19 @@ std::optional<emit::CurveClient> curve_client(const std::string& secret_file, co
   return c;
 }
 
+std::optional<emit::CurveServer> pub_curve(const std::string& pub_endpoint, const std::string& secret_file,
+                                           bool pub_curve, const std::vector<std::string>& allow_files, bool insecure) {
+  std::optional<emit::CurveServer> keys;
+  if (pub_curve || !allow_files.empty()) {
+    if (secret_file.empty()) throw UsageError("--pub-curve and --pub-allow need --curve-secret");
+    keys = curve_server(secret_file, allow_files, "--pub-allow");
+  }
+  if (!pub_endpoint.empty())
+    usage_on_failure([&] {
+      emit::check_exposure("the PUB socket", pub_endpoint, keys.has_value(), insecure);
+      return 0;
+    });
+  return keys;
+}
+
 }  // namespace clickagg::cli

@@ -18,4 +18,10 @@ std::optional<emit::CurveServer> curve_server(const std::string& secret_file, co
 std::optional<emit::CurveClient> curve_client(const std::string& secret_file, const std::string& server_public_file,
                                               const char* server_flag);
 
+// The PUB socket's settings (--pub, --curve-secret, --pub-curve, --pub-allow, --insecure):
+// its CURVE server side when asked for; bad usage when keys are missing or when it would bind
+// beyond this host unsecured without --insecure.
+std::optional<emit::CurveServer> pub_curve(const std::string& pub_endpoint, const std::string& secret_file,
+                                           bool pub_curve, const std::vector<std::string>& allow_files, bool insecure);
+
 }  // namespace clickagg::cli

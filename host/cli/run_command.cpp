@@ -137,17 +137,7 @@ run::RunConfig configure(RunArgs& a) {
   c.progress_interval = std::chrono::milliseconds(duration_arg(a.progress_interval, "--progress-interval", false));
   c.pub_endpoint = a.pub;
   c.insecure = a.insecure;
-  if (a.pub_curve || !a.pub_allow.empty()) {
-    if (a.curve_secret.empty()) throw UsageError("--pub-curve and --pub-allow need --curve-secret");
-    c.pub_curve = curve_server(a.curve_secret, a.pub_allow, "--pub-allow");
-  }
-  if (!c.pub_endpoint.empty()) {
-    try {
-      emit::check_exposure("the PUB socket", c.pub_endpoint, c.pub_curve.has_value(), c.insecure);
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());
-    }
-  }
+  c.pub_curve = pub_curve(c.pub_endpoint, a.curve_secret, a.pub_curve, a.pub_allow, c.insecure);
 
   // The stream this run produces; a restart continues the one its state directory holds.
   const int64_t now = wall_ms();

@@ -204,3 +204,25 @@ def diagnose(procs):
                                  capture_output=True, text=True, timeout=120).stdout
             _log(f"--- threads of {proc.name} (pid {proc.p.pid}):")
             print("\n".join(l for l in out.splitlines() if l.startswith(("#", "Thread"))), flush=True)
+
+
+def equals_batch_run(clickagg, records, ref_dir, db, engine_args):
+    """True when the store `db` (SQLite file or PostgreSQL URL) holds exactly what
+    `clickagg aggregate` computes from the log file `records`: counts, top-N lists and the
+    counters that depend on the records alone. Prints each difference."""
+    import json
+    subprocess.run([clickagg, "aggregate", "--input", records, "--format", "log", "--out", ref_dir]
+                   + list(engine_args), check=True, capture_output=True)
+    exp_counts, exp_topn = read_expected(ref_dir)
+    got_counts, got_topn = read_db(db)
+    ok = compare("counts", exp_counts, got_counts) & compare("top-N lists", exp_topn, got_topn)
+    with open(os.path.join(ref_dir, "summary.json")) as f:
+        return compare_progress(json.load(f), read_progress(db)) and ok
+
+
+def verdict(ok, work, keep=False):
+    """The driver's last line and exit status; its work dir goes unless it failed or is kept."""
+    if ok and not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    print("1 passed, 0 failed" if ok else f"0 passed, 1 failed (work dir {work})")
+    return 0 if ok else 1

@@ -6,18 +6,15 @@ generator makes them again from the same settings): counts, top-N lists and coun
 nothing lost and nothing counted twice.
 """
 import argparse
-import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from itest import (Proc, compare, compare_progress, diagnose, logger, read_db, read_expected,  # noqa: E402
-                   read_progress)
+from itest import Proc, diagnose, equals_batch_run, logger, verdict  # noqa: E402
 
 log = logger("run-crash")
 
@@ -73,21 +70,11 @@ def main():
 
     records = os.path.join(work, "records.log")
     subprocess.run([exe, "gen", "--out", records] + stream, check=True)
-    ref = os.path.join(work, "reference")
-    subprocess.run([exe, "aggregate", "--input", records, "--format", "log", "--out", ref] + engine, check=True,
-                   capture_output=True)
-    exp_counts, exp_topn = read_expected(ref)
-    got_counts, got_topn = read_db(db)
-    ok = compare("counts", exp_counts, got_counts) & compare("top-N lists", exp_topn, got_topn)
-    with open(os.path.join(ref, "summary.json")) as f:
-        ok = compare_progress(json.load(f), read_progress(db)) and ok
+    ok = equals_batch_run(exe, records, os.path.join(work, "reference"), db, engine)
     if kills < a.kills:
         log(f"only {kills} kills happened before the run ended (wanted {a.kills})")
         ok = False
-    if ok and not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    print("1 passed, 0 failed" if ok else "0 passed, 1 failed")
-    return 0 if ok else 1
+    return verdict(ok, work, a.keep)
 
 
 if __name__ == "__main__":

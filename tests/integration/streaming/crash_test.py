@@ -13,18 +13,15 @@ directory: partitions move between them on every kill, stop and restart, and the
 unless some partition was owned by more than one of them).
 """
 import argparse
-import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from itest import (Proc, compare, compare_progress, diagnose, logger, read_db, read_expected,  # noqa: E402
-                   read_progress, scrape_metrics)
+from itest import Proc, diagnose, equals_batch_run, logger, scrape_metrics, verdict  # noqa: E402
 
 
 log = logger("crash-test")
@@ -179,15 +176,8 @@ def main():
     # The aggregator exits only after the sink acknowledged everything.
     sink.stop()
 
-    ref = os.path.join(work, "reference")
-    subprocess.run([a.clickagg, "aggregate", "--input", records, "--format", "log", "--engine", "cpu", "--out", ref,
-                    "--filters", filters, "--topn-windows", "1,5", "--top", "20"],
-                   check=True)
-    exp_counts, exp_topn = read_expected(ref)
-    got_counts, got_topn = read_db(db)
-    ok = compare("counts", exp_counts, got_counts) & compare("top-N lists", exp_topn, got_topn)
-    with open(os.path.join(ref, "summary.json")) as f:
-        ok = compare_progress(json.load(f), read_progress(db)) and ok
+    ok = equals_batch_run(a.clickagg, records, os.path.join(work, "reference"), db,
+                          ["--engine", "cpu", "--filters", filters, "--topn-windows", "1,5", "--top", "20"])
     if a.db == "postgresql":
         subprocess.run(["psql", a.pg_url, "-qc", f"DROP DATABASE IF EXISTS {dbname}"], capture_output=True)
     needed = ["clickagg_aggregator_messages_total", "clickagg_aggregator_consumer_lag{partition=",
@@ -221,10 +211,7 @@ def main():
     if kills < a.kills:
         log(f"only {kills} kills happened before the run ended (wanted {a.kills})")
         ok = False
-    if ok and not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    print("1 passed, 0 failed" if ok else "0 passed, 1 failed")
-    return 0 if ok else 1
+    return verdict(ok, work, a.keep)
 
 
 if __name__ == "__main__":
