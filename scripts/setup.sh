@@ -18,6 +18,7 @@ PACKAGES=(
   python3-jsonschema openapi-specification                  # OpenAPI contract test
   libavro-dev libsnappy-dev                                 # raw-event archive
   python3-avro python3-snappy python3-confluent-kafka       # its test: independent readers
+  python3-zmq python3-protobuf                              # the Python subscriber example's test
   chromium wrk                                              # browser test, load test
   curl gdb                                                  # gdb: thread stacks of a test process that hangs
 )
