@@ -3,7 +3,13 @@
 //
 //   node dashboard_test.js --clickagg PATH --work DIR --screenshot FILE.png [--chromium PATH]
 //
-// The run generates no late events, so a closed minute's rows never change between reading
+// Two runs, one after the other in the same browser:
+//  - big counts: few ads and a high event rate, event time running about 10 times the wall
+//    clock's pace, so one ad gets over 10 million clicks a minute; the table shows them digit
+//    for digit, and every label of the chart's counts axis is whole on the canvas and names
+//    its tick exactly;
+//  - the everyday page: 300 ads, filters, windows, the chart's range, the empty and error states.
+// The runs generate no late events, so a closed minute's rows never change between reading
 // the page and reading the database.
 'use strict';
 
@@ -14,6 +20,7 @@ const path = require('node:path');
 const {chromium} = require('playwright-core');
 
 const TOPN_WINDOWS = [1, 5, 60];
+const BIG = 10000000;  // the big-counts run's top ad gets more clicks than this each minute
 
 function parseArgs(argv) {
   const args = {chromium: '/usr/bin/chromium'};
@@ -73,17 +80,52 @@ class Database {
   }
 }
 
-function startRun(args, db) {
-  const portFile = path.join(args.work, 'port');
-  // Event time runs 50 times faster than the wall clock, so a minute closes every 1.2 s.
+// `clickagg run` on a free port, `extra` after the options every run here shares.
+function startRun(args, work, extra) {
+  fs.mkdirSync(work, {recursive: true});
+  const db = path.join(work, 'dashboard.db');
+  const portFile = path.join(work, 'port');
   const child = spawn(args.clickagg, [
-    'run', '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile,
-    '--start', 'now-30m', '--rate', '10000', '--events-per-second', '200', '--duration', '0',
-    '--ads', '300', '--topn-windows', TOPN_WINDOWS.join(','), '--top', '100',
-    '--late', '0', '--very-late', '0', '--progress-interval', '0s', '--seed', '11',
+    'run', '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile, '--duration', '0',
+    '--late', '0', '--very-late', '0', '--progress-interval', '0s', ...extra,
   ], {stdio: ['ignore', 'inherit', 'inherit']});
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({code, signal})));
-  return {child, exited, portFile};
+  return {child, exited, portFile, db: new Database(db)};
+}
+
+async function stopRun(run) {
+  if (run.child.exitCode === null && run.child.signalCode === null) {
+    run.child.kill('SIGTERM');
+    await run.exited;
+  }
+}
+
+async function waitForPort(run) {
+  const port = await waitFor('the port file', () => {
+    if (run.child.exitCode !== null) throw new Error('clickagg run exited with ' + run.child.exitCode);
+    return fs.existsSync(run.portFile) && Number(fs.readFileSync(run.portFile, 'utf8'));
+  }, 20000);
+  return `http://127.0.0.1:${port}`;
+}
+
+// A fresh page that records console errors, failed requests and every requested address.
+async function openPage(browser) {
+  const page = await browser.newPage();
+  const requests = [];
+  const problems = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push('page error: ' + err.message));
+  page.on('requestfailed', (r) => problems.push('request failed: ' + r.url()));
+  return {page, requests, problems};
+}
+
+function checkRequests(requests, problems) {
+  const foreign = requests.filter((u) => !['127.0.0.1', 'localhost'].includes(new URL(u).hostname));
+  assert.deepEqual(foreign, [], 'requests to other hosts');
+  assert.deepEqual(problems, [], 'console errors or failed requests');
 }
 
 async function getJson(url) {
@@ -154,23 +196,149 @@ async function checkAssets(base) {
   assert.equal((await fetch(base + '/assets/missing.js')).status, 404);
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  fs.rmSync(args.work, {recursive: true, force: true});
-  fs.mkdirSync(args.work, {recursive: true});
-  fs.mkdirSync(path.dirname(args.screenshot), {recursive: true});
-  const dbFile = path.join(args.work, 'dashboard.db');
-  const db = new Database(dbFile);
+// A tick label of the counts axis as a number: "12,500", "0", "250K", "1.5M", "12M".
+const UNIT = {'': 1, K: 1e3, M: 1e6, B: 1e9, T: 1e12};
+function labelValue(text) {
+  const m = /^(\d{1,3}(?:,\d{3})*)(?:\.(\d+))?([KMBT]?)$/.exec(text);
+  assert.ok(m, `counts axis label '${text}' is not a number`);
+  const digits = m[1].replaceAll(',', '') + (m[2] || '');
+  // Exact in integers: "1.25M" is 125 * 10^(6 - 2).
+  return Number(BigInt(digits) * BigInt(UNIT[m[3]]) / 10n ** BigInt((m[2] || '').length));
+}
 
-  const run = startRun(args, dbFile);
-  let browser = null;
+// The chart's counts (y) axis: every tick label is whole on the canvas, and the labels name
+// round ticks from 0 to the scale's top, which the dashboard sets at 1.1 times the largest
+// count of the charted minutes, as the database has them.
+async function checkCountAxis(page, db, filter) {
+  const a = await page.evaluate(() => {
+    const c = document.getElementById('chart');
+    const canvas = c.querySelector('canvas');
+    // A label cut by the canvas's left edge leaves ink in its first columns: nothing else is
+    // drawn there (the axis's ticks and the grid sit at the plot's edge).
+    // (Read from a copy: a second readback of the chart's canvas makes Chromium warn.)
+    const copy = document.createElement('canvas');
+    copy.width = 2;
+    copy.height = canvas.height;
+    const copyCtx = copy.getContext('2d');
+    copyCtx.drawImage(canvas, 0, 0, 2, canvas.height, 0, 0, 2, canvas.height);
+    const edge = copyCtx.getImageData(0, 0, 2, canvas.height).data;
+    let edgeInk = 0;
+    for (let i = 3; i < edge.length; i += 4) if (edge[i] !== 0) edgeInk++;
+    // uPlot gives each axis a div as wide as the room it reserved: the x axis's, then the y axis's.
+    const yAxis = c.querySelectorAll('.u-axis')[1];
+    const d = c.dataset;
+    const labels = d.yAxisLabels ? JSON.parse(d.yAxisLabels) : null;
+    const m = document.createElement('canvas').getContext('2d');
+    m.font = d.yAxisFont || '';
+    return {
+      edgeInk, ad: d.adId, from: Number(d.from), to: Number(d.to), total: Number(d.total),
+      canvasLeft: canvas.getBoundingClientRect().left,
+      axis: yAxis ? {left: yAxis.getBoundingClientRect().left, width: yAxis.getBoundingClientRect().width} : null,
+      size: Number(d.yAxisSize), font: d.yAxisFont, labels,
+      widths: labels ? labels.map((l) => m.measureText(String(l)).width) : null,
+    };
+  });
+  assert.equal(a.edgeInk, 0, `counts axis labels cut at the chart's left edge (${a.edgeInk} inked pixels there)`);
+  assert.ok(a.axis, 'the chart has a counts axis');
+  assert.ok(Array.isArray(a.labels) && a.font, 'the chart names its counts axis labels and font (data-y-axis-*)');
+  assert.equal(a.axis.width, a.size, 'the counts axis has the room the dashboard computed');
+  assert.ok(a.axis.left >= a.canvasLeft - 0.5, 'the counts axis starts inside the chart');
+  // Right-aligned at the tick's end: 10 px of tick and 5 px of gap (uPlot's, kept by the dashboard).
+  a.labels.forEach((l, i) => assert.ok(a.widths[i] + 15 <= a.axis.width,
+      `counts axis label '${l}' (${a.widths[i].toFixed(1)} px) does not fit its axis (${a.axis.width} px)`));
+
+  const ticks = a.labels.filter((l) => l !== '').map(labelValue);
+  assert.ok(ticks.length >= 3, 'counts axis labels: ' + a.labels.join(' | '));
+  assert.equal(ticks[0], 0, 'the counts axis starts at 0');
+  const incr = ticks[1] - ticks[0];
+  ticks.forEach((t, i) => assert.equal(t, i * incr, 'evenly spaced counts axis labels: ' + a.labels.join(' | ')));
+  const rows = db.minutes(a.ad, filter, epochMinute(a.from), epochMinute(a.to));
+  const max = rows.reduce((m, r) => Math.max(m, r.count), 0);
+  assert.equal(a.total, rows.reduce((sum, r) => sum + r.count, 0), 'chart total');
+  const top = ticks[ticks.length - 1];
+  const scaleTop = Math.max(1, max * 1.1);
+  assert.ok(top <= scaleTop * (1 + 1e-9) && scaleTop < top + incr,
+            `counts axis labels ${a.labels.join(' | ')} for a largest count of ${max}`);
+  console.log(`counts axis ok: ${a.ad}, largest count ${max}, labels ${a.labels.join(' | ')}, ${a.size} px`);
+  return {max, ticks, labels: a.labels};
+}
+
+// No table cell is wider than its content lets it be shown, and the table stays in its card.
+async function checkTableFits(page) {
+  const f = await page.evaluate(() => {
+    const card = document.getElementById('topn').getBoundingClientRect();
+    const table = document.getElementById('topn-table').getBoundingClientRect();
+    const clipped = [...document.querySelectorAll('#topn-table th, #topn-table td')]
+        .filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent);
+    return {clipped, tableRight: table.right, cardRight: card.right};
+  });
+  assert.deepEqual(f.clipped, [], 'table cells too narrow for their text');
+  assert.ok(f.tableRight <= f.cardRight, 'the table stays inside its card');
+}
+
+// Minute-aligned UTC start, `minutesAgo` before now: the first minute is a whole one.
+function alignedStart(minutesAgo) {
+  return new Date((Math.floor(Date.now() / 60000) - minutesAgo) * 60000).toISOString().slice(0, 19) + 'Z';
+}
+
+async function bigCountsScenario(args, browser) {
+  const started = Date.now();
+  // 210,000 events per second of event time, 12.6 million a minute, over 3 ads with a steep
+  // popularity curve: the top ad gets about 10.8 million. The generator goes as fast as the
+  // engine takes them (about 1 million a second on two cores), event time starting 30 minutes
+  // back and running about 10 times the wall clock's pace: a minute closes every 13 s or so.
+  const run = startRun(args, path.join(args.work, 'big'), [
+    '--start', alignedStart(30), '--rate', '2000000', '--events-per-second', '210000',
+    '--ads', '3', '--zipf', '3', '--format', 'binary', '--delay', '1s', '--out-of-order', '0',
+    '--duplicates', '0', '--malformed', '0', '--topn-windows', '1,60', '--top', '10', '--seed', '3',
+  ]);
+  const db = run.db;
   try {
-    const port = await waitFor('the port file', () => {
-      const exitedEarly = run.child.exitCode !== null;
-      if (exitedEarly) throw new Error('clickagg run exited with ' + run.child.exitCode);
-      return fs.existsSync(run.portFile) && Number(fs.readFileSync(run.portFile, 'utf8'));
-    }, 20000);
-    const base = `http://127.0.0.1:${port}`;
+    const base = await waitForPort(run);
+    // Two such minutes: the chart has bars to compare, the 60-minute list a sum of them.
+    await waitFor('two minutes with over 10 million clicks of one ad', () => db.query(
+      `SELECT COUNT(DISTINCT minute) AS n FROM counts WHERE filter_id = 0 AND count > ${BIG}`)[0].n >= 2, 90000);
+
+    const {page, requests, problems} = await openPage(browser);
+    await page.goto(base + '/');
+    // The table: one minute, then 60, counts over 10 million digit for digit.
+    let t = await checkTableMatchesDatabase(page, db, 1, 0);
+    assert.ok(t.rows[0].count > BIG, `the top ad's minute count ${t.rows[0].count} is over ${BIG}`);
+    assert.match(t.rows[0].text, /^\d{2,},\d{3},\d{3}$/, 'a count over 10 million with every digit');
+    await checkTableFits(page);
+
+    // The chart follows the top ad; its labels reach tens of millions and stay whole.
+    await page.waitForFunction((a) => document.getElementById('chart').dataset.adId === a &&
+        document.getElementById('series').dataset.state === 'ok', t.rows[0].ad_id, {timeout: 10000});
+    // Before the checks: a failure leaves the picture of what was wrong.
+    const shot = args.screenshot.replace(/(\.png)?$/, '-big-counts.png');
+    await page.screenshot({path: shot, fullPage: true});
+    console.log('screenshot: ' + shot);
+    const axis = await checkCountAxis(page, db, 0);
+    assert.ok(axis.max > BIG && axis.ticks[axis.ticks.length - 1] >= BIG, 'the chart reaches 10 million');
+
+    await page.selectOption('#window-select', '60');
+    t = await checkTableMatchesDatabase(page, db, 60, 0);
+    assert.ok(t.rows[0].count > 2 * BIG, `the top ad's 60-minute count ${t.rows[0].count} is over ${2 * BIG}`);
+    await checkTableFits(page);
+
+    checkRequests(requests, problems);
+    await page.close();
+  } finally {
+    await stopRun(run);
+  }
+  console.log(`big counts ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function everydayScenario(args, browser) {
+  // Event time runs 50 times faster than the wall clock, so a minute closes every 1.2 s.
+  const run = startRun(args, path.join(args.work, 'everyday'), [
+    '--start', 'now-30m', '--rate', '10000', '--events-per-second', '200',
+    '--ads', '300', '--topn-windows', TOPN_WINDOWS.join(','), '--top', '100', '--seed', '11',
+  ]);
+  const db = run.db;
+  try {
+    const base = await waitForPort(run);
     // Ten closed minutes: the 5-minute lists have data to sum, the chart a shape to draw.
     await waitFor('closed minutes', async () => {
       const s = await getJson(base + '/v1/status');
@@ -178,24 +346,7 @@ async function main() {
     }, 60000);
     await checkAssets(base);
 
-    const profile = fs.mkdtempSync(path.join(args.work, 'chromium-profile-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: args.chromium,
-      headless: true,
-      viewport: {width: 1360, height: 860},
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const requests = [];
-    const problems = [];
-    browser.on('request', (r) => requests.push(r.url()));
-    const page = browser.pages()[0] || await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push('page error: ' + err.message));
-    page.on('requestfailed', (r) => problems.push('request failed: ' + r.url()));
-
+    const {page, requests, problems} = await openPage(browser);
     await page.goto(base + '/');
     await page.waitForSelector('#topn-body tr');
 
@@ -211,6 +362,7 @@ async function main() {
     await page.selectOption('#window-select', '5');
     await page.selectOption('#filter-select', '1');
     const t = await checkTableMatchesDatabase(page, db, 5, 1);
+    await checkTableFits(page);
 
     // Freshness line: the table's minute is closed.
     const closed = Number(await page.getAttribute('#fresh-closed', 'data-value'));
@@ -264,6 +416,7 @@ async function main() {
     await page.selectOption('#range-select', '60');
     await page.waitForFunction(() => document.getElementById('chart').dataset.points === '60' &&
         document.getElementById('series').dataset.state === 'ok', null, {timeout: 10000});
+    await checkCountAxis(page, db, 1);
 
     await page.screenshot({path: args.screenshot, fullPage: true});
     console.log('screenshot: ' + args.screenshot);
@@ -275,22 +428,37 @@ async function main() {
         document.getElementById('chart').dataset.adId === 'no-such-ad', null, {timeout: 10000});
 
     // Every request stayed on this server.
-    const foreign = requests.filter((u) => !['127.0.0.1', 'localhost'].includes(new URL(u).hostname));
-    assert.deepEqual(foreign, [], 'requests to other hosts');
-    assert.deepEqual(problems, [], 'console errors or failed requests');
+    checkRequests(requests, problems);
 
     // With the API gone the page says so instead of showing stale numbers as current.
-    run.child.kill('SIGTERM');
-    await run.exited;
+    await stopRun(run);
     await page.waitForFunction(() => document.getElementById('topn').dataset.state === 'error' &&
         document.getElementById('freshness').dataset.state === 'error', null, {timeout: 15000});
     console.log('error state ok; requests: ' + requests.length);
   } finally {
-    if (browser) await browser.close();
-    if (run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill('SIGTERM');
-      await run.exited;
-    }
+    await stopRun(run);
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  fs.rmSync(args.work, {recursive: true, force: true});
+  fs.mkdirSync(args.work, {recursive: true});
+  fs.mkdirSync(path.dirname(args.screenshot), {recursive: true});
+
+  const profile = fs.mkdtempSync(path.join(args.work, 'chromium-profile-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: args.chromium,
+    headless: true,
+    viewport: {width: 1360, height: 860},
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    await bigCountsScenario(args, browser);
+    await everydayScenario(args, browser);
+  } finally {
+    await browser.close();
   }
 }
 

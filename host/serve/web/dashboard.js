@@ -371,8 +371,8 @@
                y: {range: (u, min, max) => [0, Math.max(1, max * 1.1)]}},
       axes: [
         {stroke: '#5f6b7a', grid: {stroke: '#eef1f5'}, ticks: {stroke: '#e3e8ef'}, values: timeTicks},
-        {stroke: '#5f6b7a', grid: {stroke: '#eef1f5'}, ticks: {stroke: '#e3e8ef'}, size: 56,
-         values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? fmt(v) : ''))},
+        {stroke: '#5f6b7a', grid: {stroke: '#eef1f5'}, ticks: {stroke: '#e3e8ef'}, size: countAxisSize,
+         values: countTicks},
       ],
       series: [
         {label: 'minute (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:{mm}'},
@@ -381,6 +381,49 @@
          value: (u, v) => (v === null ? '\u2013' : fmt(v))},
       ],
     }, data, el.chart);
+  }
+
+  // Labels of the counts axis. Below 100,000 every digit ("75,000"); from there on a unit
+  // ("250K", "1.5M", "12M"), with as many decimals as the tick needs to stay exact: ticks are
+  // round numbers, so "2.5M" is 2,500,000, not a rounding. A tick that 3 decimals cannot
+  // name exactly keeps every digit. The legend and the table always show every digit.
+  const COMPACT_FROM = 100000;
+  const UNITS = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const compact = new Intl.NumberFormat('en-US', {maximumFractionDigits: 3});
+
+  function compactCount(v) {
+    const [unit, suffix] = UNITS.find(([size]) => v >= size) || [1, ''];
+    const x = Number((v / unit).toFixed(3));
+    return Math.round(x * unit) === v ? compact.format(x) + suffix : fmt(v);
+  }
+
+  function countTicks(u, splits) {
+    const top = splits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const label = top < COMPACT_FROM ? fmt : compactCount;
+    return splits.map((v) => (Number.isInteger(v) ? label(v) : ''));
+  }
+
+  // The counts axis is as wide as its widest label plus the tick and the gap, so no label is
+  // ever cut, whatever the labels are. Never narrower than 56 px: the x axis's first label (a
+  // date centred on its tick) hangs over into it.
+  const MIN_COUNT_AXIS = 56;
+  const measure = document.createElement('canvas').getContext('2d');
+
+  function countAxisSize(u, values, axisIdx) {
+    const axis = u.axes[axisIdx];
+    if (!values) return MIN_COUNT_AXIS;  // before the first ticks exist
+    // uPlot draws with its font scaled to device pixels (font[0]): measure that, back in CSS px.
+    measure.font = axis.font[0];
+    const widest = values.reduce((w, v) => Math.max(w, measure.measureText(String(v ?? '')).width), 0) /
+        (uPlot.pxRatio || 1);
+    const size = Math.max(MIN_COUNT_AXIS,
+                          Math.ceil(widest + (axis.ticks.show ? axis.ticks.size : 0) + axis.gap + 2));
+    // What the axis shows, for tests and for anyone inspecting the page.
+    const d = el.chart.dataset;
+    d.yAxisSize = size;
+    d.yAxisLabels = JSON.stringify(values);
+    d.yAxisFont = axis.font[0].replace(/[0-9.]+px/, axis.font[2] + 'px');
+    return size;
   }
 
   // 24-hour UTC times; the date under the first tick and under each midnight.
