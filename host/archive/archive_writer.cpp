@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "host/common/log.h"
 #include "host/decode/timestamp.h"
 
 namespace clickagg::archive {
@@ -119,9 +120,9 @@ void ArchiveWriter::recover() {
     throw std::runtime_error("dead-letter file " + dl + " is shorter than its committed length " +
                              std::to_string(state_.dead_letter_bytes));
   if (cut || removed || dl_size > state_.dead_letter_bytes)
-    std::fprintf(stderr, "archive: recovered to commit %llu: %zu files cut back, %zu uncommitted files removed%s\n",
-                 static_cast<unsigned long long>(state_.commits), cut, removed,
-                 dl_size > state_.dead_letter_bytes ? ", dead letters cut back" : "");
+    log::info("archive", "recovered to commit %llu: %zu files cut back, %zu uncommitted files removed%s",
+              static_cast<unsigned long long>(state_.commits), cut, removed,
+              dl_size > state_.dead_letter_bytes ? ", dead letters cut back" : "");
   dead_letters_ = stream::DurableAppender(dl, state_.dead_letter_bytes);
   for (const std::string& d : dirs_to_sync_) sync_dir(d);
   dirs_to_sync_.clear();

@@ -9,7 +9,9 @@
 #include "host/cli/aggregator_metrics.h"
 #include "host/cli/commands.h"
 #include "host/cli/curve_options.h"
+#include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
+#include "host/cli/kafka_timeout.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
@@ -32,13 +34,9 @@ struct AggregatorArgs {
   bool pub_curve = false;
   std::vector<std::string> pub_allow;
   EngineOptions engine;
+  KafkaTimeout kafka_timeout;
+  std::string health_grace = "30s";
 };
-
-std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
-  const auto ms = parse_duration_ms(text);
-  if (!ms) throw UsageError("bad " + flag + " '" + text + "' (expected e.g. 100ms, 5s, 1m)");
-  return std::chrono::milliseconds(*ms);
-}
 
 void run_aggregator_command(AggregatorArgs& a) {
   tune_malloc_for_streaming();
@@ -46,10 +44,12 @@ void run_aggregator_command(AggregatorArgs& a) {
   const auto format = parse_format(a.format);
   if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
   c.format = *format;
-  c.batch_wait = duration("--batch-wait", a.batch_wait);
-  c.checkpoint_interval = duration("--checkpoint-interval", a.checkpoint_interval);
-  c.finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
-  c.finish_drain_limit = duration("--finish-timeout", a.finish_timeout);
+  c.batch_wait = duration_arg("--batch-wait", a.batch_wait);
+  c.checkpoint_interval = duration_arg("--checkpoint-interval", a.checkpoint_interval);
+  c.finish_when_idle = duration_arg("--finish-when-idle", a.finish_when_idle);
+  c.finish_drain_limit = duration_arg("--finish-timeout", a.finish_timeout);
+  c.kafka_timeout = a.kafka_timeout.value();
+  const auto health_grace = duration_arg("--health-grace", a.health_grace);
   c.sink_curve = curve_client(a.curve_secret, a.sink_public, "--sink-public");
   c.pub_curve = pub_curve(c.pub_endpoint, a.curve_secret, a.pub_curve, a.pub_allow, c.insecure);
   if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
@@ -67,11 +67,7 @@ void run_aggregator_command(AggregatorArgs& a) {
   stream::AggregatorProbe probe;
   std::unique_ptr<AggregatorMetricsServer> metrics;
   if (!a.metrics_listen.empty()) {
-    try {
-      metrics = std::make_unique<AggregatorMetricsServer>(a.metrics_listen, probe);
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());
-    }
+    metrics = std::make_unique<AggregatorMetricsServer>(a.metrics_listen, probe, health_grace);
   }
   stream::run_aggregator(c, stop, &probe);
 }
@@ -84,6 +80,10 @@ void register_aggregator(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("aggregator", "Aggregate a Kafka topic continuously; results to the sink");
   cmd->add_option("--brokers", c.brokers, "Kafka bootstrap servers")->capture_default_str();
   cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
+  cmd->add_option("--health-grace", args->health_grace,
+                  "/healthz answers 503 once no broker answered, or no partition was assigned, for this long")
+      ->capture_default_str();
+  args->kafka_timeout.add_to(*cmd);
   cmd->add_option("--topic", c.topic, "Kafka topic of click events")->capture_default_str();
   cmd->add_option("--group", c.group, "Kafka consumer group")->capture_default_str();
   cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();

@@ -1,5 +1,7 @@
 #include "host/cli/aggregator_metrics.h"
 
+#include <limits>
+
 namespace clickagg::cli {
 
 void register_aggregator_metrics(stream::AggregatorProbe& probe) {
@@ -37,11 +39,11 @@ void register_aggregator_metrics(stream::AggregatorProbe& probe) {
              [&probe] { return probe.last_batch_seconds.load(); });
   r.gauge_fn("clickagg_aggregator_checkpoint_seconds", "Duration of the last checkpoint",
              [&probe] { return probe.last_checkpoint_seconds.load(); });
-  r.gauge_fn("clickagg_aggregator_consumer_lag_total", "Records not yet consumed, all partitions", [&probe] {
-    double total = 0;
-    for (const auto& [part, lag] : probe.lag()) total += static_cast<double>(lag);
-    return total;
-  });
+  r.gauge_fn("clickagg_aggregator_consumer_lag_total",
+             "Records not yet consumed, all owned partitions (NaN: unknown, no broker answers)", [&probe] {
+               const std::optional<int64_t> total = probe.total_lag();
+               return total ? static_cast<double>(*total) : std::numeric_limits<double>::quiet_NaN();
+             });
 }
 
 std::string render_lag(const stream::AggregatorProbe& probe) {
@@ -52,9 +54,12 @@ std::string render_lag(const stream::AggregatorProbe& probe) {
   return body;
 }
 
-AggregatorMetricsServer::AggregatorMetricsServer(const std::string& listen, stream::AggregatorProbe& probe) {
+AggregatorMetricsServer::AggregatorMetricsServer(const std::string& listen, stream::AggregatorProbe& probe,
+                                                 std::chrono::milliseconds health_grace) {
   register_aggregator_metrics(probe);
-  endpoint_ = std::make_unique<serve::MetricsEndpoint>(listen, probe.registry, [&probe] { return render_lag(probe); });
+  endpoint_ = std::make_unique<serve::MetricsEndpoint>(
+      listen, probe.registry, [&probe] { return render_lag(probe); },
+      [&probe, health_grace] { return probe.unhealthy(health_grace); });
 }
 
 }  // namespace clickagg::cli

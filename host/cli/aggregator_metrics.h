@@ -1,6 +1,7 @@
 // The aggregator's /metrics and /healthz endpoint: the probe's values in the Prometheus text
 // format, read at scrape time.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,9 @@ class AggregatorMetricsServer {
  public:
   // Registers the probe's series in its registry and listens on `listen` ("HOST:PORT") in a
   // background thread; throws when it cannot bind. The probe must outlive the server.
-  AggregatorMetricsServer(const std::string& listen, stream::AggregatorProbe& probe);
+  // /healthz answers 503 once the probe has been unhealthy for `health_grace`.
+  AggregatorMetricsServer(const std::string& listen, stream::AggregatorProbe& probe,
+                          std::chrono::milliseconds health_grace);
 
  private:
   std::unique_ptr<serve::MetricsEndpoint> endpoint_;

@@ -10,10 +10,12 @@
 
 #include "host/archive/archive_writer.h"
 #include "host/cli/commands.h"
+#include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
-#include "host/serve/metrics_endpoint.h"
+#include "host/cli/kafka_timeout.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/time_util.h"
+#include "host/serve/metrics_endpoint.h"
 #include "host/serve/metrics_registry.h"
 #include "host/stream/kafka_source.h"
 
@@ -31,6 +33,7 @@ struct ArchiveArgs {
   std::string metrics_listen;
   std::string max_future = "10m";
   size_t batch_max = 10000;
+  KafkaTimeout kafka_timeout;
 };
 
 // The archiver's series, read from its probe at scrape time.
@@ -57,12 +60,6 @@ std::string render_lag(const archive::ArchiveProbe& probe) {
   return body;
 }
 
-std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
-  const auto ms = parse_duration_ms(text);
-  if (!ms) throw UsageError("bad " + flag + " '" + text + "' (expected e.g. 100ms, 5s, 1m)");
-  return std::chrono::milliseconds(*ms);
-}
-
 void run_archive_command(ArchiveArgs& a) {
   archive::ArchiveConfig& c = a.config;
   const auto format = parse_format(a.format);
@@ -71,8 +68,8 @@ void run_archive_command(ArchiveArgs& a) {
   if (!archive::is_supported_codec(c.codec)) throw UsageError("bad --codec '" + c.codec + "' (deflate, snappy or null)");
   if (c.max_file_bytes < 1024) throw UsageError("--max-file-bytes must be at least 1024");
   if (a.batch_max == 0) throw UsageError("--batch-max must be at least 1");
-  const auto commit_interval = duration("--commit-interval", a.commit_interval);
-  const auto finish_when_idle = duration("--finish-when-idle", a.finish_when_idle);
+  const auto commit_interval = duration_arg("--commit-interval", a.commit_interval);
+  const auto finish_when_idle = duration_arg("--finish-when-idle", a.finish_when_idle);
   const std::optional<int64_t> max_future = parse_max_future(a.max_future);
   const std::atomic<bool>& stop = install_stop_flag();
 
@@ -83,8 +80,10 @@ void run_archive_command(ArchiveArgs& a) {
   if (!a.metrics_listen.empty())
     metrics = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
   archive::ArchiveWriter writer(c, &probe);
-  stream::KafkaSource source(a.brokers, c.topic, a.group);
-  const std::vector<uint32_t> partitions = source.partitions();
+  const std::chrono::milliseconds kafka_timeout = a.kafka_timeout.value();
+  stream::KafkaSource source(a.brokers, c.topic, a.group, {}, kafka_timeout);
+  const std::vector<uint32_t> partitions =
+      source.partitions(kafka_timeout.count() > 0 ? static_cast<int>(kafka_timeout.count()) : -1);
   // The archive's own state says where to resume, not the group's committed offsets.
   source.assign(partitions, writer.committed_offsets());
 
@@ -129,6 +128,7 @@ void register_archive(CLI::App& app) {
   archive::ArchiveConfig& c = args->config;
   CLI::App* cmd = app.add_subcommand("archive", "Archive a Kafka topic's events, exactly once, as hourly Avro files");
   cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->capture_default_str();
+  args->kafka_timeout.add_to(*cmd);
   cmd->add_option("--topic", c.topic, "Kafka topic of click events")->required();
   cmd->add_option("--group", args->group, "Kafka consumer group (offsets committed for monitoring only)")
       ->capture_default_str();

@@ -49,12 +49,15 @@ std::optional<emit::CurveServer> pub_curve(const std::string& pub_endpoint, cons
     if (secret_file.empty()) throw UsageError("--pub-curve and --pub-allow need --curve-secret");
     keys = curve_server(secret_file, allow_files, "--pub-allow");
   }
-  if (!pub_endpoint.empty())
-    usage_on_failure([&] {
-      emit::check_exposure("the PUB socket", pub_endpoint, keys.has_value(), insecure);
-      return 0;
-    });
+  if (!pub_endpoint.empty()) check_listen_exposure("the PUB socket", pub_endpoint, keys.has_value(), insecure);
   return keys;
+}
+
+void check_listen_exposure(const std::string& what, const std::string& endpoint, bool secured, bool insecure) {
+  usage_on_failure([&] {
+    emit::check_exposure(what, endpoint, secured, insecure);
+    return 0;
+  });
 }
 
 }  // namespace clickagg::cli

@@ -24,4 +24,7 @@ std::optional<emit::CurveClient> curve_client(const std::string& secret_file, co
 std::optional<emit::CurveServer> pub_curve(const std::string& pub_endpoint, const std::string& secret_file,
                                            bool pub_curve, const std::vector<std::string>& allow_files, bool insecure);
 
+// emit::check_exposure as bad usage: a socket that would listen beyond this host unsecured.
+void check_listen_exposure(const std::string& what, const std::string& endpoint, bool secured, bool insecure);
+
 }  // namespace clickagg::cli

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "host/cli/commands.h"
+#include "host/cli/duration_arg.h"
 #include "host/common/time_util.h"
 
 namespace clickagg::cli {
@@ -27,18 +28,13 @@ void EngineOptions::add_to(CLI::App& cmd) {
 
 std::optional<int64_t> parse_max_future(const std::string& text, const char* flag) {
   if (text == "off") return std::nullopt;
-  if (auto ms = parse_duration_ms(text)) return *ms;
-  throw UsageError(std::string("bad ") + flag + " '" + text + "' (a duration such as 10m, or off)");
+  return duration_arg(flag, text).count();
 }
 
 EngineConfig EngineOptions::config() const {
   EngineConfig c;
-  auto d = parse_duration_ms(delay);
-  if (!d) throw UsageError("bad --delay '" + delay + "' (expected e.g. 15s, 500ms, 1m)");
-  auto l = parse_duration_ms(allowed_lateness);
-  if (!l) throw UsageError("bad --allowed-lateness '" + allowed_lateness + "' (expected e.g. 10m)");
-  c.delay_ms = *d;
-  c.allowed_lateness_ms = *l;
+  c.delay_ms = duration_arg("--delay", delay).count();
+  c.allowed_lateness_ms = duration_arg("--allowed-lateness", allowed_lateness).count();
   if (top < 1 || top > 100000) throw UsageError("--top must be in 1..100000");
   c.top_n = top;
   c.topn_windows.clear();

@@ -8,11 +8,12 @@
 #include <thread>
 
 #include "host/cli/commands.h"
+#include "host/cli/kafka_timeout.h"
 #include "host/common/time_util.h"
-#include "host/ingest/kafka_record_sink.h"
 #include "host/gen/generator.h"
 #include "host/gen/record_writer.h"
 #include "host/gen/time_text.h"
+#include "host/ingest/kafka_record_sink.h"
 
 namespace clickagg::cli {
 
@@ -30,6 +31,7 @@ struct GenArgs {
   double rate = 0;  // records per wall-clock second; 0 = unpaced
   std::string kafka;  // brokers: produce to Kafka instead of writing a file
   std::string topic = "clicks";
+  KafkaTimeout kafka_timeout;
 };
 
 struct FileCloser {
@@ -85,6 +87,7 @@ void run_paced(gen::Generator& g, Format format, double rate, std::FILE* f, std:
 void run_kafka(gen::Generator& g, Format format, double rate, const GenArgs& a) {
   ingest::ProducerOptions po;
   po.brokers = a.kafka;
+  po.delivery_timeout = a.kafka_timeout.value();
   ingest::KafkaRecordSink sink(po, a.topic, format);
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
@@ -168,6 +171,7 @@ void register_gen(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output file ('-' = stdout)")->capture_default_str();
   cmd->add_option("--kafka", args->kafka, "Produce to these Kafka brokers instead of a file (key = ad_id)");
   cmd->add_option("--topic", args->topic, "Kafka topic for --kafka")->capture_default_str();
+  args->kafka_timeout.add_to(*cmd);
   cmd->callback([args] { run_gen(*args); });
 }
 

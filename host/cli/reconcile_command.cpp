@@ -13,6 +13,7 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/common/time_util.h"
 #include "host/ops/archive_source.h"
@@ -65,17 +66,17 @@ void print_report(const ops::ReconcileReport& r, const std::optional<size_t>& ma
 void run_reconcile(const ReconcileArgs& a) {
   ops::ReconcileOptions opt;
   opt.range = period_of(a);
-  const auto chunk_ms = parse_duration_ms(a.chunk);
-  if (!chunk_ms || *chunk_ms < kMsPerMinute || *chunk_ms % kMsPerMinute != 0)
+  const int64_t chunk_ms = duration_arg("--chunk", a.chunk).count();
+  if (chunk_ms < kMsPerMinute || chunk_ms % kMsPerMinute != 0)
     throw UsageError("bad --chunk '" + a.chunk + "' (whole minutes, e.g. 60m)");
-  opt.chunk_minutes = *chunk_ms / kMsPerMinute;
+  opt.chunk_minutes = chunk_ms / kMsPerMinute;
   const EngineConfig ec = a.engine.config();
   opt.recount.filters = ec.filters;
   opt.recount.engine = a.engine.kind();
   opt.recount.threads = ec.threads;
   if (opt.recount.engine == EngineKind::Gpu) {
     std::string why;
-    if (!gpu_available(&why)) throw UsageError("--engine gpu: no usable GPU (" + why + ")");
+    if (!gpu_available(&why)) throw std::runtime_error("--engine gpu: no usable GPU (" + why + ")");
   }
   if (!std::filesystem::is_directory(a.archive_dir)) throw UsageError("no archive at " + a.archive_dir);
   ops::ArchiveSource source(a.archive_dir);

@@ -9,7 +9,10 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
+#include "host/cli/kafka_timeout.h"
+#include "host/common/log.h"
 #include "host/common/time_util.h"
 #include "host/ops/archive_source.h"
 #include "host/ops/filter_check.h"
@@ -27,6 +30,7 @@ struct ReplayArgs {
   std::string source = "archive";
   std::string archive_dir;
   std::string brokers, topic, format = "auto";
+  KafkaTimeout kafka_timeout;
   std::string chunk = "60m";
   EngineOptions engine;
 };
@@ -41,10 +45,9 @@ ops::MinuteRange range_of(const ReplayArgs& a) {
 }
 
 int64_t chunk_minutes(const std::string& text) {
-  const auto ms = parse_duration_ms(text);
-  if (!ms || *ms < kMsPerMinute || *ms % kMsPerMinute != 0)
-    throw UsageError("bad --chunk '" + text + "' (whole minutes, e.g. 60m)");
-  return *ms / kMsPerMinute;
+  const int64_t ms = duration_arg("--chunk", text).count();
+  if (ms < kMsPerMinute || ms % kMsPerMinute != 0) throw UsageError("bad --chunk '" + text + "' (whole minutes, e.g. 60m)");
+  return ms / kMsPerMinute;
 }
 
 std::unique_ptr<ops::EventSource> source_of(const ReplayArgs& a) {
@@ -59,6 +62,8 @@ std::unique_ptr<ops::EventSource> source_of(const ReplayArgs& a) {
     if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
     ops::KafkaTopicSourceConfig kc;
     kc.brokers = a.brokers;
+    const auto timeout = a.kafka_timeout.value();
+    kc.stall_timeout_ms = timeout.count() > 0 ? static_cast<int>(timeout.count()) : -1;
     kc.topic = a.topic;
     kc.format = *format;
     return std::make_unique<ops::KafkaTopicSource>(kc);
@@ -79,7 +84,7 @@ void run_replay(const ReplayArgs& a) {
   std::unique_ptr<ops::EventSource> source = source_of(a);
   if (opt.recount.engine == EngineKind::Gpu) {
     std::string why;
-    if (!gpu_available(&why)) throw UsageError("--engine gpu: no usable GPU (" + why + ")");
+    if (!gpu_available(&why)) throw std::runtime_error("--engine gpu: no usable GPU (" + why + ")");
   }
 
   auto db = store::open_store(a.db, store::OpenMode::Writer);
@@ -88,11 +93,11 @@ void run_replay(const ReplayArgs& a) {
   // Minutes the live path has not closed yet it will write again when they close.
   const auto closed = db->progress().last_closed_minute;
   if (!closed)
-    std::fprintf(stderr, "replay: warning: no minute is closed in the store yet; a live aggregator writes the "
-                         "replayed minutes again when it closes them\n");
+    log::warn("replay", "no minute is closed in the store yet; a live aggregator writes the "
+              "replayed minutes again when it closes them");
   else if (*closed < opt.range.to_minute - 1)
-    std::fprintf(stderr, "replay: warning: the minutes after %s are not closed in the store yet; a live "
-                         "aggregator writes them again when it closes them\n", format_minute(*closed).c_str());
+    log::warn("replay", "the minutes after %s are not closed in the store yet; a live "
+              "aggregator writes them again when it closes them", format_minute(*closed).c_str());
 
   std::printf("replay %s from %s\n", ops::describe(opt.range).c_str(),
               a.source == "archive" ? a.archive_dir.c_str() : ("kafka topic " + a.topic).c_str());
@@ -123,6 +128,7 @@ void register_replay(CLI::App& app) {
   cmd->add_option("--source", args->source, "archive or kafka")->capture_default_str();
   cmd->add_option("--archive-dir", args->archive_dir, "The raw-event archive (--source archive)");
   cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers (--source kafka)");
+  args->kafka_timeout.add_to(*cmd);
   cmd->add_option("--topic", args->topic, "Kafka topic, read from its beginning (--source kafka)");
   cmd->add_option("--format", args->format, "Record format in Kafka: log, json, binary or auto")
       ->capture_default_str();

@@ -13,8 +13,10 @@
 
 #include "host/cli/commands.h"
 #include "host/cli/curve_options.h"
+#include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/stop_flag.h"
+#include "host/common/log.h"
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/decode/decode.h"
@@ -81,18 +83,6 @@ struct RunArgs {
   }
 };
 
-int64_t duration_arg(const std::string& text, const char* option, bool bare_seconds) {
-  if (bare_seconds && !text.empty() &&
-      text.find_first_not_of("0123456789") == std::string::npos) {
-    int64_t s = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
-    if (ec == std::errc{} && s <= INT64_MAX / 1000) return s * 1000;
-  } else if (auto ms = parse_duration_ms(text)) {
-    return *ms;
-  }
-  throw UsageError(std::string("bad ") + option + " '" + text + "' (expected e.g. 8, 200ms, 5s, 1m)");
-}
-
 // "now", "now-3m" (any duration), or a UTC time as the generator's --start takes it.
 int64_t start_arg(const std::string& text, int64_t now) {
   if (auto t = gen::parse_start_text(text, now)) return *t;
@@ -131,10 +121,10 @@ run::RunConfig configure(RunArgs& a) {
   c.db = a.db;
   c.state_dir = a.state_dir.empty() ? default_state_dir(a.db) : a.state_dir;
   c.port_file = a.port_file;
-  c.duration = std::chrono::milliseconds(duration_arg(a.duration, "--duration", true));
-  c.batch_interval = std::chrono::milliseconds(std::max<int64_t>(1, duration_arg(a.batch_interval, "--batch-interval", false)));
-  c.checkpoint_interval = std::chrono::milliseconds(duration_arg(a.checkpoint_interval, "--checkpoint-interval", false));
-  c.progress_interval = std::chrono::milliseconds(duration_arg(a.progress_interval, "--progress-interval", false));
+  c.duration = duration_arg("--duration", a.duration);
+  c.batch_interval = std::max(std::chrono::milliseconds(1), duration_arg("--batch-interval", a.batch_interval));
+  c.checkpoint_interval = duration_arg("--checkpoint-interval", a.checkpoint_interval);
+  c.progress_interval = duration_arg("--progress-interval", a.progress_interval);
   c.pub_endpoint = a.pub;
   c.insecure = a.insecure;
   c.pub_curve = pub_curve(c.pub_endpoint, a.curve_secret, a.pub_curve, a.pub_allow, c.insecure);
@@ -173,8 +163,8 @@ run::RunConfig configure(RunArgs& a) {
   // the generator is this job's own input, so the bound is left out unless asked for.
   if (a.engine.max_future.empty() && c.identity.gen.events_per_second < c.identity.rate) {
     c.engine.max_future_ms = std::nullopt;
-    std::fprintf(stderr, "run: event time runs %.0fx the wall clock; no bound on event time (--max-future)\n",
-                 c.identity.rate / c.identity.gen.events_per_second);
+    log::info("run", "event time runs %.0fx the wall clock; no bound on event time (--max-future)",
+              c.identity.rate / c.identity.gen.events_per_second);
   }
   return c;
 }
@@ -209,7 +199,7 @@ void register_run(CLI::App& app) {
       ->each([args](const std::string&) { args->start_given = true; });
   cmd->add_option("--seed", args->seed, "Generator seed (default: derived from the start time)")
       ->each([args](const std::string&) { args->seed_given = true; });
-  cmd->add_option("--duration", args->duration, "Stop after this long (seconds, or 30s, 5m; 0: until stopped)")
+  cmd->add_option("--duration", args->duration, "Stop after this long (e.g. 30s, 5m; 0: until stopped)")
       ->capture_default_str();
   cmd->add_option("--batch-interval", args->batch_interval, "Micro-batch period")->capture_default_str();
   cmd->add_option("--progress-interval", args->progress_interval, "Progress line period (0: none)")

@@ -12,6 +12,7 @@
 
 #include "host/cli/commands.h"
 #include "host/cli/stop_flag.h"
+#include "host/common/log.h"
 #include "host/engine/filters.h"
 #include "host/serve/http_server.h"
 #include "host/serve/listen_address.h"
@@ -28,6 +29,7 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   std::string filters_path;
   std::string port_file;
+  bool create = false;
 };
 
 // The filter ids the API accepts: from the YAML file when given, else those the writer
@@ -63,9 +65,13 @@ void run_serve(const ServeArgs& a) {
   serve::ServerOptions opts;
   opts.host = addr.host;
   opts.port = addr.port;
+  // A mistyped path would otherwise become a new empty database served as zeros.
+  if (const auto path = store::sqlite_path(a.db); path && !a.create && !std::filesystem::exists(*path))
+    throw UsageError("database " + *path + " does not exist (clickagg run or sink writes it; --create starts an "
+                     "empty one)");
   {
-    // Opened once as the writer would: creates an empty database (or migrates an old one) so
-    // the API can come up before the first results are written.
+    // Opened once as the writer would: creates the schema (or migrates an old one) so the API
+    // can come up before the first results are written.
     auto store = store::open_store(a.db, store::OpenMode::Writer);
     opts.filter_ids = known_filters(a, *store);
   }
@@ -81,11 +87,11 @@ void run_serve(const ServeArgs& a) {
     std::ofstream(tmp) << port << '\n';
     std::filesystem::rename(tmp, a.port_file);
   }
-  std::fprintf(stderr, "clickagg serve: http://%s:%u/ over %s\n", addr.host.c_str(), port,
-               a.db.c_str());
+  log::info("serve", "http://%s:%u/ over %s", addr.host.c_str(), port,
+            a.db.c_str());
   while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   server.stop();
-  std::fprintf(stderr, "clickagg serve: stopped\n");
+  log::info("serve", "stopped");
 }
 
 }  // namespace
@@ -102,6 +108,7 @@ void register_serve(CLI::App& app) {
                   "YAML filter file giving the accepted filter ids (default: the ids the writer "
                   "recorded in the store)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file");
+  cmd->add_flag("--create", args->create, "Create the SQLite database when it does not exist (else refused)");
   cmd->callback([args] { run_serve(*args); });
 }
 

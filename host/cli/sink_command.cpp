@@ -11,11 +11,13 @@
 
 #include "host/cli/commands.h"
 #include "host/cli/curve_options.h"
-#include "host/serve/metrics_endpoint.h"
+#include "host/cli/duration_arg.h"
 #include "host/cli/stop_flag.h"
+#include "host/common/log.h"
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/engine/filters.h"
+#include "host/serve/metrics_endpoint.h"
 #include "host/serve/metrics_registry.h"
 #include "host/serve/store_probe.h"
 #include "host/sink/sink_service.h"
@@ -77,8 +79,7 @@ std::string progress_line(const sink::SinkStats& st, uint64_t applied_before, do
 
 void run_sink(const SinkArgs& a) {
   tune_malloc_for_streaming();
-  const auto delay = parse_duration_ms(a.delay_per_commit);
-  if (!delay) throw UsageError("bad --delay-per-commit '" + a.delay_per_commit + "' (e.g. 200ms)");
+  const auto delay = duration_arg("--delay-per-commit", a.delay_per_commit);
   const std::vector<store::FilterInfo> filters =
       a.filters_path.empty() ? std::vector<store::FilterInfo>{} : filters_of(a.filters_path);
 
@@ -95,29 +96,30 @@ void run_sink(const SinkArgs& a) {
   sink::SinkOptions opt;
   opt.listen = a.listen;
   opt.top_n = a.top;
-  opt.delay_per_commit = std::chrono::milliseconds(*delay);
+  opt.delay_per_commit = delay;
   opt.metrics = std::make_shared<serve::MetricsRegistry>();
   opt.curve = curve_server(a.curve_secret, a.curve_allow, "--curve-allow");
   opt.insecure = a.insecure;
+  // Settings refused before anything starts (bad usage); what fails after this, a port in use
+  // say, is a runtime failure.
+  check_listen_exposure("the sink", opt.listen, opt.curve.has_value(), opt.insecure);
+  if (opt.curve && opt.curve->allowed.empty())
+    throw UsageError("--curve-secret without --curve-allow: the sink would admit no aggregator");
   std::unique_ptr<sink::SinkService> service;
   std::unique_ptr<serve::MetricsEndpoint> endpoint;
-  try {
-    service = std::make_unique<sink::SinkService>(ctx, *db, opt);
-    if (!a.metrics_listen.empty()) {
-      // The stored progress (what the dashboard shows) through reader connections of its own.
-      const std::string location = a.db;
-      serve::register_store_metrics(*opt.metrics, std::make_shared<store::StorePool>([location] {
-                                      return store::open_store(location, store::OpenMode::Reader);
-                                    }));
-      endpoint = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, *opt.metrics);
-    }
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
+  service = std::make_unique<sink::SinkService>(ctx, *db, opt);
+  if (!a.metrics_listen.empty()) {
+    // The stored progress (what the dashboard shows) through reader connections of its own.
+    const std::string location = a.db;
+    serve::register_store_metrics(*opt.metrics, std::make_shared<store::StorePool>([location] {
+                                    return store::open_store(location, store::OpenMode::Reader);
+                                  }));
+    endpoint = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, *opt.metrics);
   }
-  std::fprintf(stderr, "clickagg sink: listening on %s (%s), writing %s\n", a.listen.c_str(),
-               opt.curve ? ("CURVE, " + std::to_string(opt.curve->allowed.size()) + " aggregator keys admitted").c_str()
-                         : "no CURVE: any process that reaches it may write",
-               a.db.c_str());
+  log::info("sink", "listening on %s (%s), writing %s", a.listen.c_str(),
+            opt.curve ? ("CURVE, " + std::to_string(opt.curve->allowed.size()) + " aggregator keys admitted").c_str()
+            : "no CURVE: any process that reaches it may write",
+            a.db.c_str());
 
   uint64_t applied_before = 0;
   auto last = std::chrono::steady_clock::now();
@@ -130,13 +132,13 @@ void run_sink(const SinkArgs& a) {
       // A progress line without the minute beats no line.
     }
     const std::string line = progress_line(st, applied_before, std::chrono::duration<double>(now - last).count(), progress);
-    std::fprintf(stderr, "%s\n", line.c_str());
+    log::info("sink", "%s", line.c_str());
     applied_before = st.applied;
     last = now;
   });
   const sink::SinkStats st = service->stats();
-  std::fprintf(stderr, "clickagg sink: stopped after %" PRIu64 " messages in %" PRIu64 " commits\n", st.applied,
-               st.commits);
+  log::info("sink", "stopped after %" PRIu64 " messages in %" PRIu64 " commits", st.applied,
+            st.commits);
 }
 
 }  // namespace

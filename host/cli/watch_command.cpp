@@ -9,7 +9,10 @@
 #include <vector>
 
 #include "host/cli/commands.h"
+#include "host/cli/duration_arg.h"
+#include "host/cli/kafka_timeout.h"
 #include "host/cli/stop_flag.h"
+#include "host/common/log.h"
 #include "host/common/time_util.h"
 #include "host/ingest/kafka_config.h"
 #include "host/serve/listen_address.h"
@@ -31,13 +34,8 @@ struct WatchArgs {
   std::string poll_interval = "200ms";
   std::string rotate_wait = "5s";
   std::string metrics_listen;
+  KafkaTimeout kafka_timeout;
 };
-
-std::chrono::milliseconds duration(const std::string& flag, const std::string& text) {
-  const auto ms = parse_duration_ms(text);
-  if (!ms || *ms < 0) throw UsageError("bad " + flag + " '" + text + "' (expected e.g. 200ms, 5s, 1m)");
-  return std::chrono::milliseconds(*ms);
-}
 
 void run_watch(WatchArgs& a) {
   watch::WatchOptions& o = a.options;
@@ -49,8 +47,8 @@ void run_watch(WatchArgs& a) {
   if (o.state_path.empty()) throw UsageError("--state is empty");
   if (o.dead_letter_path.empty()) o.dead_letter_path = o.state_path + ".dead-letter";
   if (o.batch_size == 0) throw UsageError("--batch-size must be at least 1");
-  o.poll_interval = duration("--poll-interval", a.poll_interval);
-  o.rotate_wait = duration("--rotate-wait", a.rotate_wait);
+  o.poll_interval = duration_arg("--poll-interval", a.poll_interval);
+  o.rotate_wait = duration_arg("--rotate-wait", a.rotate_wait);
   if (!ingest::plausible_brokers(a.brokers)) throw UsageError("bad --brokers '" + a.brokers + "'");
   if (a.topic.empty()) throw UsageError("--topic is empty");
   if (!a.metrics_listen.empty()) {
@@ -80,12 +78,19 @@ void run_watch(WatchArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());  // a bad --kafka-config key or value
   }
-  if (const std::string why = sink->check_topic(std::chrono::seconds(5)); !why.empty()) throw UsageError(why);
+  // A broker that does not answer at the start is a runtime failure (exit 1) within
+  // --kafka-timeout; later outages are waited out (lines are resent, never lost).
+  const auto timeout = a.kafka_timeout.value();
+  const auto verdict = sink->check_topic(timeout.count() > 0 ? timeout : std::chrono::hours(24 * 365));
+  if (!verdict)
+    throw std::runtime_error("no Kafka broker at " + a.brokers + " answered within " +
+                             std::to_string(timeout.count() / 1000) + " s (--kafka-timeout)");
+  if (!verdict->empty()) throw UsageError(*verdict);
   watch::Watcher watcher(o, *sink, &probe);
   watcher.run(stop);
-  std::fprintf(stderr, "watch: stopped; %llu lines sent, %llu rejected\n",
-               static_cast<unsigned long long>(probe.lines_sent.load()),
-               static_cast<unsigned long long>(probe.rejected.load()));
+  log::info("watch", "stopped; %llu lines sent, %llu rejected",
+            static_cast<unsigned long long>(probe.lines_sent.load()),
+            static_cast<unsigned long long>(probe.rejected.load()));
 }
 
 }  // namespace
@@ -97,6 +102,7 @@ void register_watch(CLI::App& app) {
   cmd->add_option("--glob", o.glob, "Files to tail, a glob pattern such as '/var/log/app/*.log' (quote it)")
       ->required();
   cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->required();
+  args->kafka_timeout.add_to(*cmd);
   cmd->add_option("--topic", args->topic, "Kafka topic")->capture_default_str();
   cmd->add_option("--state", o.state_path, "File that keeps the offsets (written atomically)")->required();
   cmd->add_option("--format", args->format, "log, json or auto (per line)")->capture_default_str();

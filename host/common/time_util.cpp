@@ -35,6 +35,7 @@ std::optional<int64_t> parse_minute(std::string_view text) {
 }
 
 std::optional<int64_t> parse_duration_ms(std::string_view text) {
+  if (text == "0") return 0;  // nothing is unambiguous in any unit
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   if (digits == 0) return std::nullopt;

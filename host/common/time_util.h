@@ -71,7 +71,8 @@ inline std::optional<int64_t> fixed_digits(std::string_view text, size_t pos, si
   return v;
 }
 
-// "15s", "10m", "250ms", "1h" -> milliseconds; nullopt on a malformed or negative value.
+// "15s", "10m", "250ms", "1h", or "0" alone -> milliseconds; nullopt on a malformed or negative
+// value and on a number without its unit.
 std::optional<int64_t> parse_duration_ms(std::string_view text);
 
 // Processing time: the wall clock in milliseconds since the epoch.

@@ -54,6 +54,8 @@ class RecordSplitter {
   bool next(RecordRef& out);
   // Position label for reject files: "line 12" or "byte 4096".
   std::string position_label(uint64_t position) const;
+  // Bytes of the buffer consumed so far (progress reports).
+  size_t offset() const { return off_; }
 
  private:
   std::string_view buf_;

@@ -33,6 +33,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "host/common/log.h"
 #include "host/emit/channel_frames.h"
 #include "host/emit/curve.h"
 
@@ -150,10 +151,9 @@ struct AckedChannel::Impl {
       service(milliseconds(50));
       const auto now = Clock::now();
       if (now - warned >= kBlockedWarnEvery) {
-        std::fprintf(stderr,
-                     "acked channel: waiting for the sink at %s: %zu messages unacknowledged "
-                     "(acknowledged up to %" PRIu64 ")\n",
-                     endpoint.c_str(), outbox.size(), acked);
+        log::warn("channel", "waiting for the sink at %s: %zu messages unacknowledged "
+                  "(acknowledged up to %" PRIu64 ")",
+                  endpoint.c_str(), outbox.size(), acked);
         warned = now;
       }
     }
@@ -205,10 +205,9 @@ struct AckedChannel::Impl {
   void on_ack(uint64_t seq) {
     if (seq < acked) {
       if (seq != regress_warned) {
-        std::fprintf(stderr,
-                     "acked channel: the sink at %s reports committed seq %" PRIu64
-                     " below the acknowledged %" PRIu64 "; its database lost committed results\n",
-                     endpoint.c_str(), seq, acked);
+        log::error("channel", "the sink at %s reports committed seq %" PRIu64
+                   " below the acknowledged %" PRIu64 "; its database lost committed results",
+                   endpoint.c_str(), seq, acked);
         regress_warned = seq;
       }
       return;
@@ -216,10 +215,9 @@ struct AckedChannel::Impl {
     if (!outbox.empty() && seq + 1 < outbox.front().seq && seq != gap_warned) {
       // Messages before our oldest one were covered by a checkpoint, so they were
       // acknowledged once; a sink that no longer has them cannot get them from us.
-      std::fprintf(stderr,
-                   "acked channel: the sink at %s committed only up to seq %" PRIu64
-                   " but this producer resumes at %" PRIu64 "\n",
-                   endpoint.c_str(), seq, outbox.front().seq);
+      log::error("channel", "the sink at %s committed only up to seq %" PRIu64
+                 " but this producer resumes at %" PRIu64,
+                 endpoint.c_str(), seq, outbox.front().seq);
       gap_warned = seq;
     }
     if (seq == acked) return;
@@ -244,15 +242,15 @@ struct AckedChannel::Impl {
         // The first connection carries everything sent so far; after a reconnection, what
         // the old one carried may be lost.
         if (++connections == 1) continue;
-        std::fprintf(stderr, "acked channel: reconnected to the sink at %s; resending %zu messages\n",
-                     endpoint.c_str(), outbox.size());
+        log::info("channel", "reconnected to the sink at %s; resending %zu messages",
+                  endpoint.c_str(), outbox.size());
         resend_all();
       } else if (event == ZMQ_EVENT_DISCONNECTED) {
-        std::fprintf(stderr, "acked channel: lost the connection to the sink at %s\n", endpoint.c_str());
+        log::warn("channel", "lost the connection to the sink at %s", endpoint.c_str());
       } else if (refusals++ % 20 == 0) {  // keeps retrying: a sink may be given the key later
-        std::fprintf(stderr, "acked channel: the sink at %s refused the handshake (%s); is this aggregator's "
-                     "public key among the sink's --curve-allow keys, and --sink-public the sink's?\n",
-                     endpoint.c_str(), event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "key not admitted" : "CURVE expected");
+        log::error("channel", "the sink at %s refused the handshake (%s); is this aggregator's "
+                   "public key among the sink's --curve-allow keys, and --sink-public the sink's?",
+                   endpoint.c_str(), event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? "key not admitted" : "CURVE expected");
       }
     }
   }

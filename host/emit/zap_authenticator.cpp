@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "host/common/log.h"
+
 namespace clickagg::emit {
 
 namespace {
@@ -75,9 +77,9 @@ void ZapAuthenticator::run() {
     if (ok) {
       ++admitted_;
     } else if (refused_++ % 100 == 0) {
-      std::fprintf(stderr, "curve: refused a %s client from %s (key %s) on %s; %llu refused so far\n",
-                   mechanism.c_str(), address.c_str(), z85_of(key).c_str(), domain.c_str(),
-                   static_cast<unsigned long long>(refused_.load()));
+      log::warn("curve", "refused a %s client from %s (key %s) on %s; %llu refused so far",
+                mechanism.c_str(), address.c_str(), z85_of(key).c_str(), domain.c_str(),
+                static_cast<unsigned long long>(refused_.load()));
     }
     const std::string reply[] = {"1.0", request_id, ok ? "200" : "400", ok ? "OK" : "key not admitted",
                                  ok ? z85_of(key) : "", ""};

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "host/common/log.h"
+
 namespace clickagg::ingest {
 
 const char* error_class_name(ErrorClass c) {
@@ -95,11 +97,10 @@ std::optional<std::string> fatal_error(rd_kafka_t* rk) {
 }
 
 void log_to_stderr(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  static constexpr const char* kLevels[] = {"EMERG", "ALERT", "CRIT", "ERROR",
-                                            "WARN",  "NOTICE", "INFO", "DEBUG"};
-  const char* lvl = level >= 0 && level <= 7 ? kLevels[level] : "LOG";
-  // One fprintf per line: librdkafka logs from its own threads.
-  std::fprintf(stderr, "kafka[%s] %s %s: %s\n", rk ? rd_kafka_name(rk) : "-", lvl, facility, message);
+  // syslog levels: 0-3 errors, 4 warnings, 5-6 notices and information, 7 debugging.
+  const log::Level lvl = level <= 3 ? log::Level::Error : level == 4 ? log::Level::Warn
+                         : level <= 6 ? log::Level::Info : log::Level::Debug;
+  log::write(lvl, "kafka", std::string("[") + (rk ? rd_kafka_name(rk) : "-") + "] " + facility + ": " + message);
 }
 
 void log_error_by_class(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
@@ -110,10 +111,10 @@ void log_error_by_class(rd_kafka_t* rk, int err, const char* reason, void* /*opa
   // noise while a broker restarts.
   if (cls == ErrorClass::Informational || code == RD_KAFKA_RESP_ERR__TRANSPORT) return;
   if (code == RD_KAFKA_RESP_ERR__FATAL) {
-    std::fprintf(stderr, "kafka[%s] fatal error: %s\n", rd_kafka_name(rk), text.c_str());
+    log::error("kafka", "[%s] fatal error: %s", rd_kafka_name(rk), text.c_str());
   } else {
-    std::fprintf(stderr, "kafka[%s] %s error %s: %s\n", rd_kafka_name(rk), error_class_name(cls),
-                 rd_kafka_err2name(code), reason);
+    log::error("kafka", "[%s] %s error %s: %s", rd_kafka_name(rk), error_class_name(cls), rd_kafka_err2name(code),
+               reason);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "host/common/log.h"
+
 namespace clickagg::ingest {
 
 namespace {
@@ -24,8 +26,9 @@ KafkaProducer::KafkaProducer(const ProducerOptions& o) {
       .set("compression.codec", o.compression)
       .set("queue.buffering.max.messages", std::to_string(o.max_queued_messages))
       .set("queue.buffering.max.kbytes", std::to_string(o.max_queued_kbytes))
-      .set("partitioner", o.partitioner)
-      .set(o.extra);
+      .set("partitioner", o.partitioner);
+  if (o.delivery_timeout) conf.set("message.timeout.ms", std::to_string(o.delivery_timeout->count()));
+  conf.set(o.extra);
   rd_kafka_conf_set_opaque(conf.raw(), this);
   rd_kafka_conf_set_dr_msg_cb(conf.raw(), &KafkaProducer::on_delivery);
   rd_kafka_conf_set_error_cb(conf.raw(), &KafkaProducer::on_error);
@@ -37,8 +40,8 @@ KafkaProducer::~KafkaProducer() {
   if (counts().in_flight() > 0 && !fatal_) {
     std::string why;
     if (!flush(kDestructorFlush, &why)) {
-      std::fprintf(stderr, "kafka[%s] closing with undelivered messages: %s\n", rd_kafka_name(rk_.get()),
-                   why.c_str());
+      log::error("kafka", "[%s] closing with undelivered messages: %s", rd_kafka_name(rk_.get()),
+                 why.c_str());
     }
   }
   topics_.clear();  // topic handles go before the client

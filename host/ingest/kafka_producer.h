@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,6 +27,9 @@ struct ProducerOptions {
   // Murmur2 places a key on the same partition as the Java clients' default partitioner, so
   // other producers of the same topic agree with this one.
   std::string partitioner = "murmur2_random";
+  // A message not acknowledged within this long fails (message.timeout.ms; zero: never);
+  // unset keeps librdkafka's five minutes.
+  std::optional<std::chrono::milliseconds> delivery_timeout;
   ConfigPairs extra;                    // any other librdkafka properties, applied last
 };
 

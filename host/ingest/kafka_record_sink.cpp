@@ -26,9 +26,19 @@ void KafkaRecordSink::write(const gen::GenEvent& ev) {
 }
 
 uint64_t KafkaRecordSink::write(gen::Generator& gen, uint64_t max_records) {
+  // A failed delivery ends the run at once: going on would only fail every later record too.
+  if (producer_.counts().failed > 0) throw std::runtime_error(failure());
   uint64_t n = 0;
   for (; n < max_records && !gen.done(); ++n) write(gen.next());
   return n;
+}
+
+std::string KafkaRecordSink::failure() const {
+  const std::string first = producer_.first_failure();
+  std::string what = "kafka topic '" + topic_ + "': ";
+  if (first.starts_with("_MSG_TIMED_OUT"))
+    what += "no broker acknowledged a message within the delivery timeout (--kafka-timeout); ";
+  return what + std::to_string(producer_.counts().failed) + " messages failed; first: " + first;
 }
 
 void KafkaRecordSink::write(std::string_view key, std::string_view value) {
@@ -37,7 +47,8 @@ void KafkaRecordSink::write(std::string_view key, std::string_view value) {
 
 void KafkaRecordSink::finish(std::chrono::milliseconds timeout) {
   std::string why;
-  if (!producer_.flush(timeout, &why)) throw std::runtime_error("kafka topic '" + topic_ + "': " + why);
+  if (!producer_.flush(timeout, &why))
+    throw std::runtime_error(producer_.counts().failed > 0 ? failure() : "kafka topic '" + topic_ + "': " + why);
 }
 
 }  // namespace clickagg::ingest

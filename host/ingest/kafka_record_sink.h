@@ -34,6 +34,7 @@ class KafkaRecordSink {
   KafkaProducer& producer() { return producer_; }
 
  private:
+  std::string failure() const;  // why deliveries failed, for the error a failed run ends with
   KafkaProducer producer_;
   std::string topic_;
   Format format_;

@@ -9,11 +9,18 @@ namespace clickagg {
 
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
                             std::FILE* rejects, const std::function<void(const EventColumns&)>& consume,
-                            const EventTimeBound& bound) {
+                            const EventTimeBound& bound, const InputProgress& progress) {
   // Map everything first: an unreadable file fails the run before any output is produced.
   std::vector<std::unique_ptr<MappedFile>> files;
+  std::vector<std::string> labels;
+  uint64_t total_bytes = 0;
   try {
-    for (const auto& p : paths) files.push_back(std::make_unique<MappedFile>(p));
+    for (const auto& p : paths) {
+      const bool in = p == kStdinPath;
+      files.push_back(std::make_unique<MappedFile>(in ? MappedFile::standard_input() : MappedFile(p)));
+      labels.push_back(in ? "stdin" : p);
+      total_bytes += files.back()->bytes().size();
+    }
   } catch (const std::runtime_error& e) {
     throw InputError(e.what());
   }
@@ -22,15 +29,22 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
   EventColumns batch;
   batch.reserve(batch_size, batch_size * 24);
   Arena arena;
+  uint64_t bytes_before = 0;  // of the files already read
+  const RecordSplitter* current = nullptr;
   auto flush = [&] {
     if (batch.empty()) return;
     consume(batch);
     batch.clear();
+    if (progress) {
+      BatchInputStats so_far = st;
+      so_far.bytes = bytes_before + (current ? current->offset() : 0);
+      progress(so_far, total_bytes);
+    }
   };
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string_view bytes = files[f]->bytes();
-    st.bytes += bytes.size();
     RecordSplitter splitter(bytes, format);
+    current = &splitter;
     RecordRef rec;
     while (splitter.next(rec)) {
       ++st.records;
@@ -38,11 +52,14 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
       if (err) {
         ++st.rejected;
         if (rejects)
-          std::fprintf(rejects, "%s:%s: %s\n", paths[f].c_str(), splitter.position_label(rec.position).c_str(), err);
+          std::fprintf(rejects, "%s:%s: %s\n", labels[f].c_str(), splitter.position_label(rec.position).c_str(), err);
         continue;
       }
       if (batch.size() >= batch_size || batch.full()) flush();
     }
+    current = nullptr;
+    bytes_before += bytes.size();
+    st.bytes += bytes.size();
   }
   flush();
   return st;

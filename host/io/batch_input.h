@@ -28,12 +28,19 @@ struct BatchInputStats {
   uint64_t bytes = 0;
 };
 
+// Called after each batch: what was read so far (`bytes` counts the bytes behind the records
+// read) and the size of every input together.
+using InputProgress = std::function<void(const BatchInputStats& so_far, uint64_t total_bytes)>;
+
 // Decodes `paths` in order and calls `consume` with batches of at most `batch_size` events
-// (the batch is reused after the call). Rejects (malformed, or dated beyond `bound`) are
-// written as "FILE:line N: reason". Throws InputError when a file cannot be read (before any
-// event is consumed).
+// (the batch is reused after the call). The path "-" is standard input (kStdinPath). Rejects
+// (malformed, or dated beyond `bound`) are written as "FILE:line N: reason", standard input's
+// as "stdin:line N: reason". Throws InputError when an input cannot be read (before any event
+// is consumed).
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
                             std::FILE* rejects, const std::function<void(const EventColumns&)>& consume,
-                            const EventTimeBound& bound = {});
+                            const EventTimeBound& bound = {}, const InputProgress& progress = {});
+
+inline constexpr const char* kStdinPath = "-";
 
 }  // namespace clickagg

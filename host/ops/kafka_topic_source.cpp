@@ -58,10 +58,10 @@ Consumer open_consumer(const std::string& brokers) {
   return Consumer(rk);
 }
 
-std::vector<int32_t> topic_partitions(rd_kafka_t* rk, const std::string& topic) {
+std::vector<int32_t> topic_partitions(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
-  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, 10'000);
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
   rd_kafka_topic_destroy(t);
   if (err) throw std::runtime_error("kafka metadata for " + topic + ": " + rd_kafka_err2str(err));
   std::vector<int32_t> out;
@@ -83,10 +83,10 @@ void KafkaTopicSource::read(int64_t from_ms, int64_t to_ms, const BatchFn& fn) {
   Consumer rk = open_consumer(cfg_.brokers);
   // Where each partition ends now: the read stops there.
   std::map<int32_t, int64_t> end;
-  for (int32_t p : topic_partitions(rk.get(), cfg_.topic)) {
+  for (int32_t p : topic_partitions(rk.get(), cfg_.topic, cfg_.stall_timeout_ms)) {
     int64_t lo = 0, hi = 0;
     const rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(rk.get(), cfg_.topic.c_str(), p, &lo, &hi, 10'000);
+        rd_kafka_query_watermark_offsets(rk.get(), cfg_.topic.c_str(), p, &lo, &hi, cfg_.stall_timeout_ms);
     if (err) throw std::runtime_error("kafka end offsets of " + cfg_.topic + ": " + rd_kafka_err2str(err));
     if (hi > lo) end[p] = hi;
   }
@@ -145,7 +145,7 @@ void KafkaTopicSource::read(int64_t from_ms, int64_t to_ms, const BatchFn& fn) {
       }
       const auto now = std::chrono::steady_clock::now();
       if (n > 0) last_progress = now;
-      if (!done && now - last_progress > std::chrono::milliseconds(cfg_.stall_timeout_ms))
+      if (!done && cfg_.stall_timeout_ms > 0 && now - last_progress > std::chrono::milliseconds(cfg_.stall_timeout_ms))
         throw std::runtime_error("kafka topic " + cfg_.topic + ": no records for " +
                                  std::to_string(cfg_.stall_timeout_ms / 1000) + " s before its end");
     }

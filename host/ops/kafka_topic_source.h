@@ -17,7 +17,9 @@ struct KafkaTopicSourceConfig {
   std::string topic = "clicks";
   Format format = Format::Auto;
   size_t batch_max = 65'536;
-  int stall_timeout_ms = 60'000;  // no record for this long before the end: fail
+  // No answer to a metadata or offsets request, or no record before the end, for this long:
+  // fail (--kafka-timeout).
+  int stall_timeout_ms = 30'000;
 };
 
 class KafkaTopicSource final : public EventSource {

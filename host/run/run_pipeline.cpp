@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/common/log.h"
 #include "host/common/time_util.h"
 #include "host/emit/publisher.h"
 #include "host/gen/generator.h"
@@ -103,7 +104,7 @@ class Pipeline {
       try {
         sink_->run(sink_stop_);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "clickagg run: the store writer stopped: %s\n", e.what());
+        log::error("run", "the store writer stopped: %s", e.what());
         sink_failed_ = true;
       }
     });
@@ -145,10 +146,9 @@ class Pipeline {
     // produced again and re-executed before anything new.
     const auto resume = static_cast<uint64_t>(task_->next_offset().value_or(0));
     gen_->skip(resume);
-    std::fprintf(stderr,
-                 "clickagg run: %s engine, %.0f events/s, database %s, API http://%s:%u/, resuming at record %llu%s\n",
-                 task_->engine_name().c_str(), id_.rate, cfg_.db.c_str(), cfg_.listen.host.c_str(), port_,
-                 static_cast<unsigned long long>(resume), task_->recovering() ? " (replaying its log)" : "");
+    log::info("run", "%s engine, %.0f events/s, database %s, API http://%s:%u/, resuming at record %llu%s",
+              task_->engine_name().c_str(), id_.rate, cfg_.db.c_str(), cfg_.listen.host.c_str(), port_,
+              static_cast<unsigned long long>(resume), task_->recovering() ? " (replaying its log)" : "");
   }
 
   // Hands the task the next n records, each one message at its position, as Kafka would.
@@ -215,13 +215,12 @@ class Pipeline {
     const std::string wm = st.watermark_ms == INT64_MIN || st.watermark_ms == INT64_MAX
                                ? std::string("-")
                                : format_minute(minute_of(st.watermark_ms) - 1);
-    std::fprintf(stderr,
-                 "clickagg run: %s, last closed %s, record %llu, late %llu (dropped %llu), duplicates %llu, "
-                 "rejected %llu, unacknowledged %zu\n",
-                 what.c_str(), wm.c_str(), static_cast<unsigned long long>(gen_->produced()),
-                 static_cast<unsigned long long>(st.late_counted), static_cast<unsigned long long>(st.dropped_late),
-                 static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(task_->rejected()),
-                 task_->channel_stats().in_flight);
+    log::info("run", "%s, last closed %s, record %llu, late %llu (dropped %llu), duplicates %llu, "
+              "rejected %llu, unacknowledged %zu",
+              what.c_str(), wm.c_str(), static_cast<unsigned long long>(gen_->produced()),
+              static_cast<unsigned long long>(st.late_counted), static_cast<unsigned long long>(st.dropped_late),
+              static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(task_->rejected()),
+              task_->channel_stats().in_flight);
   }
 
   // Everything acknowledged and checkpointed: at the end of a bounded stream it must be (a
@@ -238,7 +237,7 @@ class Pipeline {
     sink_thread_.join();
     server_->stop();
     if (!saved && ended) throw std::runtime_error("the store did not take the last results; a restart sends them again");
-    std::fprintf(stderr, "clickagg run: %s\n", saved ? "stopped" : "stopped; the batch log keeps what was not stored");
+    log::info("run", "%s", saved ? "stopped" : "stopped; the batch log keeps what was not stored");
   }
 
   const RunConfig& cfg_;

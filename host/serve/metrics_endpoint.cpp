@@ -2,33 +2,30 @@
 
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "host/serve/http_service.h"
 #include "host/serve/listen_address.h"
 
 namespace clickagg::serve {
 
-namespace {
-
-ListenAddress checked(const std::string& listen) {
-  try {
-    return parse_listen_address(listen);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(e.what());
-  }
-}
-
-}  // namespace
-
 struct MetricsEndpoint::Impl {
-  Impl(const std::string& listen, const MetricsRegistry& registry, std::function<std::string()> extra)
-      : addr(checked(listen)),
-        http(addr.host, addr.port, small(), [&registry, extra = std::move(extra)](const HttpRequest& r) {
+  Impl(const std::string& listen, const MetricsRegistry& registry, std::function<std::string()> extra,
+       HealthCheck health)
+      : addr(parse_listen_address(listen)),
+        http(addr.host, addr.port, small(),
+             [&registry, extra = std::move(extra), health = std::move(health)](const HttpRequest& r) {
           if (r.raw_path == "/metrics") {
             std::string body = registry.render();
             if (extra) body += extra();
             return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
           }
-          if (r.raw_path == "/healthz") return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+          if (r.raw_path == "/healthz") {
+            if (const std::optional<std::string> why = health ? health() : std::nullopt)
+              return HttpResponse{503, "application/json",
+                                  nlohmann::json{{"status", "unavailable"}, {"reason", *why}}.dump(), {}};
+            return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+          }
           return json_error(404, "not found");
         }) {}
 
@@ -46,8 +43,8 @@ struct MetricsEndpoint::Impl {
 };
 
 MetricsEndpoint::MetricsEndpoint(const std::string& listen, const MetricsRegistry& registry,
-                                 std::function<std::string()> extra)
-    : impl_(std::make_unique<Impl>(listen, registry, std::move(extra))) {
+                                 std::function<std::string()> extra, HealthCheck health)
+    : impl_(std::make_unique<Impl>(listen, registry, std::move(extra), std::move(health))) {
   try {
     impl_->http.start();
   } catch (const std::runtime_error& e) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "host/serve/metrics_registry.h"
@@ -12,11 +13,15 @@ namespace clickagg::serve {
 
 class MetricsEndpoint {
  public:
+  // What /healthz reports: nullopt while healthy (200 {"status":"ok"}), else the reason
+  // (503 {"status":"unavailable","reason":...}).
+  using HealthCheck = std::function<std::optional<std::string>()>;
+
   // Listens on `listen` ("HOST:PORT", port 0: any free port); throws std::runtime_error when
   // it cannot bind. `extra`, when given, appends series the registry cannot hold (rendered
-  // at scrape time). Both must outlive the endpoint.
+  // at scrape time); `health`, when given, decides /healthz. All must outlive the endpoint.
   MetricsEndpoint(const std::string& listen, const MetricsRegistry& registry,
-                  std::function<std::string()> extra = {});
+                  std::function<std::string()> extra = {}, HealthCheck health = {});
   ~MetricsEndpoint();
   MetricsEndpoint(const MetricsEndpoint&) = delete;
   MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;

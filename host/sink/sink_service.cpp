@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/common/log.h"
 #include "host/emit/channel_frames.h"
 #include "host/emit/envelope_codec.h"
 #include "host/emit/zap_authenticator.h"
@@ -92,8 +93,8 @@ struct SinkService::Impl {
       committed = seq.committed(producer);
     } catch (const store::StoreError& e) {
       // Unanswered, the producer's channel says HELLO again, and resends what it has.
-      std::fprintf(stderr, "sink: cannot read %s's committed seq, will answer its next HELLO: %s\n",
-                   producer.c_str(), e.what());
+      log::warn("sink", "cannot read %s's committed seq, will answer its next HELLO: %s",
+                producer.c_str(), e.what());
       return;
     }
     probe.committed(producer, committed);
@@ -108,8 +109,8 @@ struct SinkService::Impl {
     if (!env) {
       probe.malformed.inc();
       if (stats.malformed++ % 1000 == 0)
-        std::fprintf(stderr, "sink: dropping a malformed message (%s); %llu so far\n", err.c_str(),
-                     static_cast<unsigned long long>(stats.malformed));
+        log::error("sink", "dropping a malformed message (%s); %llu so far", err.c_str(),
+                   static_cast<unsigned long long>(stats.malformed));
       return;
     }
     routes[env->producer] = std::string(peer.to_string_view());
@@ -132,7 +133,7 @@ struct SinkService::Impl {
       // Nothing is acknowledged, so the producers send it all again; try again then.
       ++stats.failed_commits;
       probe.failed_commits.inc();
-      std::fprintf(stderr, "sink: commit failed, will retry: %s\n", e.what());
+      log::warn("sink", "commit failed, will retry: %s", e.what());
       std::this_thread::sleep_for(kRetryAfterFailure);
       return;
     }

@@ -166,6 +166,9 @@ enum class OpenMode {
 // ("postgresql://..." or "postgres://..."). Throws StoreError.
 std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode mode);
 
+// The file of a SQLite location (as open_store reads it); nullopt for a PostgreSQL URI.
+std::optional<std::string> sqlite_path(const std::string& location);
+
 // Every query a backend's readers issue (the API's reads), by name, with its SQL text as the
 // backend prepares it: lets tests check the query plans without a copy of the SQL.
 struct NamedQuery {

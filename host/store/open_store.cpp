@@ -1,3 +1,5 @@
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "host/store/aggregate_store.h"
@@ -6,14 +8,18 @@
 
 namespace clickagg::store {
 
-std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode mode) {
+std::optional<std::string> sqlite_path(const std::string& location) {
   constexpr std::string_view kSqlite = "sqlite:";
   const std::string_view loc = location;
-  if (loc.starts_with("postgres://") || loc.starts_with("postgresql://"))
-    return open_postgres_store(location, mode);
-  const std::string path(loc.starts_with(kSqlite) ? loc.substr(kSqlite.size()) : loc);
-  if (path.empty()) throw StoreError("empty database path");
-  return open_sqlite_store(path, mode);
+  if (loc.starts_with("postgres://") || loc.starts_with("postgresql://")) return std::nullopt;
+  return std::string(loc.starts_with(kSqlite) ? loc.substr(kSqlite.size()) : loc);
+}
+
+std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode mode) {
+  const std::optional<std::string> path = sqlite_path(location);
+  if (!path) return open_postgres_store(location, mode);
+  if (path->empty()) throw StoreError("empty database path");
+  return open_sqlite_store(*path, mode);
 }
 
 }  // namespace clickagg::store

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "host/common/log.h"
 #include "host/common/time_util.h"
 #include "host/emit/publisher.h"
 #include "host/stream/kafka_source.h"
@@ -35,7 +36,8 @@ std::map<std::string, std::string> kafka_options(const AggregatorConfig& cfg) {
 class Aggregator final : public RebalanceListener {
  public:
   Aggregator(const AggregatorConfig& cfg, const std::atomic<bool>& stop, AggregatorProbe& probe)
-      : cfg_(cfg), stop_(stop), stats_(probe), source_(cfg.brokers, cfg.topic, cfg.group, kafka_options(cfg)) {
+      : cfg_(cfg), stop_(stop), stats_(probe),
+        source_(cfg.brokers, cfg.topic, cfg.group, kafka_options(cfg), cfg.kafka_timeout) {
     const std::string old = cfg.state_dir + "/checkpoint.bin";
     if (std::filesystem::exists(old))
       throw std::runtime_error(old + " is a whole-topic checkpoint of an earlier clickagg; per-partition state cannot "
@@ -59,7 +61,7 @@ class Aggregator final : public RebalanceListener {
     try {
       source_.close();  // revokes through on_revoked while the tasks still exist
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "aggregator: leaving the group: %s\n", e.what());
+      log::warn("aggregator", "leaving the group: %s", e.what());
     }
   }
 
@@ -72,6 +74,7 @@ class Aggregator final : public RebalanceListener {
     uint64_t reported_msgs = 0;
     while (!stop_.load() && !finished_) {
       MessageBatch batch = source_.poll(cfg_.batch_max, static_cast<int>(cfg_.batch_wait.count()));
+      stats_.broker_up_at_ms = AggregatorProbe::steady_ms() - source_.broker_silent_ms();
       const auto now = std::chrono::steady_clock::now();
       const int64_t now_ms = wall_ms();
       if (!batch.empty()) last_input = now;
@@ -112,8 +115,8 @@ class Aggregator final : public RebalanceListener {
                                    " within " + std::to_string(cfg_.finish_drain_limit.count() / 1000) +
                                    " s; the batch logs keep them for the next start");
         if (now - last_note >= std::chrono::seconds(5)) {
-          std::fprintf(stderr, "aggregator %s: input ended; waiting for the sink to acknowledge %s\n",
-                       cfg_.member_id.c_str(), unacknowledged().c_str());
+          log::warn("aggregator", "%s: input ended; waiting for the sink to acknowledge %s",
+                    cfg_.member_id.c_str(), unacknowledged().c_str());
           last_note = now;
         }
       }
@@ -126,11 +129,12 @@ class Aggregator final : public RebalanceListener {
   }
 
   std::map<uint32_t, int64_t> on_assigned(const std::vector<uint32_t>& parts) override {
-    std::fprintf(stderr, "aggregator %s: assigned partitions %s\n", cfg_.member_id.c_str(), list_of(parts).c_str());
+    log::info("aggregator", "%s: assigned partitions %s", cfg_.member_id.c_str(), list_of(parts).c_str());
     assigned_once_ = true;
     std::map<uint32_t, int64_t> start;
     for (uint32_t p : parts) {
       auto lag_of = [this, p](std::optional<int64_t> next) -> std::optional<int64_t> {
+        if (!source_.broker_up()) return std::nullopt;  // cached watermarks of a dead broker
         std::map<uint32_t, int64_t> at;
         if (next) at[p] = *next;
         const auto lags = source_.lag({p}, at);
@@ -147,8 +151,8 @@ class Aggregator final : public RebalanceListener {
   }
 
   void on_revoked(const std::vector<uint32_t>& parts, bool lost) override {
-    std::fprintf(stderr, "aggregator %s: %s partitions %s\n", cfg_.member_id.c_str(), lost ? "lost" : "revoked",
-                 list_of(parts).c_str());
+    log::info("aggregator", "%s: %s partitions %s", cfg_.member_id.c_str(), lost ? "lost" : "revoked",
+              list_of(parts).c_str());
     std::map<uint32_t, int64_t> commit;
     for (uint32_t p : parts) {
       auto it = tasks_.find(p);
@@ -159,7 +163,7 @@ class Aggregator final : public RebalanceListener {
       if (task.checkpoint(std::chrono::milliseconds(lost ? 500 : 3000))) {
         if (task.next_offset()) commit[p] = *task.next_offset();
       } else {
-        std::fprintf(stderr, "aggregator: partition %u let go without a checkpoint; its batch log replays\n", p);
+        log::info("aggregator", "partition %u let go without a checkpoint; its batch log replays", p);
       }
       blocked_base_ += task.channel_stats().blocked_ms;  // time this process waited stays counted
       tasks_.erase(it);
@@ -286,23 +290,23 @@ class Aggregator final : public RebalanceListener {
     stats_.resent = resent;
     stats_.backpressure_ms = blocked_base_ + blocked;
     stats_.partitions = tasks_.size();
-    stats_.set_lag(lag);
+    if (!tasks_.empty()) stats_.unassigned_since_ms = -1;
+    else if (stats_.unassigned_since_ms < 0) stats_.unassigned_since_ms = AggregatorProbe::steady_ms();
+    stats_.set_lag(lag, source_.broker_up() && !tasks_.empty() && lag.size() == tasks_.size());
     stats_.engine_stages.publish(std::vector<std::pair<std::string, double>>(stages.begin(), stages.end()));
   }
 
   void report(double msgs_per_s) {
-    const auto lags = stats_.lag();
-    int64_t lag = 0;
-    for (const auto& [p, l] : lags) lag += l;
+    const std::optional<int64_t> total = stats_.total_lag();
+    const std::string lag = total ? std::to_string(*total) : std::string("unknown");
     const int64_t w = stats_.watermark_ms;
     const std::string wm = w == INT64_MIN || w == INT64_MAX ? std::string("-") : format_minute(minute_of(w));
-    std::fprintf(stderr,
-                 "aggregator %s: %.0f msg/s, partitions %zu, watermark minute %s, lag %" PRId64 ", counted %" PRIu64
-                 ", late %" PRIu64 ", dropped late %" PRIu64 ", duplicates %" PRIu64 ", rejected %" PRIu64
-                 ", in flight %" PRIu64 ", backpressure %" PRIu64 " ms\n",
-                 cfg_.member_id.c_str(), msgs_per_s, tasks_.size(), wm.c_str(), lag, stats_.counted.load(),
-                 stats_.late_counted.load(), stats_.dropped_late.load(), stats_.duplicates.load(),
-                 stats_.rejected.load(), stats_.in_flight.load(), stats_.backpressure_ms.load());
+    log::info("aggregator", "%s: %.0f msg/s, partitions %zu, watermark minute %s, lag %s, counted %" PRIu64
+              ", late %" PRIu64 ", dropped late %" PRIu64 ", duplicates %" PRIu64 ", rejected %" PRIu64
+              ", in flight %" PRIu64 ", backpressure %" PRIu64 " ms",
+              cfg_.member_id.c_str(), msgs_per_s, tasks_.size(), wm.c_str(), lag.c_str(), stats_.counted.load(),
+              stats_.late_counted.load(), stats_.dropped_late.load(), stats_.duplicates.load(),
+              stats_.rejected.load(), stats_.in_flight.load(), stats_.backpressure_ms.load());
   }
 
   const AggregatorConfig& cfg_;
@@ -329,7 +333,7 @@ void run_aggregator(const AggregatorConfig& cfg, const std::atomic<bool>& stop, 
   } catch (const emit::ChannelStopped&) {
     // Stopped while the sink held us back: what was not acknowledged is re-derived from the
     // batch logs at the next start, so leaving now loses nothing.
-    std::fprintf(stderr, "aggregator: stopped while waiting for the sink; the batch logs replay on restart\n");
+    log::warn("aggregator", "stopped while waiting for the sink; the batch logs replay on restart");
   }
 }
 

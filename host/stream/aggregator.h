@@ -52,6 +52,9 @@ struct AggregatorConfig {
   // At the end of input, how long to wait for the sink to acknowledge everything before
   // giving up with an error (the batch logs keep what it lacks for the next start).
   std::chrono::milliseconds finish_drain_limit{120'000};
+  // No broker answering for this long ends the run with an error (0: wait for ever); a
+  // supervisor restarts it and the batch logs lose nothing.
+  std::chrono::milliseconds kafka_timeout{60'000};
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;
 };

@@ -4,9 +4,12 @@
 // which the endpoint renders together with the atomics below.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "host/serve/metrics_registry.h"
 #include "host/stream/engine_stage_probe.h"
@@ -50,18 +53,53 @@ struct AggregatorProbe {
   std::atomic<uint64_t> resent{0};            // messages sent again (sink restarted, acks stalled)
   std::atomic<uint64_t> backpressure_ms{0};   // time spent waiting for the sink
 
-  void set_lag(const std::map<uint32_t, int64_t>& lag) {
+  // Health, as steady-clock milliseconds (steady_ms()): when a Kafka broker was last seen up,
+  // and since when this process owns no partition (-1 while it owns some).
+  std::atomic<int64_t> broker_up_at_ms{steady_ms()};
+  std::atomic<int64_t> unassigned_since_ms{steady_ms()};
+
+  // `lag`: the partitions whose lag is known; `known`: every owned partition's is, and a
+  // broker answers (otherwise the cached watermarks say nothing about what waits).
+  void set_lag(const std::map<uint32_t, int64_t>& lag, bool known) {
     std::lock_guard lock(mu);
     lag_ = lag;
+    lag_known_ = known;
   }
   std::map<uint32_t, int64_t> lag() const {
     std::lock_guard lock(mu);
     return lag_;
   }
+  // The sum over owned partitions, nullopt when unknown.
+  std::optional<int64_t> total_lag() const {
+    std::lock_guard lock(mu);
+    if (!lag_known_) return std::nullopt;
+    int64_t total = 0;
+    for (const auto& [p, l] : lag_) total += l;
+    return total;
+  }
+
+  // Why this aggregator is not doing its job, once a condition has lasted `grace`: no broker
+  // answers, or it owns no partition (a group with more members than partitions leaves some
+  // idle: they report it too, since they process nothing). nullopt: healthy.
+  std::optional<std::string> unhealthy(std::chrono::milliseconds grace) const {
+    const int64_t now = steady_ms();
+    const int64_t silent = now - broker_up_at_ms.load();
+    if (silent >= grace.count()) return "no Kafka broker has answered for " + std::to_string(silent / 1000) + " s";
+    const int64_t since = unassigned_since_ms.load();
+    if (since >= 0 && now - since >= grace.count())
+      return "no partition assigned for " + std::to_string((now - since) / 1000) + " s";
+    return std::nullopt;
+  }
+
+  static int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 
  private:
   mutable std::mutex mu;
   std::map<uint32_t, int64_t> lag_;  // per partition: records not yet consumed
+  bool lag_known_ = false;
 };
 
 }  // namespace clickagg::stream

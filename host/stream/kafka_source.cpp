@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "host/common/log.h"
+
 namespace clickagg::stream {
 
 MessageBatch::~MessageBatch() {
@@ -40,9 +42,13 @@ void MessageBatch::append(MessageBatch&& other) {
 }
 
 // librdkafka calls back with its own types; the header does not include rdkafka.h.
-struct RebalanceTrampoline {
-  static void cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list, void* opaque) {
+struct Trampolines {
+  static void rebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list, void* opaque) {
     static_cast<KafkaSource*>(opaque)->on_rebalance(static_cast<int>(err), list);
+  }
+  static int statistics(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    static_cast<KafkaSource*>(opaque)->watch_.on_statistics(std::string_view(json, len));
+    return 0;  // librdkafka frees the document
   }
 };
 
@@ -53,13 +59,14 @@ void set(rd_kafka_conf_t* conf, const std::string& k, const std::string& v) {
     throw std::runtime_error("kafka config " + k + "=" + v + ": " + err);
 }
 void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
-  if (level <= 4) std::fprintf(stderr, "kafka %s: %s\n", fac, buf);
+  if (level <= 4) log::write(level <= 3 ? log::Level::Error : log::Level::Warn, "kafka", std::string(fac) + ": " + buf);
 }
 }  // namespace
 
 KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, const std::string& group,
-                         const std::map<std::string, std::string>& extra_config)
-    : topic_(topic) {
+                         const std::map<std::string, std::string>& extra_config,
+                         std::chrono::milliseconds broker_timeout)
+    : brokers_(brokers), topic_(topic), watch_(broker_timeout) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   try {
     set(conf, "bootstrap.servers", brokers);
@@ -77,13 +84,15 @@ KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, c
     set(conf, "queued.max.messages.kbytes", "1048576");
     set(conf, "fetch.message.max.bytes", "8388608");
     set(conf, "fetch.max.bytes", "104857600");
+    ingest::BrokerWatch::enable_statistics(conf);
     for (const auto& [k, v] : extra_config) set(conf, k, v);
   } catch (...) {
     rd_kafka_conf_destroy(conf);
     throw;
   }
   rd_kafka_conf_set_log_cb(conf, log_cb);
-  rd_kafka_conf_set_rebalance_cb(conf, &RebalanceTrampoline::cb);
+  rd_kafka_conf_set_rebalance_cb(conf, &Trampolines::rebalance);
+  rd_kafka_conf_set_stats_cb(conf, &Trampolines::statistics);
   rd_kafka_conf_set_opaque(conf, this);
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -116,7 +125,7 @@ void KafkaSource::close() {
   if (closed_) return;
   closed_ = true;
   const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_);
-  if (err) std::fprintf(stderr, "kafka: leaving the group: %s\n", rd_kafka_err2str(err));
+  if (err) log::warn("kafka", "leaving the group: %s", rd_kafka_err2str(err));
   rethrow_pending();
 }
 
@@ -189,6 +198,8 @@ MessageBatch KafkaSource::poll(size_t max, int timeout_ms) {
   // librdkafka's batch call waits out its whole timeout unless `max` messages arrive, so it
   // is called in short slices: return as soon as the local queue runs dry after something
   // arrived, or at the deadline.
+  rd_kafka_poll(rk_, 0);  // the main queue: statistics (is a broker up?)
+  watch_.check(brokers_);
   MessageBatch batch;
   std::vector<rd_kafka_message_t*> msgs(max);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -207,7 +218,7 @@ MessageBatch KafkaSource::poll(size_t max, int timeout_ms) {
           throw std::runtime_error(std::string("kafka fatal error: ") + fatal);
         }
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-          std::fprintf(stderr, "kafka: %s (transient, retrying)\n", rd_kafka_message_errstr(m));
+          log::warn("kafka", "%s (transient, retrying)", rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
         continue;
       }
@@ -226,7 +237,7 @@ void KafkaSource::commit(const std::map<uint32_t, int64_t>& next_offset) {
   const rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list, 0);
   rd_kafka_topic_partition_list_destroy(list);
   if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-    std::fprintf(stderr, "kafka commit: %s (will retry at the next checkpoint)\n", rd_kafka_err2str(err));
+    log::warn("kafka", "%s (will retry at the next checkpoint)", rd_kafka_err2str(err));
 }
 
 bool KafkaSource::caught_up(const std::vector<uint32_t>& parts, const std::map<uint32_t, int64_t>& next_offset,

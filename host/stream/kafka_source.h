@@ -4,6 +4,7 @@
 // tooling). Messages come in micro-batches. A source may also be assigned partitions directly,
 // without the group deciding (tools that read a whole topic).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "host/ingest/broker_watch.h"
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
@@ -54,8 +57,10 @@ class RebalanceListener {
 
 class KafkaSource {
  public:
+  // `broker_timeout`: poll() throws once no broker has answered for this long (zero: never).
   KafkaSource(const std::string& brokers, const std::string& topic, const std::string& group,
-              const std::map<std::string, std::string>& extra_config = {});
+              const std::map<std::string, std::string>& extra_config = {},
+              std::chrono::milliseconds broker_timeout = std::chrono::milliseconds(0));
   ~KafkaSource();
 
   const std::string& topic() const { return topic_; }
@@ -68,7 +73,7 @@ class KafkaSource {
   // Leaves the group (revoking what is assigned, through the listener) and stops fetching.
   void close();
   // Up to `max` messages within `timeout_ms`; errors are logged and skipped when transient,
-  // thrown when fatal.
+  // thrown when fatal or when no broker has answered for the broker timeout.
   MessageBatch poll(size_t max, int timeout_ms);
   // Commits next offsets for the group (synchronous).
   void commit(const std::map<uint32_t, int64_t>& next_offset);
@@ -81,10 +86,15 @@ class KafkaSource {
   // it asks the broker nothing; a partition it knows nothing of yet is left out.
   std::map<uint32_t, int64_t> lag(const std::vector<uint32_t>& partitions,
                                   const std::map<uint32_t, int64_t>& next_offset);
+  // Whether a broker answers (librdkafka's statistics, refreshed each second by poll()), and
+  // for how long none has: watermarks cached from before are no lag figure once it is down.
+  bool broker_up() const { return watch_.up(); }
+  int64_t broker_silent_ms() const { return watch_.silent_ms(); }
 
  private:
-  std::string topic_;
-  friend struct RebalanceTrampoline;
+  std::string brokers_, topic_;
+  ingest::BrokerWatch watch_;
+  friend struct Trampolines;
   void on_rebalance(int err, void* partitions);
   void rethrow_pending();
 

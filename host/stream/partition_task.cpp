@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "host/common/log.h"
 #include "host/decode/decode_columns.h"
 #include "host/stream/checkpoint.h"
 #include "host/stream/result_emitter.h"
@@ -66,9 +67,9 @@ PartitionTask::PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_
   pending_replay_ = log_->recovered();
   for (const auto& b : pending_replay_)
     for (const auto& r : b.runs) replay_target_ = std::max(replay_target_, r.to);
-  std::fprintf(stderr, "aggregator: partition %u: %s at offset %s (seq %" PRIu64 ", %zu logged batches to replay)\n",
-               partition, cp ? "resumed from checkpoint" : "new", next_ ? std::to_string(*next_).c_str() : "start",
-               last_seq, pending_replay_.size());
+  log::info("aggregator", "partition %u: %s at offset %s (seq %" PRIu64 ", %zu logged batches to replay)",
+            partition, cp ? "resumed from checkpoint" : "new", next_ ? std::to_string(*next_).c_str() : "start",
+            last_seq, pending_replay_.size());
   // A log of rounds without input (ticks) needs nothing from Kafka.
   if (!pending_replay_.empty() && replay_target_ <= next_.value_or(0)) replay_logged();
 }
@@ -144,7 +145,7 @@ void PartitionTask::replay_logged() {
     execute(b, msgs);
   }
   replayed_ += batches.size();
-  std::fprintf(stderr, "aggregator: partition %u: replayed %zu logged batches\n", partition_, batches.size());
+  log::info("aggregator", "partition %u: replayed %zu logged batches", partition_, batches.size());
 }
 
 RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMessage> msgs) {

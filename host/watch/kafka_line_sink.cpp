@@ -16,13 +16,13 @@ KafkaLineSink::~KafkaLineSink() {
   producer_.poll();  // the purged messages' reports
 }
 
-std::string KafkaLineSink::check_topic(std::chrono::milliseconds timeout) {
+std::optional<std::string> KafkaLineSink::check_topic(std::chrono::milliseconds timeout) {
   ingest::TopicPtr t(rd_kafka_topic_new(producer_.handle(), topic_.c_str(), nullptr));
   if (!t) return "bad topic name";
   const rd_kafka_metadata_t* md = nullptr;
   const rd_kafka_resp_err_t err =
       rd_kafka_metadata(producer_.handle(), 0, t.get(), &md, static_cast<int>(timeout.count()));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return "";  // no answer yet: not a verdict
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
   std::string why;
   if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
     why = "kafka topic '" + topic_ + "' does not exist (create it first)";

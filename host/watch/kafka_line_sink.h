@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,9 @@ class KafkaLineSink : public LineSink {
   // producer's own 10 s wait on close: they are resent after the restart anyway.
   ~KafkaLineSink() override;
 
-  // Asks the broker whether the topic exists: "" when it does, else why not. A broker that
-  // does not answer within `timeout` is not an error (it may come up later).
-  std::string check_topic(std::chrono::milliseconds timeout);
+  // Asks the broker whether the topic exists: "" when it does, else why not; nullopt when no
+  // broker answered within `timeout`.
+  std::optional<std::string> check_topic(std::chrono::milliseconds timeout);
 
   void send(std::string_view key, std::string_view line) override;
   // Throws ingest::KafkaError when the producer hit a fatal error.

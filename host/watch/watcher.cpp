@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "host/common/log.h"
+
 namespace clickagg::watch {
 
 Watcher::Watcher(WatchOptions options, LineSink& sink, WatchProbe* probe)
@@ -36,7 +38,7 @@ StepResult Watcher::step() {
   const auto now = Clock::now();
   std::vector<std::string> notes;
   files_.scan(now, notes);
-  for (const std::string& n : notes) std::fprintf(stderr, "watch: %s\n", n.c_str());
+  for (const std::string& n : notes) log::info("watch", "%s", n.c_str());
 
   arena_.reset();
   rejects_.clear();
@@ -73,7 +75,7 @@ StepResult Watcher::step() {
   if (sent_ > 0) {
     std::string why;
     if (!sink_.deliver(&why)) {
-      std::fprintf(stderr, "watch: delivery failed, the batch is sent again: %s\n", why.c_str());
+      log::warn("watch", "delivery failed, the batch is sent again: %s", why.c_str());
       files_.rewind();
       if (probe_) probe_->produce_errors.fetch_add(1);
       return StepResult{lines, false};
@@ -82,7 +84,7 @@ StepResult Watcher::step() {
   dead_letter_->append(rejects_);  // synced before the state that covers it
   files_.commit();
   for (const TailedFile* f : done) {
-    std::fprintf(stderr, "watch: %s: finished (renamed or removed, read to its end)\n", f->path().c_str());
+    log::info("watch", "%s: finished (renamed or removed, read to its end)", f->path().c_str());
     files_.remove(f);
   }
   save_if_changed();

@@ -171,10 +171,10 @@ def doc_accepts(doc, converted, template, path_params, query):
 
 
 class Server:
-    def __init__(self, clickagg, db, workdir):
+    def __init__(self, clickagg, db, workdir, create=False):
         port_file = os.path.join(workdir, os.path.basename(db) + ".port")
         self.proc = subprocess.Popen([clickagg, "serve", "--db", db, "--listen", "127.0.0.1:0",
-                                      "--port-file", port_file])
+                                      "--port-file", port_file] + (["--create"] if create else []))
         deadline = time.time() + 20
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
@@ -278,7 +278,7 @@ def main():
         db = os.path.join(tmp, "api.db")
         subprocess.run([args.fill, db], check=True)
         filled = Server(args.clickagg, db, tmp)
-        empty = Server(args.clickagg, os.path.join(tmp, "empty.db"), tmp)
+        empty = Server(args.clickagg, os.path.join(tmp, "empty.db"), tmp, create=True)
         try:
             run_cases(doc, converted, filled, empty)
         finally:

@@ -102,7 +102,7 @@ class RunCliTest : public ::testing::Test {
 };
 
 TEST_F(RunCliTest, AnswersWhileRunningAndKeepsTheData) {
-  ChildProcess run(run_args(path("run.port"), "8"), path("run.err"));
+  ChildProcess run(run_args(path("run.port"), "8s"), path("run.err"));
   ASSERT_TRUE(run.started());
   const auto port = wait_for_port_file(path("run.port"), 20s, run);
   ASSERT_TRUE(port) << read_text(path("run.err"));
@@ -178,7 +178,7 @@ TEST_F(RunCliTest, CtrlCStopsCleanlyAndARestartCarriesOn) {
   }
 
   fs::remove(path("run.port"));
-  ChildProcess again(run_args(path("run.port"), "3"), path("run2.err"));
+  ChildProcess again(run_args(path("run.port"), "3s"), path("run2.err"));
   const auto port2 = wait_for_port_file(path("run.port"), 20s, again);
   ASSERT_TRUE(port2) << read_text(path("run2.err"));
   // The first run's minutes are still there while the second one runs.

@@ -85,7 +85,8 @@ TEST(TimeUtil, Durations) {
   EXPECT_EQ(parse_duration_ms("1h"), 3'600'000);
   EXPECT_EQ(parse_duration_ms("0s"), 0);
   EXPECT_EQ(parse_duration_ms("90s"), 90'000);
-  for (const char* s : {"", "s", "15", "15x", "-1s", "1.5s", "15 s", " 15s", "15S", "15sec",
+  EXPECT_EQ(parse_duration_ms("0"), 0);  // zero alone needs no unit; any other number does
+  for (const char* s : {"", "s", "15", "00", "1", "15x", "-1s", "1.5s", "15 s", " 15s", "15S", "15sec",
                         "99999999999999999999s", "9223372036854775807h", "1hm"}) {
     EXPECT_FALSE(parse_duration_ms(s).has_value()) << s;
   }
