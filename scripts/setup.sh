@@ -15,6 +15,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev                         # wire format
   openjdk-17-jre-headless maven                             # the Kafka broker for tests
   python3 postgresql-client                                 # integration test drivers
+  pybind11-dev python3-dev python3-numpy python3-pytest     # the Python package (bindings/), its tests
   python3-jsonschema openapi-specification                  # OpenAPI contract test
   libavro-dev libsnappy-dev                                 # raw-event archive
   python3-avro python3-snappy python3-confluent-kafka       # its test: independent readers
