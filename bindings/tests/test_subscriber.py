@@ -10,7 +10,6 @@ import importlib
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from clickagg.subscriber import (Counts, Gap, Late, Progress, Reject, Subscriber
                                  UnknownVersion)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "common"))
+from itest import read_sqlite_results  # noqa: E402
 PROTO_DIR = os.path.join(ROOT, "host", "emit", "wire")
 EXE = os.environ.get("CLICKAGG_EXE", os.path.join(ROOT, "build", "host", "cli", "clickagg"))
 COUNTERS = ("events", "counted", "late_counted", "duplicates", "dropped_late", "rejected",
@@ -220,25 +221,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def read_db(db):
-    """counts {minute: sorted [(ad, filter, count)]}, lists {(minute, window, filter): [(ad, count)]
-    in rank order}, the counters in meta, and the numbers of late events and rejects."""
-    conn = sqlite3.connect(db)
-    counts = {}
-    for ad, minute, f, n in conn.execute("SELECT ad_id, minute, filter_id, count FROM counts"):
-        counts.setdefault(minute, []).append((ad, f, n))
-    for rows in counts.values():
-        rows.sort()
-    lists = {k: [] for k in conn.execute('SELECT minute, "window", filter_id FROM topn_lists')}
-    for m, w, f, ad, n in conn.execute('SELECT minute, "window", filter_id, ad_id, count FROM topn '
-                                       'ORDER BY minute, "window", filter_id, rank'):
-        lists.setdefault((m, w, f), []).append((ad, n))
-    meta = dict(conn.execute("SELECT key, value FROM meta"))
-    late, = conn.execute("SELECT count(*) FROM late_events").fetchone()
-    rejects, = conn.execute("SELECT count(*) FROM rejects").fetchone()
-    conn.close()
-    return counts, lists, meta, late, rejects
-
 
 def subscribe_to_run(tmp_path, attempt, records=60000):
     """Every record the subscriber got from `clickagg run --pub` (a bounded generated stream; event
@@ -290,7 +272,8 @@ def test_end_to_end(tmp_path):
     lost_late = first.dropped_late - sum(isinstance(r, Late) for r in before)
     lost_rejects = first.rejected - sum(isinstance(r, Reject) for r in before)
 
-    counts, lists, meta, late, rejects = read_db(db)
+    r = read_sqlite_results(db)
+    counts, lists, meta, late, rejects = r.counts, r.lists, r.meta, r.late, r.rejects
     assert counts and lists, "the database holds no results"
     merged_counts, merged_lists, progress = {}, {}, None
     for rec in got:

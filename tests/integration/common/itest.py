@@ -112,6 +112,30 @@ def read_db(db):
     return counts, topn
 
 
+def read_sqlite_results(db):
+    """What a subscriber's merged view must equal, from a SQLite store: `counts` {minute: sorted
+    [(ad, filter, count)]}, `lists` {(minute, window, filter): [(ad, count)] in rank order},
+    `top_n` {(minute, window, filter): N}, `meta` (the stored counters) and the numbers of
+    `late` events and `rejects`."""
+    from types import SimpleNamespace
+    conn = sqlite3.connect(db)
+    counts = {}
+    for ad, minute, f, n in conn.execute("SELECT ad_id, minute, filter_id, count FROM counts"):
+        counts.setdefault(minute, []).append((ad, f, n))
+    for rows in counts.values():
+        rows.sort()
+    top_n = {(m, w, f): n for m, w, f, n in conn.execute('SELECT minute, "window", filter_id, top_n FROM topn_lists')}
+    lists = {k: [] for k in top_n}
+    for m, w, f, ad, n in conn.execute('SELECT minute, "window", filter_id, ad_id, count FROM topn '
+                                       'ORDER BY minute, "window", filter_id, rank'):
+        lists.setdefault((m, w, f), []).append((ad, n))
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    late, = conn.execute("SELECT count(*) FROM late_events").fetchone()
+    rejects, = conn.execute("SELECT count(*) FROM rejects").fetchone()
+    conn.close()
+    return SimpleNamespace(counts=counts, lists=lists, top_n=top_n, meta=meta, late=late, rejects=rejects)
+
+
 def read_progress(db):
     """The progress values the sink recorded from the aggregator's Progress envelopes."""
     sql = "SELECT key, value FROM meta"

@@ -32,7 +32,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from itest import logger, verdict  # noqa: E402
+from itest import logger, read_sqlite_results, verdict  # noqa: E402
 
 log = logger("subscriber-example")
 SKIP = 77
@@ -88,24 +88,6 @@ def example_output(work, name):
         return counts, topn, progress, f.read().splitlines()
 
 
-def read_db(db):
-    """counts {minute: sorted [(ad, filter, count)]}, lists {(minute, window, filter): [(ad, count)]
-    in rank order}, N per list, and the counters in meta."""
-    import sqlite3
-    conn = sqlite3.connect(db)
-    counts = {}
-    for ad, minute, f, n in conn.execute("SELECT ad_id, minute, filter_id, count FROM counts"):
-        counts.setdefault(minute, []).append((ad, f, n))
-    for rows in counts.values():
-        rows.sort()
-    top_n = {(m, w, f): n for m, w, f, n in conn.execute('SELECT minute, "window", filter_id, top_n FROM topn_lists')}
-    lists = {k: [] for k in top_n}
-    for m, w, f, ad, n in conn.execute('SELECT minute, "window", filter_id, ad_id, count FROM topn '
-                                       'ORDER BY minute, "window", filter_id, rank'):
-        lists.setdefault((m, w, f), []).append((ad, n))
-    meta = dict(conn.execute("SELECT key, value FROM meta"))
-    return counts, lists, top_n, meta
-
 
 def compare(what, expected, got):
     missing = sorted(k for k in expected if k not in got)
@@ -121,7 +103,8 @@ def compare(what, expected, got):
 
 
 def check_against_db(work, name, db, gaps_wanted):
-    counts, lists, _, meta = read_db(db)
+    r = read_sqlite_results(db)
+    counts, lists, meta = r.counts, r.lists, r.meta
     got_counts, got_lists, got_progress, err = example_output(work, name)
     ok = compare(f"{name}: per-minute counts", counts, got_counts)
     ok &= compare(f"{name}: top-N lists", lists, got_lists)
@@ -227,7 +210,8 @@ def from_partitions(work, db):
     import zmq
     sys.path.insert(0, os.path.join(work, "pb"))
     import clickagg_results_pb2 as wire
-    counts, lists, top_n, meta = read_db(db)
+    r = read_sqlite_results(db)
+    counts, lists, top_n, meta = r.counts, r.lists, r.top_n, r.meta
     minutes = sorted(counts)
 
     pub = zmq.Context.instance().socket(zmq.XPUB)
