@@ -13,6 +13,7 @@
 #include "host/cli/build_info.h"
 #include "host/cli/commands.h"
 #include "host/common/log.h"
+#include "host/serve/metrics_registry.h"
 
 namespace {
 
@@ -60,6 +61,9 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
 
 int main(int argc, char** argv) {
   namespace log = clickagg::log;
+  clickagg::serve::MetricsRegistry::set_build_info({{"version", clickagg::cli::build_version()},
+                                                    {"commit", clickagg::cli::build_commit()},
+                                                    {"cuda", clickagg::cli::build_with_cuda() ? "true" : "false"}});
   CLI::App app{"clickagg: exact ad click aggregation on GPU and CPU"};
   app.require_subcommand(1);
   app.fallthrough();  // --log-format is taken before or after the command

@@ -92,6 +92,22 @@ std::vector<double> latency_buckets_seconds() {
           1, 2.5, 5, 10};
 }
 
+namespace {
+Labels& build_info_labels() {
+  static Labels labels;
+  return labels;
+}
+}  // namespace
+
+void MetricsRegistry::set_build_info(Labels labels) { build_info_labels() = std::move(labels); }
+
+MetricsRegistry::MetricsRegistry() {
+  if (!build_info_labels().empty())
+    gauge("clickagg_build_info", "The build that answers: release, commit, CUDA engine built in (value 1)",
+          build_info_labels())
+        .set(1);
+}
+
 MetricsRegistry::Series& MetricsRegistry::series(std::string_view name, std::string_view help,
                                                  Type type, const Labels& labels) {
   if (!valid_name(name)) throw std::invalid_argument("bad metric name: " + std::string(name));

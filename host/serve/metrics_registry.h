@@ -62,6 +62,12 @@ std::vector<double> latency_buckets_seconds();
 
 class MetricsRegistry {
  public:
+  // Every registry reports clickagg_build_info{...} 1 with the labels given here (release,
+  // commit, CUDA support), so dashboards can tell which build answers.
+  MetricsRegistry();
+  // The process's build labels; set once at start, before any registry is made.
+  static void set_build_info(Labels labels);
+
   // Returns the series for (name, labels), creating it on first use; the reference stays
   // valid for the registry's lifetime. Throws std::invalid_argument for a bad name or a
   // name already registered with another type.

@@ -127,6 +127,12 @@ TEST_F(RunCliTest, AnswersWhileRunningAndKeepsTheData) {
   EXPECT_EQ(mstatus, 200);
   EXPECT_NE(metrics.find("clickagg_run_records_total"), std::string::npos);
   EXPECT_NE(metrics.find("clickagg_http_requests_total"), std::string::npos);
+  const size_t info = metrics.find("\nclickagg_build_info{");  // the build that answers
+  ASSERT_NE(info, std::string::npos) << metrics;
+  const std::string info_line = metrics.substr(info + 1, metrics.find('\n', info + 1) - info - 1);
+  EXPECT_NE(info_line.find("commit=\""), std::string::npos) << info_line;
+  EXPECT_NE(info_line.find("version=\""), std::string::npos) << info_line;
+  EXPECT_TRUE(info_line.ends_with(" 1")) << info_line;
 
   const auto status = run.wait(30s);
   ASSERT_TRUE(status) << "did not stop after --duration";
