@@ -9,6 +9,7 @@ generator, and a ZeroMQ subscriber that merges partition shares.
     results += engine.finish()
     print(results.counts[:5], results.topn[:5])
 """
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,8 +122,9 @@ def aggregate(inputs, format="auto", out=None, engine="auto", filters=None, dela
     """
     if isinstance(inputs, (str, bytes)) or hasattr(inputs, "__fspath__"):
         inputs = [inputs]
-    inputs = [str(p) for p in inputs]
-    return _native.aggregate(inputs, format, None if out is None else str(out), engine, filters, delay,
+    inputs = [os.fsdecode(os.fspath(p)) for p in inputs]
+    out = None if out is None else os.fsdecode(os.fspath(out))
+    return _native.aggregate(inputs, format, out, engine, filters, delay,
                              allowed_lateness, top, list(topn_windows), threads, now, max_future, batch_size)
 
 

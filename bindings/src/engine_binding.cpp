@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -41,33 +42,42 @@ class PyEngine {
     } else {
       throw pb::type_error("batch: a clickagg.Batch or a dict of columns");
     }
-    {
-      pb::gil_scoped_release release;
-      engine_->process(partition, *cols, now_ms, sink_);
-    }
+    pb::gil_scoped_release release;
+    const std::lock_guard lock(mu_);
+    engine_->process(partition, *cols, now_ms, sink_);
+    pb::gil_scoped_acquire acquire;  // take() builds the arrays
     return sink_.take();
   }
 
   pb::dict tick(int64_t now_ms) {
-    {
-      pb::gil_scoped_release release;
-      engine_->tick(now_ms, sink_);
-    }
+    pb::gil_scoped_release release;
+    const std::lock_guard lock(mu_);
+    engine_->tick(now_ms, sink_);
+    pb::gil_scoped_acquire acquire;
     return sink_.take();
   }
 
   pb::dict finish() {
-    {
-      pb::gil_scoped_release release;
-      engine_->finish(sink_);
-    }
+    pb::gil_scoped_release release;
+    const std::lock_guard lock(mu_);
+    engine_->finish(sink_);
+    pb::gil_scoped_acquire acquire;
     return sink_.take();
   }
 
-  void drop_partition(uint32_t p) { engine_->drop_partition(p); }
+  void drop_partition(uint32_t p) {
+    pb::gil_scoped_release release;
+    const std::lock_guard lock(mu_);
+    engine_->drop_partition(p);
+  }
 
   pb::dict stats() const {
-    const EngineStats s = engine_->stats();
+    EngineStats s;
+    {
+      pb::gil_scoped_release release;
+      const std::lock_guard lock(mu_);
+      s = engine_->stats();
+    }
     pb::dict d;
     d["events"] = s.events;
     d["counted"] = s.counted;
@@ -82,17 +92,27 @@ class PyEngine {
 
   pb::bytes save_state() const {
     std::ostringstream out;
-    engine_->save_state(out);
+    {
+      pb::gil_scoped_release release;
+      const std::lock_guard lock(mu_);
+      engine_->save_state(out);
+    }
     return pb::bytes(out.str());
   }
 
   void restore_state(const pb::bytes& state) {
     std::istringstream in(std::string(state), std::ios::binary);
-    try {
-      engine_->restore_state(in);
-    } catch (const std::exception& e) {
-      throw pb::value_error(std::string("cannot restore: ") + e.what());
+    std::string error;
+    {
+      pb::gil_scoped_release release;
+      const std::lock_guard lock(mu_);
+      try {
+        engine_->restore_state(in);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
     }
+    if (!error.empty()) throw pb::value_error("cannot restore: " + error);
   }
 
   std::string name() const { return std::string(engine_->name()); }
@@ -101,6 +121,9 @@ class PyEngine {
   EngineConfig config_;
   std::unique_ptr<Engine> engine_;
   CollectingSink sink_;
+  // One call at a time: the GIL is released while the engine runs, so two Python threads
+  // could otherwise enter it together. Taken only with the GIL released, never while holding it.
+  mutable std::mutex mu_;
 };
 
 // The reference for bench/python_overhead.py: the same engine over the same batches with no

@@ -86,7 +86,7 @@ pb::array late_table(const std::string& csv) {
   return a;
 }
 
-pb::dict aggregate(const std::vector<std::string>& inputs, const std::string& format, const pb::object& out,
+pb::dict aggregate(const std::vector<std::string>& inputs, const std::string& format, const std::optional<std::string>& out,
                    const std::string& engine, const pb::object& filters, const std::string& delay,
                    const std::string& allowed_lateness, uint32_t top, const pb::object& topn_windows,
                    unsigned threads, const pb::object& now, const pb::object& max_future, size_t batch_size) {
@@ -111,9 +111,9 @@ pb::dict aggregate(const std::vector<std::string>& inputs, const std::string& fo
   BatchOutcome o;
   std::string rejects, late;
   try {
-    pb::gil_scoped_release release;
-    if (!out.is_none()) {
-      const std::filesystem::path dir = pb::str(out).cast<std::string>();
+    pb::gil_scoped_release release;  // from here on, no Python object is touched
+    if (out) {
+      const std::filesystem::path dir = *out;
       o = run_batch_job_into(job, dir);
       rejects = read_text(dir / "rejects.txt");
       late = read_text(dir / "late.csv");

@@ -42,7 +42,7 @@ EngineConfig engine_config(const pb::object& filters, const std::string& delay, 
   std::sort(c.topn_windows.begin(), c.topn_windows.end());
   c.topn_windows.erase(std::unique(c.topn_windows.begin(), c.topn_windows.end()), c.topn_windows.end());
   if (!filters.is_none()) {
-    // A path to the YAML filter file, or its text (anything with a newline or a colon).
+    // A path to the YAML filter file, or its text (anything with a newline).
     const auto text = filters.cast<std::string>();
 #if defined(CLICKAGG_HAVE_YAML)
     try {

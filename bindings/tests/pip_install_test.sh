@@ -10,8 +10,9 @@ trap 'rm -rf "$work"' EXIT
 "$python" -m venv --system-site-packages "$work/venv"
 # A copy of the sources: the build leaves nothing in the checkout.
 cp -r "$root/bindings" "$work/bindings"
-ln -s "$root/host" "$root/kernels" "$root/cmake" "$root/CMakeLists.txt" "$work/"
-mkdir -p "$work/tests" "$work/bench"
+for entry in "$root"/*; do
+  [[ $(basename "$entry") == bindings ]] || ln -s "$entry" "$work/"
+done
 CLICKAGG_CMAKE_ARGS="${CLICKAGG_CMAKE_ARGS:--DCLICKAGG_CUDA=OFF}" \
   "$work/venv/bin/pip" install --no-build-isolation --no-index --quiet "$work/bindings"
 cd "$work"

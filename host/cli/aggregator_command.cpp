@@ -12,6 +12,7 @@
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/kafka_timeout.h"
+#include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
@@ -50,6 +51,7 @@ void run_aggregator_command(AggregatorArgs& a) {
   c.finish_drain_limit = duration_arg("--finish-timeout", a.finish_timeout);
   c.kafka_timeout = a.kafka_timeout.value();
   const auto health_grace = duration_arg("--health-grace", a.health_grace);
+  if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
   c.sink_curve = curve_client(a.curve_secret, a.sink_public, "--sink-public");
   c.pub_curve = pub_curve(c.pub_endpoint, a.curve_secret, a.pub_curve, a.pub_allow, c.insecure);
   if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");

@@ -13,6 +13,7 @@
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/kafka_timeout.h"
+#include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/time_util.h"
 #include "host/serve/metrics_endpoint.h"
@@ -77,13 +78,16 @@ void run_archive_command(ArchiveArgs& a) {
   serve::MetricsRegistry registry;
   register_archive_metrics(registry, probe);
   std::unique_ptr<serve::MetricsEndpoint> metrics;
+  if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
   if (!a.metrics_listen.empty())
     metrics = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
   archive::ArchiveWriter writer(c, &probe);
   const std::chrono::milliseconds kafka_timeout = a.kafka_timeout.value();
   stream::KafkaSource source(a.brokers, c.topic, a.group, {}, kafka_timeout);
-  const std::vector<uint32_t> partitions =
-      source.partitions(kafka_timeout.count() > 0 ? static_cast<int>(kafka_timeout.count()) : -1);
+  const auto found = ask_brokers<std::vector<uint32_t>>([&](int ms) { return source.partitions(ms); }, kafka_timeout,
+                                                       stop, a.brokers);
+  if (!found) return;  // stopped before a broker answered
+  const std::vector<uint32_t>& partitions = *found;
   // The archive's own state says where to resume, not the group's committed offsets.
   source.assign(partitions, writer.committed_offsets());
 

@@ -2,6 +2,7 @@
 // records, as fast as possible or paced to a wall-clock rate for streaming into `watch`.
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -103,7 +104,10 @@ void run_kafka(gen::Generator& g, Format format, double rate, const GenArgs& a) 
     const double wake = std::max(static_cast<double>(sent) / rate, elapsed + kPacingTickSeconds);
     std::this_thread::sleep_until(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wake)));
   }
-  sink.finish();  // throws unless every record was delivered
+  // Deliveries fail after --kafka-timeout; the flush waits that long and a little more.
+  const auto timeout = a.kafka_timeout.value();
+  sink.finish(timeout.count() == 0 ? std::chrono::milliseconds(std::numeric_limits<int>::max())
+                                   : timeout + std::chrono::seconds(5));  // throws unless all was delivered
 }
 
 void run_gen(GenArgs& a) {
@@ -115,6 +119,7 @@ void run_gen(GenArgs& a) {
   if (!(a.rate >= 0) || a.rate > 1e9) throw UsageError("--rate must be between 0 and 1e9");
 
   if (!a.kafka.empty()) {
+    if (a.topic.empty()) throw UsageError("--topic is empty");
     gen::Generator g(a.config);
     run_kafka(g, format, a.rate, a);
     return;

@@ -4,10 +4,12 @@
 // database that cannot be read). The error is one log line on stderr naming the cause.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/cli/build_info.h"
@@ -38,9 +40,12 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--log-format") {
+      // Its error is logged before CLI11 has read the option: apply it here.
+      if (i + 1 < argc && std::string_view(argv[i + 1]) == "json") clickagg::log::set_format(clickagg::log::Format::Json);
       ++i;
       continue;
     }
+    if (arg == "--log-format=json") clickagg::log::set_format(clickagg::log::Format::Json);
     if (arg.starts_with("-")) continue;
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
       if (sub->get_name() == arg) return std::nullopt;
@@ -85,6 +90,8 @@ int main(int argc, char** argv) {
   clickagg::cli::register_reconcile(app);
   clickagg::cli::register_watch(app);
   clickagg::cli::register_keygen(app);
+  if (const char* env = std::getenv("CLICKAGG_LOG_FORMAT"); env && std::string_view(env) == "json")
+    log::set_format(log::Format::Json);
   if (const auto unknown = unknown_command(app, argc, argv)) {
     log::error("clickagg", "%s", unknown->c_str());
     return 2;
@@ -108,9 +115,6 @@ int main(int argc, char** argv) {
   } catch (const clickagg::cli::ExitStatus& e) {
     return e.status;
   } catch (const clickagg::cli::UsageError& e) {
-    log::error("clickagg", "%s", e.what());
-    return 2;
-  } catch (const std::invalid_argument& e) {  // a setting refused below the command line
     log::error("clickagg", "%s", e.what());
     return 2;
   } catch (const std::exception& e) {

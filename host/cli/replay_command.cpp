@@ -62,8 +62,7 @@ std::unique_ptr<ops::EventSource> source_of(const ReplayArgs& a) {
     if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
     ops::KafkaTopicSourceConfig kc;
     kc.brokers = a.brokers;
-    const auto timeout = a.kafka_timeout.value();
-    kc.stall_timeout_ms = timeout.count() > 0 ? static_cast<int>(timeout.count()) : -1;
+    kc.stall_timeout_ms = a.kafka_timeout.librdkafka_ms();
     kc.topic = a.topic;
     kc.format = *format;
     return std::make_unique<ops::KafkaTopicSource>(kc);

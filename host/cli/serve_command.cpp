@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "host/cli/commands.h"
+#include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/log.h"
 #include "host/engine/filters.h"
@@ -54,12 +55,7 @@ std::set<uint16_t> known_filters(const ServeArgs& a, store::AggregateStore& stor
 }
 
 void run_serve(const ServeArgs& a) {
-  serve::ListenAddress addr;
-  try {
-    addr = serve::parse_listen_address(a.listen);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  const serve::ListenAddress addr = listen_arg("--listen", a.listen);
   const std::atomic<bool>& stop = install_stop_flag();
 
   serve::ServerOptions opts;

@@ -12,6 +12,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/curve_options.h"
 #include "host/cli/duration_arg.h"
+#include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/log.h"
 #include "host/common/malloc_tuning.h"
@@ -103,6 +104,7 @@ void run_sink(const SinkArgs& a) {
   // Settings refused before anything starts (bad usage); what fails after this, a port in use
   // say, is a runtime failure.
   check_listen_exposure("the sink", opt.listen, opt.curve.has_value(), opt.insecure);
+  if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
   if (opt.curve && opt.curve->allowed.empty())
     throw UsageError("--curve-secret without --curve-allow: the sink would admit no aggregator");
   std::unique_ptr<sink::SinkService> service;

@@ -11,6 +11,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/kafka_timeout.h"
+#include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/log.h"
 #include "host/common/time_util.h"
@@ -51,13 +52,7 @@ void run_watch(WatchArgs& a) {
   o.rotate_wait = duration_arg("--rotate-wait", a.rotate_wait);
   if (!ingest::plausible_brokers(a.brokers)) throw UsageError("bad --brokers '" + a.brokers + "'");
   if (a.topic.empty()) throw UsageError("--topic is empty");
-  if (!a.metrics_listen.empty()) {
-    try {
-      (void)serve::parse_listen_address(a.metrics_listen);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--metrics-listen: ") + e.what());
-    }
-  }
+  if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
 
   ingest::ProducerOptions po;
   po.brokers = a.brokers;
@@ -80,11 +75,10 @@ void run_watch(WatchArgs& a) {
   }
   // A broker that does not answer at the start is a runtime failure (exit 1) within
   // --kafka-timeout; later outages are waited out (lines are resent, never lost).
-  const auto timeout = a.kafka_timeout.value();
-  const auto verdict = sink->check_topic(timeout.count() > 0 ? timeout : std::chrono::hours(24 * 365));
-  if (!verdict)
-    throw std::runtime_error("no Kafka broker at " + a.brokers + " answered within " +
-                             std::to_string(timeout.count() / 1000) + " s (--kafka-timeout)");
+  const auto verdict = ask_brokers<std::string>(
+      [&](int ms) { return sink->check_topic(std::chrono::milliseconds(ms)); }, a.kafka_timeout.value(), stop,
+      a.brokers);
+  if (!verdict) return;  // stopped before a broker answered
   if (!verdict->empty()) throw UsageError(*verdict);
   watch::Watcher watcher(o, *sink, &probe);
   watcher.run(stop);

@@ -25,7 +25,8 @@ File open_out(const std::filesystem::path& p) {
 
 void close_checked(File& f, const std::filesystem::path& p) {
   std::FILE* raw = f.release();
-  if (std::ferror(raw) || std::fclose(raw) != 0) throw std::runtime_error("write failed: " + p.string());
+  const bool failed = std::ferror(raw) != 0;
+  if (std::fclose(raw) != 0 || failed) throw std::runtime_error("write failed: " + p.string());
 }
 
 }  // namespace

@@ -66,7 +66,9 @@ MappedFile MappedFile::standard_input() {
   struct stat st {};
   if (::fstat(STDIN_FILENO, &st) != 0) fail("standard input", errno);
   MappedFile m;
-  if (S_ISREG(st.st_mode)) {
+  // A regular file read from its start is mapped as it is; one already read in part (the
+  // shell consumed a header, say) is copied from where it stands, like a pipe.
+  if (S_ISREG(st.st_mode) && ::lseek(STDIN_FILENO, 0, SEEK_CUR) == 0) {
     m.map(STDIN_FILENO, "standard input");
     return m;
   }

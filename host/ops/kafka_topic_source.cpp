@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "host/ingest/kafka_config.h"
+
 namespace clickagg::ops {
 
 namespace {
@@ -50,6 +52,7 @@ Consumer open_consumer(const std::string& brokers) {
       throw std::runtime_error(std::string("kafka config ") + k + ": " + err);
     }
   }
+  rd_kafka_conf_set_log_cb(conf, ingest::log_to_stderr);  // librdkafka's lines as the project's log lines
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk) {
     rd_kafka_conf_destroy(conf);

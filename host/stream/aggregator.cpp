@@ -292,7 +292,8 @@ class Aggregator final : public RebalanceListener {
     stats_.partitions = tasks_.size();
     if (!tasks_.empty()) stats_.unassigned_since_ms = -1;
     else if (stats_.unassigned_since_ms < 0) stats_.unassigned_since_ms = AggregatorProbe::steady_ms();
-    stats_.set_lag(lag, source_.broker_up() && !tasks_.empty() && lag.size() == tasks_.size());
+    const bool known = source_.broker_up() && !tasks_.empty() && lag.size() == tasks_.size();
+    stats_.set_lag(known ? lag : std::map<uint32_t, int64_t>{}, known);
     stats_.engine_stages.publish(std::vector<std::pair<std::string, double>>(stages.begin(), stages.end()));
   }
 

@@ -84,8 +84,8 @@ KafkaSource::KafkaSource(const std::string& brokers, const std::string& topic, c
     set(conf, "queued.max.messages.kbytes", "1048576");
     set(conf, "fetch.message.max.bytes", "8388608");
     set(conf, "fetch.max.bytes", "104857600");
-    ingest::BrokerWatch::enable_statistics(conf);
     for (const auto& [k, v] : extra_config) set(conf, k, v);
+    ingest::BrokerWatch::enable_statistics(conf);  // last: the broker watch depends on it
   } catch (...) {
     rd_kafka_conf_destroy(conf);
     throw;
@@ -164,12 +164,12 @@ void KafkaSource::rethrow_pending() {
   if (pending_error_) std::rethrow_exception(std::exchange(pending_error_, nullptr));
 }
 
-std::vector<uint32_t> KafkaSource::partitions(int timeout_ms) {
+std::optional<std::vector<uint32_t>> KafkaSource::partitions(int timeout_ms) {
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, t, &md, timeout_ms);
   rd_kafka_topic_destroy(t);
-  if (err) throw std::runtime_error("kafka metadata for " + topic_ + ": " + rd_kafka_err2str(err));
+  if (err) return std::nullopt;  // no broker answered (transport failure or timeout)
   std::vector<uint32_t> out;
   std::string problem;
   for (int i = 0; i < md->topic_cnt; ++i) {

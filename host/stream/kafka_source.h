@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,8 +65,9 @@ class KafkaSource {
   ~KafkaSource();
 
   const std::string& topic() const { return topic_; }
-  // Partition ids of the topic (waits for metadata; throws if the topic does not exist).
-  std::vector<uint32_t> partitions(int timeout_ms = 10'000);
+  // Partition ids of the topic; nullopt when no broker answered within `timeout_ms`; throws
+  // when the topic does not exist.
+  std::optional<std::vector<uint32_t>> partitions(int timeout_ms = 10'000);
   // Starts reading every listed partition at its offset (absent: from the beginning).
   void assign(const std::vector<uint32_t>& partitions, const std::map<uint32_t, int64_t>& next_offset);
   // Joins the group for the topic; partitions arrive through `listener`.

@@ -189,8 +189,9 @@ void PartitionTask::send_progress() {
   p.corrections = st.corrections;
   // Neither "no event yet" nor "end of input" is a time.
   if (st.watermark_ms != INT64_MIN && st.watermark_ms != INT64_MAX) p.watermark_ms = st.watermark_ms;
-  if (lag_of_)
-    if (const std::optional<int64_t> lag = lag_of_(next_)) lag_ = lag;
+  // Unknown now (no broker answers, or nothing fetched yet) is reported as unknown, never as
+  // the last figure known.
+  if (lag_of_) lag_ = lag_of_(next_);
   if (lag_) p.consumer_lag = *lag_;
   emitter_->on_progress(p);
 }

@@ -143,6 +143,10 @@ TEST_F(CommandLine, MistypedCommandIsNamedWithTheNearestOne) {
   r = clickagg({});
   EXPECT_EQ(r.status, 2);
   expect_one_error_line(r, "a command is required");
+  // Logged in the format asked for, although the command line was never parsed.
+  r = clickagg({"--log-format", "json", "agregate"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(nlohmann::json::parse(r.err)["level"], "error") << r.err;
 }
 
 TEST_F(CommandLine, DurationsNeedTheirUnitEverywhere) {
@@ -200,6 +204,20 @@ TEST_F(CommandLine, NoUsableGpuIsARuntimeFailureOnEveryCommand) {
                 "127.0.0.1:0", "--count", "10"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("no usable GPU"), std::string::npos) << r.err;
+}
+
+// A stop signal ends a command still waiting for its first broker, however long the timeout.
+TEST_F(CommandLine, StopWhileWaitingForABrokerEndsAtOnce) {
+  const std::string brokers = "127.0.0.1:" + std::to_string(dead_port());
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"archive", "--brokers", brokers, "--topic", "t", "--dir", path("a")},
+        std::vector<std::string>{"watch", "--glob", path("*.log"), "--brokers", brokers, "--state", path("s")}}) {
+    std::string cmd = "CLICKAGG";
+    for (const auto& a : args) cmd += " " + quote(a);
+    const Result r = shell(cmd + " --kafka-timeout 0 & p=$!; sleep 2; kill -TERM $p; wait $p");
+    EXPECT_EQ(r.status, 0) << args[0] << " did not exit 0 on SIGTERM: " << r.err;
+    EXPECT_LT(r.seconds, 6.0) << args[0];
+  }
 }
 
 TEST_F(CommandLine, LogLinesCarryTimestampAndLevelOrAreJson) {
@@ -270,7 +288,7 @@ TEST_F(CommandLine, KafkaCommandsFailWithinTheTimeoutWhenNoBrokerAnswers) {
       {{"aggregator", "--brokers", brokers, "--topic", "clicks", "--state-dir", path("agg"), "--sink",
         "tcp://127.0.0.1:1"},
        "has answered for"},
-      {{"archive", "--brokers", brokers, "--topic", "clicks", "--dir", path("archive")}, "kafka metadata"},
+      {{"archive", "--brokers", brokers, "--topic", "clicks", "--dir", path("archive")}, "answered within 3 s"},
       {{"replay", "--source", "kafka", "--brokers", brokers, "--topic", "clicks", "--db", path("replay.db"),
         "--from", "202101010000", "--to", "202101010100"},
        "kafka metadata"},

@@ -34,7 +34,9 @@ if command -v systemd-analyze >/dev/null; then
   for u in "$work"/root/usr/lib/systemd/system/*.service; do
     # verify resolves ExecStart: point it at the extracted binary.
     sed "s|/usr/bin/clickagg|$work/root/usr/bin/clickagg|" "$u" > "$work/$(basename "$u")"
-    out="$(systemd-analyze verify "$work/$(basename "$u")" 2>&1 | grep -v "Cannot add dependency job\|Failed to load configuration\|Unit network-online\|postgresql.service\|clickagg-sink.service" || true)"
+    # Units it names that this machine lacks (postgresql, the sink's own unit) are no defect.
+    out="$(systemd-analyze verify "$work/$(basename "$u")" 2>&1 |
+           grep -v "Cannot add dependency job for unit \(postgresql\|clickagg-sink\|network-online\)\|Failed to load configuration for \(postgresql\|clickagg-sink\)\|\(postgresql\|clickagg-sink\)\.service: Unit .* not found" || true)"
     [[ -z "$out" ]] || fail "systemd-analyze verify $(basename "$u"): $out"
   done
   echo "units: systemd-analyze verify clean"
