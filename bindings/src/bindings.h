@@ -20,6 +20,21 @@ void register_jobs(pb::module_& m);     // aggregate(), generate(), decode_envel
 // A batch from Python columns (Batch.from_columns).
 std::unique_ptr<EventColumns> batch_from_columns(const pb::dict& columns);
 
+// The engine's counters by name, from anything that carries them under the engine's field
+// names (EngineStats, a wire Progress): one list for every dict the package returns.
+template <class Counters>
+pb::dict counters_dict(const Counters& c) {
+  pb::dict d;
+  d["events"] = c.events;
+  d["counted"] = c.counted;
+  d["late_counted"] = c.late_counted;
+  d["duplicates"] = c.duplicates;
+  d["dropped_late"] = c.dropped_late;
+  d["windows_closed"] = c.windows_closed;
+  d["corrections"] = c.corrections;
+  return d;
+}
+
 // A duration as every command reads it ("15s", "10m", "250ms", "0"); ValueError naming `what`.
 int64_t duration_ms(const std::string& text, const char* what);
 // "cpu", "gpu", "gpu-portable", "auto"; ValueError otherwise.

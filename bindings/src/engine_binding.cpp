@@ -78,14 +78,7 @@ class PyEngine {
       const std::lock_guard lock(mu_);
       s = engine_->stats();
     }
-    pb::dict d;
-    d["events"] = s.events;
-    d["counted"] = s.counted;
-    d["late_counted"] = s.late_counted;
-    d["duplicates"] = s.duplicates;
-    d["dropped_late"] = s.dropped_late;
-    d["windows_closed"] = s.windows_closed;
-    d["corrections"] = s.corrections;
+    pb::dict d = counters_dict(s);
     d["watermark_ms"] = s.watermark_ms == INT64_MIN ? pb::object(pb::none()) : pb::int_(s.watermark_ms);
     return d;
   }

@@ -224,15 +224,8 @@ pb::dict decode_envelope(const pb::bytes& data) {
                                pb::arg("reason") = b.reason, pb::arg("record") = pb::bytes(b.record));
         } else {
           d["kind"] = "progress";
-          pb::dict p;
-          p["events"] = b.events;
-          p["counted"] = b.counted;
-          p["late_counted"] = b.late_counted;
-          p["duplicates"] = b.duplicates;
-          p["dropped_late"] = b.dropped_late;
+          pb::dict p = counters_dict(b);
           p["rejected"] = b.rejected;
-          p["windows_closed"] = b.windows_closed;
-          p["corrections"] = b.corrections;
           p["consumer_lag"] = b.consumer_lag ? pb::object(pb::int_(*b.consumer_lag)) : pb::object(pb::none());
           p["watermark_ms"] = b.watermark_ms ? pb::object(pb::int_(*b.watermark_ms)) : pb::object(pb::none());
           p["partition"] = b.partition ? pb::object(pb::int_(*b.partition)) : pb::object(pb::none());
