@@ -11,6 +11,7 @@
 #include "host/cli/curve_options.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
+#include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
 #include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
@@ -30,7 +31,7 @@ struct AggregatorArgs {
   std::string finish_when_idle = "0ms";
   std::string finish_timeout = "120s";
   std::string metrics_listen;
-  std::vector<std::string> kafka_options;
+  KafkaSettings kafka_settings;
   std::string curve_secret, sink_public;
   bool pub_curve = false;
   std::vector<std::string> pub_allow;
@@ -58,11 +59,7 @@ void run_aggregator_command(AggregatorArgs& a) {
   if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
   if (c.member_id.empty() || c.member_id.size() > 255) throw UsageError("--member-id must be 1 to 255 bytes");
   if (c.group.empty() || c.topic.empty()) throw UsageError("--group and --topic must not be empty");
-  for (const std::string& kv : a.kafka_options) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("bad --kafka-option '" + kv + "' (expected KEY=VALUE)");
-    c.kafka_options[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  for (const auto& [k, v] : a.kafka_settings.pairs()) c.kafka_options[k] = v;
   c.engine = a.engine.config();
   c.engine_kind = a.engine.kind();
   const std::atomic<bool>& stop = install_stop_flag();
@@ -104,8 +101,7 @@ void register_aggregator(CLI::App& app) {
   cmd->add_flag("--insecure", c.insecure, "Bind the PUB socket beyond this host without CURVE");
   cmd->add_option("--member-id", c.member_id, "Name of this aggregator in logs and as the Kafka client id")
       ->capture_default_str();
-  cmd->add_option("--kafka-option", args->kafka_options,
-                  "Extra librdkafka setting KEY=VALUE (repeatable), e.g. security.protocol=SASL_SSL");
+  args->kafka_settings.add_to(*cmd);
   cmd->add_option("--batch-max", c.batch_max, "Messages per micro-batch at most")->capture_default_str();
   cmd->add_option("--batch-wait", args->batch_wait, "How long a poll waits to fill a micro-batch")
       ->capture_default_str();

@@ -12,6 +12,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
+#include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
 #include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
@@ -35,6 +36,7 @@ struct ArchiveArgs {
   std::string max_future = "10m";
   size_t batch_max = 10000;
   KafkaTimeout kafka_timeout;
+  KafkaSettings kafka_settings;
 };
 
 // The archiver's series, read from its probe at scrape time.
@@ -83,7 +85,9 @@ void run_archive_command(ArchiveArgs& a) {
     metrics = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
   archive::ArchiveWriter writer(c, &probe);
   const std::chrono::milliseconds kafka_timeout = a.kafka_timeout.value();
-  stream::KafkaSource source(a.brokers, c.topic, a.group, {}, kafka_timeout);
+  std::map<std::string, std::string> settings;
+  for (const auto& [k, v] : a.kafka_settings.pairs()) settings[k] = v;
+  stream::KafkaSource source(a.brokers, c.topic, a.group, settings, kafka_timeout);
   const auto found = ask_brokers<std::vector<uint32_t>>([&](int ms) { return source.partitions(ms); }, kafka_timeout,
                                                        stop, a.brokers);
   if (!found) return;  // stopped before a broker answered
@@ -133,6 +137,7 @@ void register_archive(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("archive", "Archive a Kafka topic's events, exactly once, as hourly Avro files");
   cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->capture_default_str();
   args->kafka_timeout.add_to(*cmd);
+  args->kafka_settings.add_to(*cmd);
   cmd->add_option("--topic", c.topic, "Kafka topic of click events")->required();
   cmd->add_option("--group", args->group, "Kafka consumer group (offsets committed for monitoring only)")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "host/cli/commands.h"
+#include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
 #include "host/common/time_util.h"
 #include "host/gen/generator.h"
@@ -33,6 +34,7 @@ struct GenArgs {
   std::string kafka;  // brokers: produce to Kafka instead of writing a file
   std::string topic = "clicks";
   KafkaTimeout kafka_timeout;
+  KafkaSettings kafka_settings;
 };
 
 struct FileCloser {
@@ -89,6 +91,7 @@ void run_kafka(gen::Generator& g, Format format, double rate, const GenArgs& a) 
   ingest::ProducerOptions po;
   po.brokers = a.kafka;
   po.delivery_timeout = a.kafka_timeout.value();
+  po.extra = a.kafka_settings.pairs();
   ingest::KafkaRecordSink sink(po, a.topic, format);
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
@@ -177,6 +180,7 @@ void register_gen(CLI::App& app) {
   cmd->add_option("--kafka", args->kafka, "Produce to these Kafka brokers instead of a file (key = ad_id)");
   cmd->add_option("--topic", args->topic, "Kafka topic for --kafka")->capture_default_str();
   args->kafka_timeout.add_to(*cmd);
+  args->kafka_settings.add_to(*cmd);
   cmd->callback([args] { run_gen(*args); });
 }
 

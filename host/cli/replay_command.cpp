@@ -11,6 +11,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
+#include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
 #include "host/common/log.h"
 #include "host/common/time_util.h"
@@ -31,6 +32,7 @@ struct ReplayArgs {
   std::string archive_dir;
   std::string brokers, topic, format = "auto";
   KafkaTimeout kafka_timeout;
+  KafkaSettings kafka_settings;
   std::string chunk = "60m";
   EngineOptions engine;
 };
@@ -63,6 +65,7 @@ std::unique_ptr<ops::EventSource> source_of(const ReplayArgs& a) {
     ops::KafkaTopicSourceConfig kc;
     kc.brokers = a.brokers;
     kc.stall_timeout_ms = a.kafka_timeout.librdkafka_ms();
+    kc.settings = a.kafka_settings.pairs();
     kc.topic = a.topic;
     kc.format = *format;
     return std::make_unique<ops::KafkaTopicSource>(kc);
@@ -128,6 +131,7 @@ void register_replay(CLI::App& app) {
   cmd->add_option("--archive-dir", args->archive_dir, "The raw-event archive (--source archive)");
   cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers (--source kafka)");
   args->kafka_timeout.add_to(*cmd);
+  args->kafka_settings.add_to(*cmd);
   cmd->add_option("--topic", args->topic, "Kafka topic, read from its beginning (--source kafka)");
   cmd->add_option("--format", args->format, "Record format in Kafka: log, json, binary or auto")
       ->capture_default_str();

@@ -10,6 +10,7 @@
 
 #include "host/cli/commands.h"
 #include "host/cli/duration_arg.h"
+#include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
 #include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
@@ -31,7 +32,7 @@ struct WatchArgs {
   std::string brokers;
   std::string topic = "clicks";
   std::string client_id = "clickagg-watch";
-  std::vector<std::string> kafka_config;
+  KafkaSettings kafka_settings;
   std::string poll_interval = "200ms";
   std::string rotate_wait = "5s";
   std::string metrics_listen;
@@ -57,11 +58,7 @@ void run_watch(WatchArgs& a) {
   ingest::ProducerOptions po;
   po.brokers = a.brokers;
   po.client_id = a.client_id;
-  for (const std::string& kv : a.kafka_config) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("bad --kafka-config '" + kv + "' (key=value)");
-    po.extra.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
+  po.extra = a.kafka_settings.pairs();
 
   const std::atomic<bool>& stop = install_stop_flag();
   watch::WatchProbe probe;
@@ -110,7 +107,7 @@ void register_watch(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
   cmd->add_option("--client-id", args->client_id, "Kafka client.id")->capture_default_str();
-  cmd->add_option("--kafka-config", args->kafka_config, "Extra librdkafka producer setting key=value (repeatable)");
+  args->kafka_settings.add_to(*cmd);
   cmd->callback([args] { run_watch(*args); });
 }
 

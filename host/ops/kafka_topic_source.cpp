@@ -34,7 +34,8 @@ struct ListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
 };
 
-Consumer open_consumer(const std::string& brokers) {
+Consumer open_consumer(const std::string& brokers,
+                       const std::vector<std::pair<std::string, std::string>>& extra) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   // A group of its own (assign() needs one) that is never committed to.
@@ -46,12 +47,14 @@ Consumer open_consumer(const std::string& brokers) {
       {"enable.partition.eof", "false"},   {"auto.offset.reset", "earliest"},
       {"fetch.wait.max.ms", "50"},         {"queued.max.messages.kbytes", "262144"},
   };
-  for (const auto& [k, v] : settings) {
-    if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+  auto set = [&](const std::string& k, const std::string& v) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      throw std::runtime_error(std::string("kafka config ") + k + ": " + err);
+      throw std::runtime_error("kafka config " + k + ": " + err);
     }
-  }
+  };
+  for (const auto& [k, v] : settings) set(k, v);
+  for (const auto& [k, v] : extra) set(k, v);  // the user's settings (security, timeouts) last
   rd_kafka_conf_set_log_cb(conf, ingest::log_to_stderr);  // librdkafka's lines as the project's log lines
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk) {
@@ -83,7 +86,7 @@ std::vector<int32_t> topic_partitions(rd_kafka_t* rk, const std::string& topic, 
 
 void KafkaTopicSource::read(int64_t from_ms, int64_t to_ms, const BatchFn& fn) {
   rejected_ = records_ = 0;
-  Consumer rk = open_consumer(cfg_.brokers);
+  Consumer rk = open_consumer(cfg_.brokers, cfg_.settings);
   // Where each partition ends now: the read stops there.
   std::map<int32_t, int64_t> end;
   for (int32_t p : topic_partitions(rk.get(), cfg_.topic, cfg_.stall_timeout_ms)) {

@@ -4,6 +4,8 @@
 // A read ends at the end offsets the topic had when it started: records produced meanwhile
 // are not part of it.
 #pragma once
+#include <vector>
+#include <utility>
 #include <cstdint>
 #include <string>
 
@@ -20,6 +22,7 @@ struct KafkaTopicSourceConfig {
   // No answer to a metadata or offsets request, or no record before the end, for this long:
   // fail (--kafka-timeout).
   int stall_timeout_ms = 30'000;
+  std::vector<std::pair<std::string, std::string>> settings;  // librdkafka settings, applied last
 };
 
 class KafkaTopicSource final : public EventSource {

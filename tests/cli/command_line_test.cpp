@@ -206,6 +206,28 @@ TEST_F(CommandLine, NoUsableGpuIsARuntimeFailureOnEveryCommand) {
   EXPECT_NE(r.err.find("no usable GPU"), std::string::npos) << r.err;
 }
 
+// --kafka-option on every command that talks to Kafka, checked by librdkafka before anything
+// starts: an unknown key or a bad value is bad usage that names it.
+TEST_F(CommandLine, KafkaOptionsAreCheckedOnEveryKafkaCommand) {
+  const std::string brokers = "127.0.0.1:" + std::to_string(dead_port());
+  const std::vector<std::vector<std::string>> commands = {
+      {"gen", "--count", "5", "--kafka", brokers},
+      {"aggregator", "--brokers", brokers, "--state-dir", path("agg")},
+      {"archive", "--brokers", brokers, "--topic", "t", "--dir", path("archive")},
+      {"replay", "--source", "kafka", "--brokers", brokers, "--topic", "t", "--db", path("r.db"), "--from",
+       "202101010000", "--to", "202101010100"},
+      {"watch", "--glob", path("*.log"), "--brokers", brokers, "--state", path("w.state")}};
+  for (const auto& command : commands) {
+    for (const char* bad : {"no.such.setting=1", "socket.timeout.ms=soon", "novalue"}) {
+      std::vector<std::string> args = command;
+      args.insert(args.end(), {"--kafka-option", bad, "--kafka-timeout", "1s"});
+      const Result r = clickagg(args);
+      EXPECT_EQ(r.status, 2) << command[0] << " " << bad << ": " << r.err;
+      expect_one_error_line(r, std::string(bad).substr(0, std::string(bad).find('=')));
+    }
+  }
+}
+
 // A stop signal ends a command still waiting for its first broker, however long the timeout.
 TEST_F(CommandLine, StopWhileWaitingForABrokerEndsAtOnce) {
   const std::string brokers = "127.0.0.1:" + std::to_string(dead_port());
@@ -297,7 +319,8 @@ TEST_F(CommandLine, KafkaCommandsFailWithinTheTimeoutWhenNoBrokerAnswers) {
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = c.args;
-    args.insert(args.end(), {"--kafka-timeout", "3s"});
+    // A valid librdkafka setting is taken by every command (and changes nothing here).
+    args.insert(args.end(), {"--kafka-timeout", "3s", "--kafka-option", "socket.keepalive.enable=true"});
     const Result r = clickagg(args);
     EXPECT_EQ(r.status, 1) << c.args[0] << ": " << r.err;
     EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args[0] << ": " << r.err;
