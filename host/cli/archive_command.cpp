@@ -80,9 +80,10 @@ void run_archive_command(ArchiveArgs& a) {
   serve::MetricsRegistry registry;
   register_archive_metrics(registry, probe);
   std::unique_ptr<serve::MetricsEndpoint> metrics;
-  if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
-  if (!a.metrics_listen.empty())
+  if (!a.metrics_listen.empty()) {
+    listen_arg("--metrics-listen", a.metrics_listen);  // malformed: bad usage, before binding
     metrics = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
+  }
   archive::ArchiveWriter writer(c, &probe);
   const std::chrono::milliseconds kafka_timeout = a.kafka_timeout.value();
   std::map<std::string, std::string> settings;
