@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/engine_options.h"
 #include "host/common/log.h"
 #include "host/common/malloc_tuning.h"
@@ -24,9 +25,9 @@ namespace {
 
 struct AggregateArgs {
   std::vector<std::string> inputs;
-  std::string format = "auto";
+  std::string format;  // defaults: the settings table's
   std::string out_dir;
-  size_t batch_size = 1 << 20;
+  size_t batch_size = 0;
   std::string now;  // processing time for --max-future; empty: the wall clock at the start
   bool progress = false;
   EngineOptions engine;
@@ -101,17 +102,16 @@ void run_aggregate(const AggregateArgs& a) {
 
 void register_aggregate(CLI::App& app) {
   auto args = std::make_shared<AggregateArgs>();
-  CLI::App* cmd = app.add_subcommand("aggregate", "Aggregate click files in batch: counts, top-N, summary");
-  cmd->add_option("--input", args->inputs, "Input file, - for standard input (repeatable; read in order as one stream)")
-      ->required();
-  cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
-  cmd->add_option("--out", args->out_dir, "Output directory")->required();
-  cmd->add_option("--batch-size", args->batch_size, "Events per engine micro-batch")->capture_default_str();
-  cmd->add_option("--now", args->now,
-                  "Processing time that --max-future counts from (UTC; default: the wall clock at the start)");
-  cmd->add_flag("--progress", args->progress, "Progress lines on stderr (default: only when stderr is a terminal)");
-  args->engine.add_to(*cmd);
-  cmd->callback([args] { run_aggregate(*args); });
+  auto settings = std::make_shared<CommandSettings>(app, kAggregate);
+  CommandSettings& s = *settings;
+  s.bind("input", args->inputs);
+  s.bind("format", args->format);
+  s.bind("out", args->out_dir);
+  s.bind("batch-size", args->batch_size);
+  s.bind("now", args->now);
+  s.bind("progress", args->progress);
+  args->engine.add_to(s);
+  s.on_run([args, settings] { run_aggregate(*args); });
 }
 
 }  // namespace clickagg::cli

@@ -14,6 +14,7 @@
 #include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
 #include "host/cli/listen_arg.h"
+#include "host/cli/settings.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
@@ -25,11 +26,12 @@ namespace {
 
 struct AggregatorArgs {
   stream::AggregatorConfig config;
-  std::string format = "auto";
-  std::string batch_wait = "100ms";
-  std::string checkpoint_interval = "5s";
-  std::string finish_when_idle = "0ms";
-  std::string finish_timeout = "120s";
+  // Defaults: the settings table's.
+  std::string format;
+  std::string batch_wait;
+  std::string checkpoint_interval;
+  std::string finish_when_idle;
+  std::string finish_timeout;
   std::string metrics_listen;
   KafkaSettings kafka_settings;
   std::string curve_secret, sink_public;
@@ -37,7 +39,7 @@ struct AggregatorArgs {
   std::vector<std::string> pub_allow;
   EngineOptions engine;
   KafkaTimeout kafka_timeout;
-  std::string health_grace = "30s";
+  std::string health_grace;
 };
 
 void run_aggregator_command(AggregatorArgs& a) {
@@ -55,8 +57,6 @@ void run_aggregator_command(AggregatorArgs& a) {
   if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
   c.sink_curve = curve_client(a.curve_secret, a.sink_public, "--sink-public");
   c.pub_curve = pub_curve(c.pub_endpoint, a.curve_secret, a.pub_curve, a.pub_allow, c.insecure);
-  if (c.batch_max == 0) throw UsageError("--batch-max must be at least 1");
-  if (c.max_in_flight == 0) throw UsageError("--max-in-flight must be at least 1");
   if (c.member_id.empty() || c.member_id.size() > 255) throw UsageError("--member-id must be 1 to 255 bytes");
   if (c.group.empty() || c.topic.empty()) throw UsageError("--group and --topic must not be empty");
   for (const auto& [k, v] : a.kafka_settings.pairs()) c.kafka_options[k] = v;
@@ -75,48 +75,34 @@ void run_aggregator_command(AggregatorArgs& a) {
 
 void register_aggregator(CLI::App& app) {
   auto args = std::make_shared<AggregatorArgs>();
+  auto settings = std::make_shared<CommandSettings>(app, kAggregator);
+  CommandSettings& s = *settings;
   stream::AggregatorConfig& c = args->config;
-  CLI::App* cmd = app.add_subcommand("aggregator", "Aggregate a Kafka topic continuously; results to the sink");
-  cmd->add_option("--brokers", c.brokers, "Kafka bootstrap servers")->capture_default_str();
-  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
-  cmd->add_option("--health-grace", args->health_grace,
-                  "/healthz answers 503 once no broker answered, or no partition was assigned, for this long")
-      ->capture_default_str();
-  args->kafka_timeout.add_to(*cmd);
-  cmd->add_option("--topic", c.topic, "Kafka topic of click events")->capture_default_str();
-  cmd->add_option("--group", c.group, "Kafka consumer group")->capture_default_str();
-  cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
-  cmd->add_option("--state-dir", c.state_dir,
-                  "Per-partition checkpoints and batch logs; shared by the group's aggregators")
-      ->capture_default_str();
-  cmd->add_option("--sink", c.sink_endpoint, "The sink's ZeroMQ endpoint")->capture_default_str();
-  cmd->add_option("--pub", c.pub_endpoint, "ZeroMQ endpoint to bind the PUB socket for subscribers");
-  cmd->add_option("--curve-secret", args->curve_secret,
-                  "This aggregator's CURVE key pair (clickagg keygen): its identity toward the sink, and the PUB "
-                  "socket's key with --pub-curve");
-  cmd->add_option("--sink-public", args->sink_public, "The sink's CURVE public key file");
-  cmd->add_flag("--pub-curve", args->pub_curve, "Serve the PUB socket over CURVE under --curve-secret");
-  cmd->add_option("--pub-allow", args->pub_allow,
-                  "A subscriber's public key file to admit (repeatable; default: any that knows our public key)");
-  cmd->add_flag("--insecure", c.insecure, "Bind the PUB socket beyond this host without CURVE");
-  cmd->add_option("--member-id", c.member_id, "Name of this aggregator in logs and as the Kafka client id")
-      ->capture_default_str();
-  args->kafka_settings.add_to(*cmd);
-  cmd->add_option("--batch-max", c.batch_max, "Messages per micro-batch at most")->capture_default_str();
-  cmd->add_option("--batch-wait", args->batch_wait, "How long a poll waits to fill a micro-batch")
-      ->capture_default_str();
-  cmd->add_option("--checkpoint-interval", args->checkpoint_interval, "Time between checkpoints")
-      ->capture_default_str();
-  cmd->add_option("--max-in-flight", c.max_in_flight, "Results the sink may leave unacknowledged, per partition")
-      ->capture_default_str();
-  cmd->add_option("--finish-when-idle", args->finish_when_idle,
-                  "End of input after this long without messages (0ms: run until stopped)")
-      ->capture_default_str();
-  cmd->add_option("--finish-timeout", args->finish_timeout,
-                  "At the end of input, how long to wait for the sink's acknowledgements before exiting 1")
-      ->capture_default_str();
-  args->engine.add_to(*cmd);
-  cmd->callback([args] { run_aggregator_command(*args); });
+  s.bind("brokers", c.brokers);
+  s.bind("metrics-listen", args->metrics_listen);
+  s.bind("health-grace", args->health_grace);
+  args->kafka_timeout.add_to(s);
+  s.bind("topic", c.topic);
+  s.bind("group", c.group);
+  s.bind("format", args->format);
+  s.bind("state-dir", c.state_dir);
+  s.bind("sink", c.sink_endpoint);
+  s.bind("pub", c.pub_endpoint);
+  s.bind("curve-secret", args->curve_secret);
+  s.bind("sink-public", args->sink_public);
+  s.bind("pub-curve", args->pub_curve);
+  s.bind("pub-allow", args->pub_allow);
+  s.bind("insecure", c.insecure);
+  s.bind("member-id", c.member_id);
+  args->kafka_settings.add_to(s);
+  s.bind("batch-max", c.batch_max);
+  s.bind("batch-wait", args->batch_wait);
+  s.bind("checkpoint-interval", args->checkpoint_interval);
+  s.bind("max-in-flight", c.max_in_flight);
+  s.bind("finish-when-idle", args->finish_when_idle);
+  s.bind("finish-timeout", args->finish_timeout);
+  args->engine.add_to(s);
+  s.on_run([args, settings] { run_aggregator_command(*args); });
 }
 
 }  // namespace clickagg::cli

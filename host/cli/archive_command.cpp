@@ -10,6 +10,7 @@
 
 #include "host/archive/archive_writer.h"
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/kafka_settings.h"
@@ -27,14 +28,15 @@ namespace {
 
 struct ArchiveArgs {
   archive::ArchiveConfig config;
-  std::string brokers = "127.0.0.1:9092";
-  std::string group = "clickagg-archive";
-  std::string format = "auto";
-  std::string commit_interval = "1s";
-  std::string finish_when_idle = "0ms";
+  // Defaults: the settings table's.
+  std::string brokers;
+  std::string group;
+  std::string format;
+  std::string commit_interval;
+  std::string finish_when_idle;
   std::string metrics_listen;
-  std::string max_future = "10m";
-  size_t batch_max = 10000;
+  std::string max_future;
+  size_t batch_max = 0;
   KafkaTimeout kafka_timeout;
   KafkaSettings kafka_settings;
 };
@@ -69,8 +71,6 @@ void run_archive_command(ArchiveArgs& a) {
   if (!format) throw UsageError("bad --format '" + a.format + "' (log, json, binary or auto)");
   c.format = *format;
   if (!archive::is_supported_codec(c.codec)) throw UsageError("bad --codec '" + c.codec + "' (deflate, snappy or null)");
-  if (c.max_file_bytes < 1024) throw UsageError("--max-file-bytes must be at least 1024");
-  if (a.batch_max == 0) throw UsageError("--batch-max must be at least 1");
   const auto commit_interval = duration_arg("--commit-interval", a.commit_interval);
   const auto finish_when_idle = duration_arg("--finish-when-idle", a.finish_when_idle);
   const std::optional<int64_t> max_future = parse_max_future(a.max_future);
@@ -134,32 +134,24 @@ void run_archive_command(ArchiveArgs& a) {
 
 void register_archive(CLI::App& app) {
   auto args = std::make_shared<ArchiveArgs>();
+  auto settings = std::make_shared<CommandSettings>(app, kArchive);
+  CommandSettings& s = *settings;
   archive::ArchiveConfig& c = args->config;
-  CLI::App* cmd = app.add_subcommand("archive", "Archive a Kafka topic's events, exactly once, as hourly Avro files");
-  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->capture_default_str();
-  args->kafka_timeout.add_to(*cmd);
-  args->kafka_settings.add_to(*cmd);
-  cmd->add_option("--topic", c.topic, "Kafka topic of click events")->required();
-  cmd->add_option("--group", args->group, "Kafka consumer group (offsets committed for monitoring only)")
-      ->capture_default_str();
-  cmd->add_option("--dir", c.dir, "Archive directory: dt=YYYY-MM-DD/hour=HH/part-*.avro, state, dead letters")
-      ->required();
-  cmd->add_option("--format", args->format, "log, json, binary or auto")->capture_default_str();
-  cmd->add_option("--codec", c.codec, "Avro block codec: deflate, snappy or null")->capture_default_str();
-  cmd->add_option("--max-file-bytes", c.max_file_bytes, "Start a new file once one reaches this size")
-      ->capture_default_str();
-  cmd->add_option("--commit-interval", args->commit_interval, "Time between commits (fsync + state file)")
-      ->capture_default_str();
-  cmd->add_option("--batch-max", args->batch_max, "Messages per poll at most")->capture_default_str();
-  cmd->add_option("--finish-when-idle", args->finish_when_idle,
-                  "Stop once every partition is read to its end and quiet this long (0ms: run until stopped)")
-      ->capture_default_str();
-  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
-  cmd->add_option("--max-future", args->max_future,
-                  "Dead-letter events dated further than this ahead of processing time, as the aggregator "
-                  "rejects them ('off': no bound)")
-      ->capture_default_str();
-  cmd->callback([args] { run_archive_command(*args); });
+  s.bind("brokers", args->brokers);
+  args->kafka_timeout.add_to(s);
+  args->kafka_settings.add_to(s);
+  s.bind("topic", c.topic);
+  s.bind("group", args->group);
+  s.bind("dir", c.dir);
+  s.bind("format", args->format);
+  s.bind("codec", c.codec);
+  s.bind("max-file-bytes", c.max_file_bytes);
+  s.bind("commit-interval", args->commit_interval);
+  s.bind("batch-max", args->batch_max);
+  s.bind("finish-when-idle", args->finish_when_idle);
+  s.bind("metrics-listen", args->metrics_listen);
+  s.bind("max-future", args->max_future);
+  s.on_run([args, settings] { run_archive_command(*args); });
 }
 
 }  // namespace clickagg::cli

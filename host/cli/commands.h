@@ -26,5 +26,7 @@ void register_replay(CLI::App& app);
 void register_reconcile(CLI::App& app);
 void register_watch(CLI::App& app);
 void register_keygen(CLI::App& app);
+// Hidden: the configuration reference or the man page, generated from the settings table.
+void register_reference(CLI::App& app);
 
 }  // namespace clickagg::cli

@@ -7,6 +7,10 @@
 
 namespace clickagg::cli {
 
+// What every refusal of a duration says.
+inline constexpr const char* kDurationForms =
+    "a duration is a whole number with its unit, e.g. 250ms, 15s, 10m, 2h (0 needs none)";
+
 // Throws UsageError naming the option and the accepted forms.
 std::chrono::milliseconds duration_arg(std::string_view flag, const std::string& text);
 

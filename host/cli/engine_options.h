@@ -5,23 +5,26 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 
+#include "host/cli/settings.h"
 #include "host/engine/engine.h"
 
 namespace clickagg::cli {
 
 struct EngineOptions {
-  std::string delay = "15s";
-  std::string allowed_lateness = "10m";
-  uint32_t top = 100;
-  std::string topn_windows = "1";
+  // Set by the settings table's defaults once bound; what a command does not take stays
+  // empty (zero) and config() leaves EngineConfig's own value.
+  std::string delay;
+  std::string allowed_lateness;
+  uint32_t top = 0;
+  std::string topn_windows;
   std::string filters_path;
   std::string engine = "auto";
   unsigned threads = 0;
   std::string max_future;  // empty: not given, 10m
 
-  void add_to(CLI::App& cmd);
+  // Binds the engine settings the command takes (replay and reconcile take a subset).
+  void add_to(CommandSettings& settings);
   // Throws UsageError with a one-line message on a bad value.
   EngineConfig config() const;
   EngineKind kind() const;

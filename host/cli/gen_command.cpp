@@ -11,6 +11,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
+#include "host/cli/settings.h"
 #include "host/common/time_util.h"
 #include "host/gen/generator.h"
 #include "host/gen/record_writer.h"
@@ -27,12 +28,13 @@ constexpr double kPacingTickSeconds = 0.01;       // paced output is written in 
 
 struct GenArgs {
   gen::GenConfig config;
-  std::string start = "2021-01-01T00:00:00Z";
-  std::string format = "log";
-  std::string out = "-";
+  // Defaults: the settings table's.
+  std::string start;
+  std::string format;
+  std::string out;
   double rate = 0;  // records per wall-clock second; 0 = unpaced
   std::string kafka;  // brokers: produce to Kafka instead of writing a file
-  std::string topic = "clicks";
+  std::string topic;
   KafkaTimeout kafka_timeout;
   KafkaSettings kafka_settings;
 };
@@ -119,7 +121,6 @@ void run_gen(GenArgs& a) {
   if (!start) throw UsageError("bad --start '" + a.start + "' (now, now-3m, ISO-8601 or 'yyyy-mm-dd hh:mm:ss')");
   a.config.start_ms = *start;
   if (const std::string why = gen::validate(a.config); !why.empty()) throw UsageError(why);
-  if (!(a.rate >= 0) || a.rate > 1e9) throw UsageError("--rate must be between 0 and 1e9");
 
   if (!a.kafka.empty()) {
     if (a.topic.empty()) throw UsageError("--topic is empty");
@@ -150,38 +151,31 @@ void run_gen(GenArgs& a) {
 
 void register_gen(CLI::App& app) {
   auto args = std::make_shared<GenArgs>();
+  auto settings = std::make_shared<CommandSettings>(app, kGen);
+  CommandSettings& s = *settings;
   gen::GenConfig& c = args->config;
-  CLI::App* cmd = app.add_subcommand("gen", "Generate a synthetic, deterministic click workload");
-  cmd->add_option("--seed", c.seed, "Random seed; the same seed gives the same bytes")->capture_default_str();
-  cmd->add_option("--count", c.count, "Records to write (0 = until stopped)")->capture_default_str();
-  cmd->add_option("--rate", args->rate, "Records per wall-clock second (0 = as fast as possible)")
-      ->capture_default_str();
-  cmd->add_option("--ads", c.ads, "Distinct ad ids")->capture_default_str();
-  cmd->add_option("--zipf", c.zipf, "Zipf exponent of ad popularity (0 = uniform)")->capture_default_str();
-  cmd->add_option("--users", c.users, "Distinct user ids")->capture_default_str();
-  cmd->add_option("--start", args->start, "Event time of the first record (UTC; now, now-3m, or a time)")
-      ->capture_default_str();
-  cmd->add_option("--events-per-second", c.events_per_second, "Records per second of event time")
-      ->capture_default_str();
-  cmd->add_option("--ipv6-fraction", c.ipv6_fraction, "Share of IPv6 addresses")->capture_default_str();
-  cmd->add_option("--click-id-fraction", c.click_id_fraction, "Share of events with a click_id")
-      ->capture_default_str();
-  cmd->add_option("--out-of-order", c.out_of_order, "Share moved back 1-14 s (within the delay)")
-      ->capture_default_str();
-  cmd->add_option("--late", c.late, "Share moved back into a closed window (20 s-9 min)")
-      ->capture_default_str();
-  cmd->add_option("--very-late", c.very_late, "Share moved back past allowed lateness (15-60 min)")
-      ->capture_default_str();
-  cmd->add_option("--duplicates", c.duplicate, "Share of verbatim repeats of recent records")
-      ->capture_default_str();
-  cmd->add_option("--malformed", c.malformed, "Share of corrupt records")->capture_default_str();
-  cmd->add_option("--format", args->format, "log, json or binary")->capture_default_str();
-  cmd->add_option("--out", args->out, "Output file ('-' = stdout)")->capture_default_str();
-  cmd->add_option("--kafka", args->kafka, "Produce to these Kafka brokers instead of a file (key = ad_id)");
-  cmd->add_option("--topic", args->topic, "Kafka topic for --kafka")->capture_default_str();
-  args->kafka_timeout.add_to(*cmd);
-  args->kafka_settings.add_to(*cmd);
-  cmd->callback([args] { run_gen(*args); });
+  s.bind("seed", c.seed);
+  s.bind("count", c.count);
+  s.bind("rate", args->rate);
+  s.bind("ads", c.ads);
+  s.bind("zipf", c.zipf);
+  s.bind("users", c.users);
+  s.bind("start", args->start);
+  s.bind("events-per-second", c.events_per_second);
+  s.bind("ipv6-fraction", c.ipv6_fraction);
+  s.bind("click-id-fraction", c.click_id_fraction);
+  s.bind("out-of-order", c.out_of_order);
+  s.bind("late", c.late);
+  s.bind("very-late", c.very_late);
+  s.bind("duplicates", c.duplicate);
+  s.bind("malformed", c.malformed);
+  s.bind("format", args->format);
+  s.bind("out", args->out);
+  s.bind("kafka", args->kafka);
+  s.bind("topic", args->topic);
+  args->kafka_timeout.add_to(s);
+  args->kafka_settings.add_to(s);
+  s.on_run([args, settings] { run_gen(*args); });
 }
 
 }  // namespace clickagg::cli

@@ -7,12 +7,6 @@
 
 namespace clickagg::cli {
 
-void KafkaSettings::add_to(CLI::App& cmd) {
-  // --kafka-config: watch's earlier name for it.
-  cmd.add_option("--kafka-option,--kafka-config", given,
-                 "A librdkafka setting KEY=VALUE, e.g. security.protocol=SASL_SSL (repeatable)");
-}
-
 std::vector<std::pair<std::string, std::string>> KafkaSettings::pairs() const {
   std::vector<std::pair<std::string, std::string>> out;
   ingest::KafkaConfig check;  // librdkafka's own judgement of each key and value

@@ -2,17 +2,17 @@
 // setting (security.protocol, sasl.*, ssl.*, timeouts), so a secured cluster works for all of
 // them. Each pair is checked against librdkafka's own configuration before anything starts.
 #pragma once
-#include <CLI/CLI.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "host/cli/settings.h"
 
 namespace clickagg::cli {
 
 struct KafkaSettings {
   std::vector<std::string> given;  // as typed: KEY=VALUE
-  void add_to(CLI::App& cmd);
+  void add_to(CommandSettings& settings) { settings.bind("kafka-option", given); }
   // The pairs, in order; UsageError naming the pair and librdkafka's reason for a malformed
   // pair, an unknown key or a bad value.
   std::vector<std::pair<std::string, std::string>> pairs() const;

@@ -1,8 +1,6 @@
 // --kafka-timeout, the same on every command that talks to Kafka: how long no broker may
 // answer before the command fails (exit status 1) instead of waiting for ever.
 #pragma once
-#include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -12,11 +10,13 @@
 #include <string>
 #include <thread>
 
+#include "host/cli/settings.h"
+
 namespace clickagg::cli {
 
 struct KafkaTimeout {
-  std::string text = "30s";
-  void add_to(CLI::App& cmd);
+  std::string text;  // the settings table's default once bound
+  void add_to(CommandSettings& settings) { settings.bind("kafka-timeout", text); }
   std::chrono::milliseconds value() const;  // zero: wait for ever
   // As librdkafka's int milliseconds: -1 (for ever) for zero, at most INT_MAX.
   int librdkafka_ms() const;

@@ -6,15 +6,16 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/emit/curve.h"
 
 namespace clickagg::cli {
 
 void register_keygen(CLI::App& app) {
   auto out = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("keygen", "Make a CURVE key pair for the sink, an aggregator or a subscriber");
-  cmd->add_option("--out", *out, "Writes OUT.key (secret, owner only) and OUT.pub; never overwrites")->required();
-  cmd->callback([out] {
+  auto settings = std::make_shared<CommandSettings>(app, kKeygen);
+  settings->bind("out", *out);
+  settings->on_run([out, settings] {
     try {
       const emit::CurveKeyPair keys = emit::generate_curve_keys();
       emit::write_key_files(*out, keys);

@@ -14,6 +14,7 @@
 
 #include "host/cli/build_info.h"
 #include "host/cli/commands.h"
+#include "host/cli/settings_table.h"
 #include "host/common/log.h"
 #include "host/serve/metrics_registry.h"
 
@@ -73,12 +74,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // --log-format is taken before or after the command
   app.set_version_flag("--version", clickagg::cli::version_line(), "Print the version, commit and CUDA support");
+  const clickagg::cli::Setting& log_format = clickagg::cli::global_setting("log-format");
   app.add_option_function<std::string>(
-         "--log-format",
+         "--" + log_format.name,
          [](const std::string& f) { log::set_format(f == "json" ? log::Format::Json : log::Format::Text); },
-         "Diagnostics on stderr as text lines or JSON objects (one per line)")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->envname("CLICKAGG_LOG_FORMAT");
+         log_format.help)
+      ->check(CLI::IsMember(log_format.choices))
+      ->envname(clickagg::cli::env_name(log_format.name));
   clickagg::cli::register_aggregate(app);
   clickagg::cli::register_gen(app);
   clickagg::cli::register_run(app);
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
   clickagg::cli::register_reconcile(app);
   clickagg::cli::register_watch(app);
   clickagg::cli::register_keygen(app);
+  clickagg::cli::register_reference(app);
   if (const char* env = std::getenv("CLICKAGG_LOG_FORMAT"); env && std::string_view(env) == "json")
     log::set_format(log::Format::Json);
   if (const auto unknown = unknown_command(app, argc, argv)) {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/common/time_util.h"
@@ -30,7 +31,7 @@ struct ReconcileArgs {
   std::string db;
   std::string archive_dir;
   std::optional<size_t> max_shown;
-  std::string chunk = "60m";
+  std::string chunk;  // the settings table's default
   EngineOptions engine;
 };
 
@@ -101,20 +102,15 @@ void run_reconcile(const ReconcileArgs& a) {
 
 void register_reconcile(CLI::App& app) {
   auto args = std::make_shared<ReconcileArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "reconcile", "Recount a day or an hour from the raw-event archive and compare with the stored counts");
-  auto* day = cmd->add_option("--day", args->day, "UTC day, YYYY-MM-DD");
-  auto* hour = cmd->add_option("--hour", args->hour, "UTC hour, YYYY-MM-DDTHH");
-  day->excludes(hour);
-  cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")->required();
-  cmd->add_option("--archive-dir", args->archive_dir, "The raw-event archive")->required();
-  cmd->add_option("--max-mismatches-shown", args->max_shown, "Print at most this many mismatches (default: all)");
-  cmd->add_option("--chunk", args->chunk, "Minutes recounted at a time (bounds memory)")->capture_default_str();
-  EngineOptions& e = args->engine;
-  cmd->add_option("--filters", e.filters_path, "YAML filter file (the one the aggregator uses)");
-  cmd->add_option("--engine", e.engine, "cpu, gpu or auto")->capture_default_str();
-  cmd->add_option("--threads", e.threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
-  cmd->callback([args] { run_reconcile(*args); });
+  auto settings = std::make_shared<CommandSettings>(app, kReconcile);
+  CommandSettings& s = *settings;
+  s.bind("day", args->day)->excludes(s.bind("hour", args->hour));
+  s.bind("db", args->db);
+  s.bind("archive-dir", args->archive_dir);
+  s.bind("max-mismatches-shown", args->max_shown);
+  s.bind("chunk", args->chunk);
+  args->engine.add_to(s);
+  s.on_run([args, settings] { run_reconcile(*args); });
 }
 
 }  // namespace clickagg::cli

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/cli/kafka_settings.h"
@@ -28,12 +29,12 @@ namespace {
 struct ReplayArgs {
   std::string from, to;
   std::string db;
-  std::string source = "archive";
+  std::string source;  // defaults: the settings table's
   std::string archive_dir;
-  std::string brokers, topic, format = "auto";
+  std::string brokers, topic, format;
   KafkaTimeout kafka_timeout;
   KafkaSettings kafka_settings;
-  std::string chunk = "60m";
+  std::string chunk;
   EngineOptions engine;
 };
 
@@ -122,29 +123,23 @@ void run_replay(const ReplayArgs& a) {
 
 void register_replay(CLI::App& app) {
   auto args = std::make_shared<ReplayArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "replay", "Recount minutes [--from, --to) from the raw events and replace them in the store");
-  cmd->add_option("--from", args->from, "First minute (yyyyMMddHHmm or YYYY-MM-DDTHH:MM, UTC)")->required();
-  cmd->add_option("--to", args->to, "End minute, exclusive (same forms)")->required();
-  cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")->required();
-  cmd->add_option("--source", args->source, "archive or kafka")->capture_default_str();
-  cmd->add_option("--archive-dir", args->archive_dir, "The raw-event archive (--source archive)");
-  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers (--source kafka)");
-  args->kafka_timeout.add_to(*cmd);
-  args->kafka_settings.add_to(*cmd);
-  cmd->add_option("--topic", args->topic, "Kafka topic, read from its beginning (--source kafka)");
-  cmd->add_option("--format", args->format, "Record format in Kafka: log, json, binary or auto")
-      ->capture_default_str();
-  cmd->add_option("--chunk", args->chunk, "Minutes recounted and written per transaction")->capture_default_str();
-  // The recount's own engine: no watermark, so --delay and --allowed-lateness do not apply.
-  EngineOptions& e = args->engine;
-  cmd->add_option("--filters", e.filters_path, "YAML filter file (the one the aggregator uses)");
-  cmd->add_option("--top", e.top, "N of the top-N lists")->capture_default_str();
-  cmd->add_option("--topn-windows", e.topn_windows, "Top-N window sizes in minutes, comma-separated")
-      ->capture_default_str();
-  cmd->add_option("--engine", e.engine, "cpu, gpu or auto")->capture_default_str();
-  cmd->add_option("--threads", e.threads, "CPU engine worker threads (0: all cores)")->capture_default_str();
-  cmd->callback([args] { run_replay(*args); });
+  auto settings = std::make_shared<CommandSettings>(app, kReplay);
+  CommandSettings& s = *settings;
+  s.bind("from", args->from);
+  s.bind("to", args->to);
+  s.bind("db", args->db);
+  s.bind("source", args->source);
+  s.bind("archive-dir", args->archive_dir);
+  s.bind("brokers", args->brokers);
+  args->kafka_timeout.add_to(s);
+  args->kafka_settings.add_to(s);
+  s.bind("topic", args->topic);
+  s.bind("format", args->format);
+  s.bind("chunk", args->chunk);
+  // The recount's own engine: no watermark, so the table gives replay no --delay or
+  // --allowed-lateness.
+  args->engine.add_to(s);
+  s.on_run([args, settings] { run_replay(*args); });
 }
 
 }  // namespace clickagg::cli

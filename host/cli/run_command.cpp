@@ -15,6 +15,7 @@
 #include "host/cli/curve_options.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
+#include "host/cli/settings.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/log.h"
 #include "host/common/malloc_tuning.h"
@@ -48,19 +49,20 @@ filters:
 )yaml";
 
 struct RunArgs {
+  // Defaults, the generator's included: the settings table's.
   EngineOptions engine;
-  std::string db = "clickagg.db";
-  std::string listen = "127.0.0.1:8080";
+  std::string db;
+  std::string listen;
   std::string port_file;
   std::string state_dir;  // default: DB + ".state"
-  std::string start = "now";
+  std::string start;
   bool start_given = false;
-  std::string duration = "0";
-  std::string batch_interval = "200ms";
-  std::string checkpoint_interval = "2s";
-  std::string progress_interval = "5s";
-  std::string format = "log";
-  double rate = 20'000;
+  std::string duration;
+  std::string batch_interval;
+  std::string checkpoint_interval;
+  std::string progress_interval;
+  std::string format;
+  double rate = 0;
   double events_per_second = 0;  // 0: the same as --rate, so event time keeps wall-clock pace
   uint64_t seed = 0;
   bool seed_given = false;
@@ -70,17 +72,6 @@ struct RunArgs {
   std::vector<std::string> pub_allow;
   bool insecure = false;
   gen::GenConfig gen;
-
-  RunArgs() {
-    gen.count = 0;  // unbounded
-    gen.ads = 10'000;
-    gen.users = 100'000;
-    gen.out_of_order = 0.01;
-    gen.late = 0.002;
-    gen.very_late = 0.0005;
-    gen.duplicate = 0.002;
-    gen.malformed = 0.0005;
-  }
 };
 
 // "now", "now-3m" (any duration), or a UTC time as the generator's --start takes it.
@@ -116,8 +107,7 @@ run::RunConfig configure(RunArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  if (!(a.rate > 0) || a.rate > 1e8) throw UsageError("--rate must be in (0, 1e8]");
-  if (a.events_per_second < 0) throw UsageError("--events-per-second must not be negative");
+  if (!(a.rate > 0)) throw UsageError("--rate must be above 0");
   c.db = a.db;
   c.state_dir = a.state_dir.empty() ? default_state_dir(a.db) : a.state_dir;
   c.port_file = a.port_file;
@@ -173,49 +163,40 @@ run::RunConfig configure(RunArgs& a) {
 
 void register_run(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "run", "Generate clicks, aggregate them, store results in SQLite and serve the API");
-  args->engine.add_to(*cmd);
-  cmd->add_option("--db", args->db, "SQLite database file (reused across runs)")->capture_default_str();
-  cmd->add_option("--listen", args->listen, "HOST:PORT of the API (port 0: any free port)")
-      ->capture_default_str();
-  cmd->add_option("--port-file", args->port_file, "Write the bound API port to this file");
-  cmd->add_option("--state-dir", args->state_dir,
-                  "Checkpoints, batch log and the generator's settings, kept across restarts (default: DB.state)");
-  cmd->add_option("--checkpoint-interval", args->checkpoint_interval, "Time between checkpoints")
-      ->capture_default_str();
-  cmd->add_option("--count", args->gen.count, "Stop after this many records, every window closed (0: unbounded)")
-      ->capture_default_str();
-  cmd->add_option("--pub", args->pub, "ZeroMQ endpoint to bind a PUB socket for subscribers (as the aggregator's)");
-  cmd->add_option("--curve-secret", args->curve_secret, "CURVE key pair for --pub-curve (clickagg keygen)");
-  cmd->add_flag("--pub-curve", args->pub_curve, "Serve the PUB socket over CURVE under --curve-secret");
-  cmd->add_option("--pub-allow", args->pub_allow, "A subscriber's public key file to admit (repeatable)");
-  cmd->add_flag("--insecure", args->insecure, "Bind the PUB socket beyond this host without CURVE");
-  cmd->add_option("--rate", args->rate, "Generated events per wall-clock second")->capture_default_str();
-  cmd->add_option("--events-per-second", args->events_per_second,
-                  "Events per second of event time (default: --rate; lower runs event time faster)");
-  cmd->add_option("--start", args->start, "Event time of the first event: now, now-3m, or a UTC time")
-      ->capture_default_str()
-      ->each([args](const std::string&) { args->start_given = true; });
-  cmd->add_option("--seed", args->seed, "Generator seed (default: derived from the start time)")
-      ->each([args](const std::string&) { args->seed_given = true; });
-  cmd->add_option("--duration", args->duration, "Stop after this long (e.g. 30s, 5m; 0: until stopped)")
-      ->capture_default_str();
-  cmd->add_option("--batch-interval", args->batch_interval, "Micro-batch period")->capture_default_str();
-  cmd->add_option("--progress-interval", args->progress_interval, "Progress line period (0: none)")
-      ->capture_default_str();
-  cmd->add_option("--format", args->format, "Record format generated and decoded: log, json, binary")
-      ->capture_default_str();
+  auto settings = std::make_shared<CommandSettings>(app, kRun);
+  CommandSettings& s = *settings;
+  args->engine.add_to(s);
+  s.bind("db", args->db);
+  s.bind("listen", args->listen);
+  s.bind("port-file", args->port_file);
+  s.bind("state-dir", args->state_dir);
+  s.bind("checkpoint-interval", args->checkpoint_interval);
+  s.bind("count", args->gen.count);
+  s.bind("pub", args->pub);
+  s.bind("curve-secret", args->curve_secret);
+  s.bind("pub-curve", args->pub_curve);
+  s.bind("pub-allow", args->pub_allow);
+  s.bind("insecure", args->insecure);
+  s.bind("rate", args->rate);
+  s.bind("events-per-second", args->events_per_second);
+  s.bind("start", args->start);
+  s.bind("seed", args->seed);
+  s.bind("duration", args->duration);
+  s.bind("batch-interval", args->batch_interval);
+  s.bind("progress-interval", args->progress_interval);
+  s.bind("format", args->format);
   gen::GenConfig& g = args->gen;
-  cmd->add_option("--ads", g.ads, "Distinct ad ids")->capture_default_str();
-  cmd->add_option("--zipf", g.zipf, "Zipf exponent of ad popularity (0: uniform)")->capture_default_str();
-  cmd->add_option("--users", g.users, "Distinct user ids")->capture_default_str();
-  cmd->add_option("--out-of-order", g.out_of_order, "Share moved back within the delay")->capture_default_str();
-  cmd->add_option("--late", g.late, "Share moved back into closed windows")->capture_default_str();
-  cmd->add_option("--very-late", g.very_late, "Share moved back past allowed lateness")->capture_default_str();
-  cmd->add_option("--duplicates", g.duplicate, "Share of repeated events")->capture_default_str();
-  cmd->add_option("--malformed", g.malformed, "Share of corrupt records")->capture_default_str();
-  cmd->callback([args] {
+  s.bind("ads", g.ads);
+  s.bind("zipf", g.zipf);
+  s.bind("users", g.users);
+  s.bind("out-of-order", g.out_of_order);
+  s.bind("late", g.late);
+  s.bind("very-late", g.very_late);
+  s.bind("duplicates", g.duplicate);
+  s.bind("malformed", g.malformed);
+  s.on_run([args, settings] {
+    args->start_given = settings->source("start") != SettingSource::Default;
+    args->seed_given = settings->source("seed") != SettingSource::Default;
     tune_malloc_for_streaming();
     const run::RunConfig config = configure(*args);
     run::run_pipeline(config, install_stop_flag());

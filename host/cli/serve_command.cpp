@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/log.h"
@@ -26,8 +27,8 @@ namespace clickagg::cli {
 namespace {
 
 struct ServeArgs {
-  std::string db = "clickagg.db";
-  std::string listen = "127.0.0.1:8080";
+  std::string db;  // defaults: the settings table's
+  std::string listen;
   std::string filters_path;
   std::string port_file;
   bool create = false;
@@ -94,18 +95,14 @@ void run_serve(const ServeArgs& a) {
 
 void register_serve(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "serve", "Serve the query API, dashboard and /metrics from an aggregate store");
-  cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")
-      ->capture_default_str();
-  cmd->add_option("--listen", args->listen, "HOST:PORT to listen on (port 0: any free port)")
-      ->capture_default_str();
-  cmd->add_option("--filters", args->filters_path,
-                  "YAML filter file giving the accepted filter ids (default: the ids the writer "
-                  "recorded in the store)");
-  cmd->add_option("--port-file", args->port_file, "Write the bound port to this file");
-  cmd->add_flag("--create", args->create, "Create the SQLite database when it does not exist (else refused)");
-  cmd->callback([args] { run_serve(*args); });
+  auto settings = std::make_shared<CommandSettings>(app, kServe);
+  CommandSettings& s = *settings;
+  s.bind("db", args->db);
+  s.bind("listen", args->listen);
+  s.bind("filters", args->filters_path);
+  s.bind("port-file", args->port_file);
+  s.bind("create", args->create);
+  s.on_run([args, settings] { run_serve(*args); });
 }
 
 }  // namespace clickagg::cli

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/curve_options.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/listen_arg.h"
@@ -30,11 +31,12 @@ namespace clickagg::cli {
 namespace {
 
 struct SinkArgs {
-  std::string listen = "tcp://127.0.0.1:5560";
-  std::string db = "clickagg.db";
+  // Defaults: the settings table's.
+  std::string listen;
+  std::string db;
   std::string filters_path;
   uint32_t top = 0;
-  std::string delay_per_commit = "0ms";
+  std::string delay_per_commit;
   std::string metrics_listen;
   std::string curve_secret;
   std::vector<std::string> curve_allow;
@@ -147,21 +149,18 @@ void run_sink(const SinkArgs& a) {
 
 void register_sink(CLI::App& app) {
   auto args = std::make_shared<SinkArgs>();
-  CLI::App* cmd = app.add_subcommand("sink", "Receive results from aggregators and store them");
-  cmd->add_option("--listen", args->listen, "ZeroMQ endpoint to bind for aggregators")->capture_default_str();
-  cmd->add_option("--db", args->db, "SQLite file, sqlite:PATH or postgresql:// URI")->capture_default_str();
-  cmd->add_option("--curve-secret", args->curve_secret,
-                  "The sink's CURVE key pair (clickagg keygen): only admitted aggregators may connect");
-  cmd->add_option("--curve-allow", args->curve_allow, "An aggregator's public key file to admit (repeatable)");
-  cmd->add_flag("--insecure", args->insecure, "Listen beyond this host without CURVE: anyone who reaches it may write");
-  cmd->add_option("--filters", args->filters_path, "YAML filter file whose ids and names are recorded for readers");
-  cmd->add_option("--top", args->top,
-                  "N the aggregator cuts top-N lists at (lets short stored lists answer queries; 0: unknown)")
-      ->capture_default_str();
-  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
-  cmd->add_option("--delay-per-commit", args->delay_per_commit, "Sleep before each commit (a slow sink, for tests)")
-      ->capture_default_str();
-  cmd->callback([args] { run_sink(*args); });
+  auto settings = std::make_shared<CommandSettings>(app, kSink);
+  CommandSettings& s = *settings;
+  s.bind("listen", args->listen);
+  s.bind("db", args->db);
+  s.bind("curve-secret", args->curve_secret);
+  s.bind("curve-allow", args->curve_allow);
+  s.bind("insecure", args->insecure);
+  s.bind("filters", args->filters_path);
+  s.bind("top", args->top);
+  s.bind("metrics-listen", args->metrics_listen);
+  s.bind("delay-per-commit", args->delay_per_commit);
+  s.on_run([args, settings] { run_sink(*args); });
 }
 
 }  // namespace clickagg::cli

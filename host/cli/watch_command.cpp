@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/cli/commands.h"
+#include "host/cli/settings.h"
 #include "host/cli/duration_arg.h"
 #include "host/cli/kafka_settings.h"
 #include "host/cli/kafka_timeout.h"
@@ -28,13 +29,14 @@ namespace {
 
 struct WatchArgs {
   watch::WatchOptions options;
-  std::string format = "log";
+  // Defaults: the settings table's.
+  std::string format;
   std::string brokers;
-  std::string topic = "clicks";
-  std::string client_id = "clickagg-watch";
+  std::string topic;
+  std::string client_id;
   KafkaSettings kafka_settings;
-  std::string poll_interval = "200ms";
-  std::string rotate_wait = "5s";
+  std::string poll_interval;
+  std::string rotate_wait;
   std::string metrics_listen;
   KafkaTimeout kafka_timeout;
 };
@@ -48,7 +50,6 @@ void run_watch(WatchArgs& a) {
   if (o.glob.empty()) throw UsageError("--glob is empty");
   if (o.state_path.empty()) throw UsageError("--state is empty");
   if (o.dead_letter_path.empty()) o.dead_letter_path = o.state_path + ".dead-letter";
-  if (o.batch_size == 0) throw UsageError("--batch-size must be at least 1");
   o.poll_interval = duration_arg("--poll-interval", a.poll_interval);
   o.rotate_wait = duration_arg("--rotate-wait", a.rotate_wait);
   if (!ingest::plausible_brokers(a.brokers)) throw UsageError("bad --brokers '" + a.brokers + "'");
@@ -88,27 +89,23 @@ void run_watch(WatchArgs& a) {
 
 void register_watch(CLI::App& app) {
   auto args = std::make_shared<WatchArgs>();
+  auto settings = std::make_shared<CommandSettings>(app, kWatch);
+  CommandSettings& s = *settings;
   watch::WatchOptions& o = args->options;
-  CLI::App* cmd = app.add_subcommand("watch", "Tail log files into a Kafka topic (key = ad_id), surviving crashes");
-  cmd->add_option("--glob", o.glob, "Files to tail, a glob pattern such as '/var/log/app/*.log' (quote it)")
-      ->required();
-  cmd->add_option("--brokers", args->brokers, "Kafka bootstrap servers")->required();
-  args->kafka_timeout.add_to(*cmd);
-  cmd->add_option("--topic", args->topic, "Kafka topic")->capture_default_str();
-  cmd->add_option("--state", o.state_path, "File that keeps the offsets (written atomically)")->required();
-  cmd->add_option("--format", args->format, "log, json or auto (per line)")->capture_default_str();
-  cmd->add_option("--dead-letter", o.dead_letter_path, "Rejected lines, one per line (default: STATE.dead-letter)");
-  cmd->add_option("--batch-size", o.batch_size, "Lines per batch; offsets are saved after each")
-      ->capture_default_str();
-  cmd->add_option("--poll-interval", args->poll_interval, "How often to look for new lines and files")
-      ->capture_default_str();
-  cmd->add_option("--rotate-wait", args->rotate_wait,
-                  "How long a renamed or removed file must stay unchanged before it is let go")
-      ->capture_default_str();
-  cmd->add_option("--metrics-listen", args->metrics_listen, "HOST:PORT for /metrics and /healthz (off when empty)");
-  cmd->add_option("--client-id", args->client_id, "Kafka client.id")->capture_default_str();
-  args->kafka_settings.add_to(*cmd);
-  cmd->callback([args] { run_watch(*args); });
+  s.bind("glob", o.glob);
+  s.bind("brokers", args->brokers);
+  args->kafka_timeout.add_to(s);
+  s.bind("topic", args->topic);
+  s.bind("state", o.state_path);
+  s.bind("format", args->format);
+  s.bind("dead-letter", o.dead_letter_path);
+  s.bind("batch-size", o.batch_size);
+  s.bind("poll-interval", args->poll_interval);
+  s.bind("rotate-wait", args->rotate_wait);
+  s.bind("metrics-listen", args->metrics_listen);
+  s.bind("client-id", args->client_id);
+  args->kafka_settings.add_to(s);
+  s.on_run([args, settings] { run_watch(*args); });
 }
 
 }  // namespace clickagg::cli

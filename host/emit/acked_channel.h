@@ -38,12 +38,15 @@ struct ChannelStats {
   size_t in_flight = 0;
 };
 
+// Results the sink may leave unacknowledged, per producer, unless configured otherwise.
+inline constexpr size_t kDefaultMaxInFlight = 10'000;
+
 class AckedChannel {
  public:
   // With `curve`, the channel is a CURVE client (curve.h): encrypted, and admitted by the sink
   // only under a key it knows.
   AckedChannel(zmq::context_t& ctx, const std::string& sink_endpoint, const std::string& producer,
-               size_t max_in_flight = 10'000, std::chrono::milliseconds resend_after = std::chrono::milliseconds(2000),
+               size_t max_in_flight = kDefaultMaxInFlight, std::chrono::milliseconds resend_after = std::chrono::milliseconds(2000),
                const CurveClient* curve = nullptr);
   ~AckedChannel();
 

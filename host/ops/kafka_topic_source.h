@@ -10,12 +10,13 @@
 #include <string>
 
 #include "host/decode/decode.h"
+#include "host/ingest/kafka_defaults.h"
 #include "host/ops/event_source.h"
 
 namespace clickagg::ops {
 
 struct KafkaTopicSourceConfig {
-  std::string brokers = "127.0.0.1:9092";
+  std::string brokers{ingest::kDefaultBrokers};
   std::string topic = "clicks";
   Format format = Format::Auto;
   size_t batch_max = 65'536;

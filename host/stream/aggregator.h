@@ -19,14 +19,16 @@
 #include <string>
 
 #include "host/decode/decode.h"
+#include "host/emit/acked_channel.h"
 #include "host/emit/curve.h"
 #include "host/engine/engine.h"
+#include "host/ingest/kafka_defaults.h"
 #include "host/stream/aggregator_probe.h"
 
 namespace clickagg::stream {
 
 struct AggregatorConfig {
-  std::string brokers = "127.0.0.1:9092";
+  std::string brokers{ingest::kDefaultBrokers};
   std::string topic = "clicks";
   std::string group = "clickagg";
   std::map<std::string, std::string> kafka_options;  // extra librdkafka settings (security, timeouts)
@@ -45,7 +47,7 @@ struct AggregatorConfig {
   std::chrono::milliseconds batch_wait{100};
   std::chrono::milliseconds checkpoint_interval{5000};
   std::chrono::milliseconds tick_interval{1000};
-  size_t max_in_flight = 10'000;  // per partition
+  size_t max_in_flight = emit::kDefaultMaxInFlight;  // per partition
   // End of input once every assigned partition is read to its end and nothing came for this
   // long (batch-like runs, tests); 0: never.
   std::chrono::milliseconds finish_when_idle{0};

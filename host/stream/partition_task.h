@@ -45,7 +45,7 @@ struct TaskConfig {
   std::string producer_prefix;  // a task's producer id on the channel: <prefix>/<partition>
   std::string sink_endpoint;
   std::optional<emit::CurveClient> sink_curve;  // the channel to the sink over CURVE
-  size_t max_in_flight = 10'000;
+  size_t max_in_flight = emit::kDefaultMaxInFlight;
   Format format = Format::Auto;
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;

@@ -22,68 +22,11 @@
 #include <nlohmann/json.hpp>
 
 #include "host/engine/engine.h"
+#include "tests/cli/command_line_fixture.h"
 
 namespace clickagg {
 namespace {
 
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-  double seconds = 0;
-};
-
-class CommandLine : public testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("clickagg-cmdline-" + std::to_string(::getpid()) + "-" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // `clickagg ARGS...` with stdout and stderr captured.
-  Result clickagg(const std::vector<std::string>& args) {
-    std::string cmd = quote(CLICKAGG_EXE);
-    for (const auto& a : args) cmd += " " + quote(a);
-    return shell(cmd);
-  }
-  // A shell command line (pipelines); CLICKAGG stands for the binary.
-  Result shell(std::string cmd) {
-    for (size_t at; (at = cmd.find("CLICKAGG")) != std::string::npos;) cmd.replace(at, 8, quote(CLICKAGG_EXE));
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const auto t0 = Clock::now();
-    const int rc = std::system(("(" + cmd + ") >" + quote(out) + " 2>" + quote(err) + " </dev/null").c_str());
-    Result r;
-    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-};
 
 // A TCP port bound (and listened on) by this process for as long as it lives.
 class BusyPort {
@@ -111,15 +54,6 @@ class BusyPort {
 uint16_t dead_port() {
   BusyPort p;
   return p.port();  // closed again when `p` goes
-}
-
-const std::regex kTextLine(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO |WARN |ERROR) [a-z-]+: .+$)");
-
-void expect_one_error_line(const Result& r, const std::string& fragment) {
-  EXPECT_NE(r.err.find(fragment), std::string::npos) << "stderr: " << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "stderr: " << r.err;
-  EXPECT_TRUE(std::regex_search(r.err.substr(0, r.err.find('\n')), kTextLine)) << "stderr: " << r.err;
-  EXPECT_NE(r.err.find(" ERROR "), std::string::npos) << r.err;
 }
 
 TEST_F(CommandLine, VersionNamesReleaseCommitAndCuda) {
