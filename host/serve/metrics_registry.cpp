@@ -5,6 +5,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "host/serve/process_metrics.h"
+
 namespace clickagg::serve {
 
 namespace {
@@ -101,7 +103,7 @@ Labels& build_info_labels() {
 
 void MetricsRegistry::set_build_info(Labels labels) { build_info_labels() = std::move(labels); }
 
-MetricsRegistry::MetricsRegistry() {
+MetricsRegistry::MetricsRegistry(ProcessMetrics process) : process_(process) {
   if (!build_info_labels().empty())
     gauge("clickagg_build_info", "The build that answers: release, commit, CUDA engine built in (value 1)",
           build_info_labels())
@@ -165,6 +167,9 @@ void MetricsRegistry::gauge_fn(std::string_view name, std::string_view help,
 }
 
 std::string MetricsRegistry::render() const {
+  // Read before taking the lock: /proc is the kernel's, callbacks need not wait for it.
+  const std::string process =
+      process_ == ProcessMetrics::Render ? render_process_metrics(read_process_stats()) : std::string();
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {
@@ -199,7 +204,7 @@ std::string MetricsRegistry::render() const {
       }
     }
   }
-  return out;
+  return out + process;
 }
 
 }  // namespace clickagg::serve

@@ -62,9 +62,13 @@ std::vector<double> latency_buckets_seconds();
 
 class MetricsRegistry {
  public:
+  // Whether render() adds the process_* metrics of this process (host/serve/process_metrics.h).
+  enum class ProcessMetrics { Render, Omit };
+
   // Every registry reports clickagg_build_info{...} 1 with the labels given here (release,
-  // commit, CUDA support), so dashboards can tell which build answers.
-  MetricsRegistry();
+  // commit, CUDA support), so dashboards can tell which build answers, and the process_*
+  // metrics unless told to omit them (a test comparing exact text).
+  explicit MetricsRegistry(ProcessMetrics process = ProcessMetrics::Render);
   // The process's build labels; set once at start, before any registry is made.
   static void set_build_info(Labels labels);
 
@@ -92,7 +96,8 @@ class MetricsRegistry {
     gauge_fn(name, help, [&value] { return static_cast<double>(value.load(std::memory_order_relaxed)); }, labels);
   }
 
-  // The Prometheus text exposition format (version 0.0.4), families sorted by name.
+  // The Prometheus text exposition format (version 0.0.4), families sorted by name, then the
+  // process_* families.
   std::string render() const;
 
  private:
@@ -110,6 +115,7 @@ class MetricsRegistry {
   };
   Series& series(std::string_view name, std::string_view help, Type type, const Labels& labels);
 
+  const ProcessMetrics process_;
   mutable std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
 };

@@ -10,7 +10,7 @@ namespace clickagg::serve {
 namespace {
 
 TEST(MetricsRegistryTest, RendersCountersAndGaugesByFamily) {
-  MetricsRegistry m;
+  MetricsRegistry m(MetricsRegistry::ProcessMetrics::Omit);
   m.counter("b_total", "B things.", {{"route", "/x"}, {"status", "200"}}).inc(3);
   m.counter("b_total", "B things.", {{"route", "/x"}, {"status", "200"}}).inc();
   m.counter("b_total", "B things.", {{"route", "/y"}, {"status", "404"}}).inc();
@@ -26,7 +26,7 @@ TEST(MetricsRegistryTest, RendersCountersAndGaugesByFamily) {
 }
 
 TEST(MetricsRegistryTest, HistogramIsCumulative) {
-  MetricsRegistry m;
+  MetricsRegistry m(MetricsRegistry::ProcessMetrics::Omit);
   Histogram& h = m.histogram("lat_seconds", "Latency.", {0.1, 1}, {{"route", "r"}});
   h.observe(0.05);
   h.observe(0.1);  // upper bounds are inclusive

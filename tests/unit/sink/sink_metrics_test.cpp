@@ -142,7 +142,10 @@ TEST(SinkMetrics, CountWhatWasSentCommittedAndRefused) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   do {
     m = scrape(metrics_port);
-    if (m["clickagg_sink_malformed_total"] >= 1 && m["clickagg_store_events_total"] == 1000) break;
+    // Everything received, the last round committed, the store's cached values refreshed.
+    if (m["clickagg_sink_malformed_total"] >= 1 && m["clickagg_store_events_total"] == 1000 &&
+        m["clickagg_sink_received_total"] == static_cast<double>(n + 5 + 1) && m["clickagg_sink_pending_messages"] == 0)
+      break;
     std::this_thread::sleep_for(milliseconds(200));  // the store values are cached for a second
   } while (std::chrono::steady_clock::now() < deadline);
 
