@@ -1,6 +1,9 @@
 // The aggregate store: where closed windows and top-N lists are kept for the query API.
-// Backends (SQLite today, PostgreSQL later) implement this interface; everything above it
-// (the sink adapter, the popular-ads policy, the HTTP API) is backend-neutral.
+// One implementation (sql_store.h) serves SQLite and PostgreSQL alike: it writes and reads
+// through a connection (sql_connection.h) with the database's SQL taken from its dialect, a
+// table of data (dialect.h); the tables are written once and versioned in one sequence for
+// both (schema.h). Everything above this interface (the sink adapter, the popular-ads policy,
+// the HTTP API) is backend-neutral.
 //
 // Writes are idempotent: a window result replaces its minute, a top-N list replaces its
 // (minute, window, filter), counters are absolute values, and the last closed minute only
@@ -169,8 +172,8 @@ std::unique_ptr<AggregateStore> open_store(const std::string& location, OpenMode
 // The file of a SQLite location (as open_store reads it); nullopt for a PostgreSQL URI.
 std::optional<std::string> sqlite_path(const std::string& location);
 
-// Every query a backend's readers issue (the API's reads), by name, with its SQL text as the
-// backend prepares it: lets tests check the query plans without a copy of the SQL.
+// Every query a dialect's readers issue (the API's reads), by name, with its SQL text as the
+// store prepares it: lets tests check the query plans without a copy of the SQL.
 struct NamedQuery {
   std::string name;
   std::string sql;

@@ -1,5 +1,5 @@
-// One writer and several reader connections on the same SQLite file at once, as `clickagg run`
-// uses it: readers never fail or see a half-written batch.
+// One writer and several reader connections on the same database at once, as `clickagg run`
+// and `clickagg serve` use it: readers never fail or see a half-written batch.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,16 +10,18 @@
 #include "host/store/aggregate_store.h"
 #include "host/store/popular_ads.h"
 #include "host/store/store_pool.h"
-#include "tests/unit/store/temp_dir.h"
+#include "tests/unit/store/store_backends.h"
 
 namespace clickagg::store {
 namespace {
 
-TEST(ConcurrentReadersTest, ReadersSeeWholeBatchesWhileTheWriterCommits) {
-  clickagg::testing::TempDir dir;
-  const std::string path = dir.file("agg.db");
-  auto writer = open_store(path, OpenMode::Writer);
-  StorePool pool([&] { return open_store(path, OpenMode::Reader); });
+class ConcurrentReadersTest : public clickagg::testing::BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, ConcurrentReadersTest, clickagg::testing::all_backends(),
+                         clickagg::testing::backend_name);
+
+TEST_P(ConcurrentReadersTest, ReadersSeeWholeBatchesWhileTheWriterCommits) {
+  auto w = writer();
+  StorePool pool([&] { return reader(); });
   constexpr int kMinutes = 150;
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
@@ -56,7 +58,7 @@ TEST(ConcurrentReadersTest, ReadersSeeWholeBatchesWhileTheWriterCommits) {
     const uint64_t a = static_cast<uint64_t>(m) + 1;
     b.windows.push_back(make_window(m, {{"a", 0, a}, {"b", 0, 1}}, false));
     b.topn.push_back(make_list(m, 1, 0, false, {{"a", a}, {"b", 1}}));
-    writer->write(b);
+    w->write(b);
     std::this_thread::yield();
   }
   done = true;

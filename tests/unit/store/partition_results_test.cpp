@@ -2,7 +2,6 @@
 // PostgreSQL alike: count shares of a minute accumulate, partial top-N lists merge into the
 // exact global list, and per-partition progress counters add up to the pipeline's.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
@@ -10,11 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "host/store/pg_connection.h"
-#include "host/store/postgres_schema.h"
-#include "host/store/sqlite_schema.h"
 #include "tests/unit/store/store_backends.h"
-#include "tests/unit/store/temp_dir.h"
 
 namespace clickagg::store {
 namespace {
@@ -23,8 +18,7 @@ using clickagg::testing::backend_name;
 using clickagg::testing::BackendTest;
 
 class PartitionResultsTest : public BackendTest {};
-INSTANTIATE_TEST_SUITE_P(Backends, PartitionResultsTest, ::testing::Values("sqlite", "postgresql"),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, PartitionResultsTest, clickagg::testing::all_backends(), backend_name);
 
 WindowResult share(int64_t minute, uint32_t part, bool correction, std::vector<NamedRow> rows) {
   WindowResult w = make_window(minute, std::move(rows), correction);
@@ -261,58 +255,6 @@ TEST_P(PartitionResultsTest, UnpartitionedProgressIsWrittenAsBefore) {
   EXPECT_EQ(store->progress(), counters(10, 9, 2, 5));
   EXPECT_TRUE(backend->rows("SELECT part FROM progress_parts").empty());
   EXPECT_TRUE(backend->rows("SELECT part FROM topn_parts").empty());
-}
-
-// A database of the previous schema version gains the partition tables in place.
-TEST(PartitionSchema, SqliteMigratesFromVersion2) {
-  clickagg::testing::TempDir dir;
-  const std::string path = dir.file("v2.db");
-  {
-    auto s = open_store(path, OpenMode::Writer);
-    ResultBatch b;
-    b.windows = {make_window(7, {{"ad1", 0, 3}}, false)};
-    s->write(b);
-  }
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE topn_parts; DROP TABLE progress_parts; PRAGMA user_version = 2;",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
-  EXPECT_THROW(open_store(path, OpenMode::Reader), StoreError) << "a reader never migrates";
-  auto store = open_store(path, OpenMode::Writer);
-  ResultBatch b = with_top_n(2);
-  b.windows = {share(7, 1, false, {{"ad2", 0, 4}})};
-  b.topn = {partial(7, 1, 0, 1, {{"ad2", 4}})};
-  b.partition_progress[1] = counters(4, 4, std::nullopt, 7);
-  store->write(b);
-  EXPECT_EQ(store->aggregated_count("ad1", 7, 8, 0), 3u);
-  EXPECT_EQ(store->aggregated_count("ad2", 7, 8, 0), 4u);
-  EXPECT_EQ(open_store(path, OpenMode::Reader)->topn_list(7, 1, 0)->entries, (std::vector<NamedEntry>{{"ad2", 4}}));
-  static_assert(sqlite::kSchemaVersion == 3);
-}
-
-TEST_P(PartitionResultsTest, PostgresMigratesFromVersion1) {
-  if (GetParam() != "postgresql") GTEST_SKIP() << "PostgreSQL only";
-  {
-    auto s = writer();
-    ResultBatch b;
-    b.windows = {make_window(7, {{"ad1", 0, 3}}, false)};
-    s->write(b);
-  }
-  backend->rows("DROP TABLE topn_parts; DROP TABLE progress_parts; UPDATE clickagg_schema SET version = 1");
-  EXPECT_THROW(reader(), StoreError) << "a reader never migrates";
-  auto store = writer();
-  ResultBatch b = with_top_n(2);
-  b.windows = {share(7, 1, false, {{"ad2", 0, 4}})};
-  b.topn = {partial(7, 1, 0, 1, {{"ad2", 4}})};
-  store->write(b);
-  EXPECT_EQ(store->aggregated_count("ad1", 7, 8, 0), 3u);
-  EXPECT_EQ(reader()->topn_list(7, 1, 0)->entries, (std::vector<NamedEntry>{{"ad2", 4}}));
-  EXPECT_EQ(backend->rows("SELECT version FROM clickagg_schema"), (std::vector<std::string>{"2|"}));
-  static_assert(pg::kSchemaVersion == 2);
 }
 
 }  // namespace

@@ -5,16 +5,19 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/store/temp_dir.h"
+#include "tests/unit/store/store_backends.h"
 
 namespace clickagg::store {
 namespace {
 
-using clickagg::testing::TempDir;
 using Entries = std::vector<NamedEntry>;
 
-class PopularAdsTest : public ::testing::Test {
+class PopularAdsTest : public clickagg::testing::BackendTest {
  protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (backend) store = writer();
+  }
   void write(std::vector<WindowResult> windows, std::vector<TopNList> lists = {},
              uint32_t top_n = 3) {
     ResultBatch b;
@@ -24,15 +27,15 @@ class PopularAdsTest : public ::testing::Test {
     store->write(b);
   }
 
-  TempDir dir;
-  std::unique_ptr<AggregateStore> store = open_store(dir.file("agg.db"), OpenMode::Writer);
+  std::unique_ptr<AggregateStore> store;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, PopularAdsTest, clickagg::testing::all_backends(), clickagg::testing::backend_name);
 
-TEST_F(PopularAdsTest, NothingBeforeTheFirstClosedMinute) {
+TEST_P(PopularAdsTest, NothingBeforeTheFirstClosedMinute) {
   EXPECT_FALSE(popular_ads(*store, 10, 1, 0));
 }
 
-TEST_F(PopularAdsTest, FromCountsRanksBySumThenAdIdBytes) {
+TEST_P(PopularAdsTest, FromCountsRanksBySumThenAdIdBytes) {
   // Window 2 over minutes 11..12: B=5, a=5, "B " = 5, c=4, d=1; minute 10 is outside.
   write({make_window(10, {{"z", 0, 50}}, false),
          make_window(11, {{"B", 0, 2}, {"a", 0, 5}, {"c", 0, 4}}, false),
@@ -48,7 +51,7 @@ TEST_F(PopularAdsTest, FromCountsRanksBySumThenAdIdBytes) {
   EXPECT_TRUE(popular_ads(*store, 10, 1, 4)->entries.empty());
 }
 
-TEST_F(PopularAdsTest, UsesTheLatestListWhenItHasEnoughEntries) {
+TEST_P(PopularAdsTest, UsesTheLatestListWhenItHasEnoughEntries) {
   // The list deliberately differs from the counts so the source is visible.
   write({make_window(5, {{"a", 0, 1}, {"b", 0, 1}, {"c", 0, 1}, {"d", 0, 1}}, false)},
         {make_list(5, 1, 0, false, {{"l1", 9}, {"l2", 8}, {"l3", 7}})}, /*top_n=*/3);
@@ -65,7 +68,7 @@ TEST_F(PopularAdsTest, UsesTheLatestListWhenItHasEnoughEntries) {
   EXPECT_FALSE(popular_ads(*store, 2, 5, 0)->from_list);
 }
 
-TEST_F(PopularAdsTest, ShortCompleteListAnswersLargerCounts) {
+TEST_P(PopularAdsTest, ShortCompleteListAnswersLargerCounts) {
   write({make_window(5, {{"a", 0, 1}}, false)}, {make_list(5, 1, 0, false, {{"only", 4}})},
         /*top_n=*/100);
   auto top = popular_ads(*store, 50, 1, 0);
@@ -73,7 +76,7 @@ TEST_F(PopularAdsTest, ShortCompleteListAnswersLargerCounts) {
   EXPECT_EQ(top->entries, (Entries{{"only", 4}}));
 }
 
-TEST_F(PopularAdsTest, OnlyTheLatestClosedMinutesListIsUsed) {
+TEST_P(PopularAdsTest, OnlyTheLatestClosedMinutesListIsUsed) {
   write({make_window(5, {{"a", 0, 2}}, false), make_window(6, {{"b", 0, 1}}, false)},
         {make_list(5, 1, 0, false, {{"old", 9}})}, 100);
   auto top = popular_ads(*store, 10, 1, 0);
@@ -83,7 +86,7 @@ TEST_F(PopularAdsTest, OnlyTheLatestClosedMinutesListIsUsed) {
   EXPECT_EQ(popular_ads(*store, 10, 2, 0)->entries, (Entries{{"a", 2}, {"b", 1}}));
 }
 
-TEST_F(PopularAdsTest, AtAGivenMinute) {
+TEST_P(PopularAdsTest, AtAGivenMinute) {
   write({make_window(5, {{"a", 0, 2}}, false)});
   EXPECT_EQ(popular_ads_at(*store, 5, 10, 1, 0).entries, (Entries{{"a", 2}}));
   EXPECT_TRUE(popular_ads_at(*store, 9, 10, 1, 0).entries.empty());

@@ -1,19 +1,17 @@
 // What the sink needs from a store: producer sequence numbers, late events and rejects, all
-// in the same transaction as the results. Runs against SQLite here; postgres_store_test.cpp
-// instantiates the same suite for PostgreSQL.
-#include <sqlite3.h>
-
+// in the same transaction as the results, on every backend.
 #include <gtest/gtest.h>
 
 #include <climits>
 
 #include "tests/unit/store/store_backends.h"
-#include "tests/unit/store/temp_dir.h"
 
 namespace clickagg::store {
 namespace {
 
-using clickagg::testing::SinkStoreTest;
+class SinkStoreTest : public clickagg::testing::BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, SinkStoreTest, clickagg::testing::all_backends(),
+                         clickagg::testing::backend_name);
 
 ResultBatch seq_batch(std::vector<std::pair<std::string, uint64_t>> seqs) {
   ResultBatch b;
@@ -103,49 +101,6 @@ TEST_P(SinkStoreTest, SequenceNumbersCommitWithTheResultsOrNotAtAll) {
   EXPECT_EQ(store->committed_seq("agg-1"), 3u);
   EXPECT_EQ(store->aggregated_count("a", 0, 10, 0), 1u);
   EXPECT_EQ(store->progress().last_closed_minute, 1);
-}
-
-
-INSTANTIATE_TEST_SUITE_P(Sqlite, SinkStoreTest, ::testing::Values("sqlite"), clickagg::testing::backend_name);
-
-// A database written by schema version 1 (before the sink tables) upgrades in place.
-TEST(SqliteSinkSchema, MigratesAVersion1Database) {
-  clickagg::testing::TempDir dir;
-  const std::string path = dir.file("v1.db");
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    const char* v1 = R"sql(
-CREATE TABLE counts (ad_id TEXT NOT NULL, minute INTEGER NOT NULL, filter_id INTEGER NOT NULL,
-  count INTEGER NOT NULL, PRIMARY KEY (filter_id, ad_id, minute)) WITHOUT ROWID;
-CREATE INDEX counts_by_minute ON counts (minute, filter_id, ad_id, count);
-CREATE TABLE topn (minute INTEGER NOT NULL, "window" INTEGER NOT NULL, filter_id INTEGER NOT NULL,
-  rank INTEGER NOT NULL, ad_id TEXT NOT NULL, count INTEGER NOT NULL,
-  PRIMARY KEY (minute, "window", filter_id, rank)) WITHOUT ROWID;
-CREATE TABLE topn_lists (minute INTEGER NOT NULL, "window" INTEGER NOT NULL,
-  filter_id INTEGER NOT NULL, top_n INTEGER NOT NULL,
-  PRIMARY KEY (minute, "window", filter_id)) WITHOUT ROWID;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE filters (filter_id INTEGER PRIMARY KEY, name TEXT NOT NULL);
-INSERT INTO counts VALUES ('ad1', 7, 0, 3);
-INSERT INTO meta VALUES ('last_closed_minute', 7);
-PRAGMA user_version = 1;
-)sql";
-    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
-  EXPECT_THROW(open_store(path, OpenMode::Reader), StoreError) << "a reader never migrates";
-  auto store = open_store(path, OpenMode::Writer);
-  EXPECT_EQ(store->aggregated_count("ad1", 0, 100, 0), 3u);
-  EXPECT_EQ(store->progress().last_closed_minute, 7);
-  EXPECT_EQ(store->committed_seq("agg-1"), 0u);
-  ResultBatch b;
-  b.producer_seqs = {{"agg-1", 12}};
-  b.late.push_back(LateRecord{1, 2, "ad1", 3, 4});
-  b.rejects.push_back(RejectEntry{1, 5, "bad", "x"});
-  store->write(b);
-  EXPECT_EQ(store->committed_seq("agg-1"), 12u);
-  EXPECT_EQ(open_store(path, OpenMode::Reader)->committed_seq("agg-1"), 12u);
 }
 
 }  // namespace

@@ -39,6 +39,17 @@ class SqliteBackend final : public StoreBackend {
 
   std::string hex_of(const std::string& column) const override { return "lower(hex(" + column + "))"; }
 
+  void exec(const std::string& sql) override {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir_.file("agg.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  int schema_version() override { return std::stoi(rows("PRAGMA user_version").at(0)); }
+
+  void set_schema_version(int version) override { exec("PRAGMA user_version = " + std::to_string(version)); }
+
  private:
   TempDir dir_;
 };
@@ -149,6 +160,14 @@ class PostgresBackend final : public StoreBackend {
   }
 
   std::string hex_of(const std::string& column) const override { return "encode(" + column + ", 'hex')"; }
+
+  void exec(const std::string& sql) override { rows(sql); }
+
+  int schema_version() override { return std::stoi(rows("SELECT version FROM clickagg_schema").at(0)); }
+
+  void set_schema_version(int version) override {
+    exec("UPDATE clickagg_schema SET version = " + std::to_string(version));
+  }
 
  private:
   std::string schema_, url_, db_url_;

@@ -21,6 +21,11 @@ class StoreBackend {
   virtual std::vector<std::string> rows(const std::string& sql) = 0;
   // SQL for a BLOB/BYTEA column as lower-case hex.
   virtual std::string hex_of(const std::string& column) const = 0;
+  // Runs statements that return nothing (a database as an older build left it).
+  virtual void exec(const std::string& sql) = 0;
+  // The schema version as the database records it, read and overwritten the database's way.
+  virtual int schema_version() = 0;
+  virtual void set_schema_version(int version) = 0;
 };
 
 // nullptr (and `skip` set) when the backend cannot run here.
@@ -43,11 +48,9 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<StoreBackend> backend;
 };
 
-// The sink's additions to the store contract (sink_store_test.cpp), instantiated per backend.
-class SinkStoreTest : public BackendTest {};
-// The whole store contract (postgres_store_test.cpp), instantiated per backend.
-class StoreContractTest : public BackendTest {};
-
 inline std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+
+// Every backend a store test runs on.
+inline auto all_backends() { return ::testing::Values("sqlite", "postgresql"); }
 
 }  // namespace clickagg::testing

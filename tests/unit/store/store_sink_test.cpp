@@ -7,12 +7,10 @@
 #include <vector>
 
 #include "host/store/store_pool.h"
-#include "tests/unit/store/temp_dir.h"
+#include "tests/unit/store/store_backends.h"
 
 namespace clickagg::store {
 namespace {
-
-using clickagg::testing::TempDir;
 
 // Records batches; fails on demand to check that a failed flush keeps its results.
 class RecordingStore final : public AggregateStore {
@@ -103,15 +101,17 @@ TEST(StoreSinkTest, FailedFlushKeepsTheBatchForRetry) {
   EXPECT_EQ(store.batches[0].progress->events, 4u);
 }
 
-TEST(StoreSinkTest, EndToEndWithSqliteAndAReaderPool) {
-  TempDir dir;
-  const std::string path = dir.file("agg.db");
-  auto writer = open_store(path, OpenMode::Writer);
-  StoreSink sink(*writer, 2);
+class StoreSinkEndToEndTest : public clickagg::testing::BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, StoreSinkEndToEndTest, clickagg::testing::all_backends(),
+                         clickagg::testing::backend_name);
+
+TEST_P(StoreSinkEndToEndTest, WritesThroughTheStoreAndReadsThroughAReaderPool) {
+  auto store = writer();
+  StoreSink sink(*store, 2);
   sink.on_window(make_window(30, {{"a", 0, 3}, {"b", 0, 1}}, false));
   sink.on_topn(make_list(30, 1, 0, false, {{"a", 3}, {"b", 1}}));
   sink.flush();
-  StorePool pool([&] { return open_store(path, OpenMode::Reader); });
+  StorePool pool([&] { return reader(); });
   {
     auto r1 = pool.acquire();
     auto r2 = pool.acquire();  // two at once: two connections
