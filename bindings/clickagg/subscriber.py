@@ -16,13 +16,10 @@ from dataclasses import dataclass, field, fields
 
 import zmq
 
+from ._native import COUNTERS as _COUNTERS
 from ._native import decode_envelope
 
 __all__ = ["Subscriber", "Counts", "TopN", "Progress", "Late", "Reject", "Gap", "UnknownVersion"]
-
-_COUNTERS = ("events", "counted", "late_counted", "duplicates", "dropped_late", "rejected",
-             "windows_closed", "corrections")
-
 
 @dataclass
 class Counts:

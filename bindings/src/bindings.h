@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "host/common/event_counters.h"
 #include "host/engine/engine.h"
 
 namespace clickagg::py {
@@ -20,18 +21,11 @@ void register_jobs(pb::module_& m);     // aggregate(), generate(), decode_envel
 // A batch from Python columns (Batch.from_columns).
 std::unique_ptr<EventColumns> batch_from_columns(const pb::dict& columns);
 
-// The engine's counters by name, from anything that carries them under the engine's field
-// names (EngineStats, a wire Progress): one list for every dict the package returns.
-template <class Counters>
-pb::dict counters_dict(const Counters& c) {
+// The counters by name (host/common/event_counters.h), from anything that carries them
+// (EngineStats, a wire Progress): one list for every dict the package returns.
+inline pb::dict counters_dict(const EventCounters& c) {
   pb::dict d;
-  d["events"] = c.events;
-  d["counted"] = c.counted;
-  d["late_counted"] = c.late_counted;
-  d["duplicates"] = c.duplicates;
-  d["dropped_late"] = c.dropped_late;
-  d["windows_closed"] = c.windows_closed;
-  d["corrections"] = c.corrections;
+  for (const CounterField& f : kCounterFields) d[f.name] = c.*f.member;
   return d;
 }
 

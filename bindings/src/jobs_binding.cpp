@@ -225,7 +225,6 @@ pb::dict decode_envelope(const pb::bytes& data) {
         } else {
           d["kind"] = "progress";
           pb::dict p = counters_dict(b);
-          p["rejected"] = b.rejected;
           p["consumer_lag"] = b.consumer_lag ? pb::object(pb::int_(*b.consumer_lag)) : pb::object(pb::none());
           p["watermark_ms"] = b.watermark_ms ? pb::object(pb::int_(*b.watermark_ms)) : pb::object(pb::none());
           p["partition"] = b.partition ? pb::object(pb::int_(*b.partition)) : pb::object(pb::none());

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "host/common/event_counters.h"
 #include "host/common/time_util.h"
 #include "host/engine/filters.h"
 
@@ -68,4 +69,8 @@ PYBIND11_MODULE(_native, m) {
   clickagg::py::register_results(m);
   clickagg::py::register_engine(m);
   clickagg::py::register_jobs(m);
+  // The counters' names, in the order every counters dict and Progress lists them.
+  pybind11::tuple names(std::size(clickagg::kCounterFields));
+  for (size_t i = 0; i < names.size(); ++i) names[i] = clickagg::kCounterFields[i].name;
+  m.attr("COUNTERS") = names;
 }

@@ -6,6 +6,7 @@ test), CURVE, and end to end against `clickagg run --pub` and its SQLite databas
 The binary is $CLICKAGG_EXE (default build/host/cli/clickagg). Skips when pyzmq, the native
 module, protoc or the protobuf runtime (for the hand-built envelopes), or the binary is missing.
 """
+import dataclasses
 import importlib
 import os
 import shutil
@@ -29,6 +30,13 @@ EXE = os.environ.get("CLICKAGG_EXE", os.path.join(ROOT, "build", "host", "cli", 
 COUNTERS = ("events", "counted", "late_counted", "duplicates", "dropped_late", "rejected",
             "windows_closed", "corrections")
 P0, P1, P2 = "grp/clicks/0", "grp/clicks/1", "grp/clicks/2"
+
+
+def test_counters_are_one_list():
+    # The wire's counters, the native module's list and the Progress dataclass agree.
+    from clickagg import _native
+    assert _native.COUNTERS == COUNTERS
+    assert tuple(f.name for f in dataclasses.fields(Progress))[:len(COUNTERS)] == COUNTERS
 
 
 @pytest.fixture(scope="module")

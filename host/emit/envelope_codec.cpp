@@ -1,7 +1,12 @@
 #include "host/emit/envelope_codec.h"
 
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 
 #include "clickagg_results.pb.h"
 #include "host/common/time_util.h"
@@ -61,15 +66,16 @@ void to_wire(const RejectRecord& r, pb::Reject& out) {
   out.set_record(r.record);
 }
 
+// The counters by name through the message's reflection: the wire's field names are
+// kCounterFields' names (a progress message goes once per round, so its cost does not matter).
+const google::protobuf::FieldDescriptor& counter_field(const CounterField& f) {
+  const google::protobuf::FieldDescriptor* d = pb::Progress::descriptor()->FindFieldByName(f.name);
+  if (!d) throw std::logic_error(std::string("clickagg_results.proto has no Progress.") + f.name);
+  return *d;
+}
+
 void to_wire(const ProgressRecord& p, pb::Progress& out) {
-  out.set_events(p.events);
-  out.set_counted(p.counted);
-  out.set_late_counted(p.late_counted);
-  out.set_duplicates(p.duplicates);
-  out.set_dropped_late(p.dropped_late);
-  out.set_rejected(p.rejected);
-  out.set_windows_closed(p.windows_closed);
-  out.set_corrections(p.corrections);
+  for (const CounterField& f : kCounterFields) out.GetReflection()->SetUInt64(&out, &counter_field(f), p.*f.member);
   if (p.consumer_lag) out.set_consumer_lag(*p.consumer_lag);
   if (p.watermark_ms) out.set_watermark_ms(*p.watermark_ms);
   if (p.partition) out.set_partition(*p.partition);
@@ -127,9 +133,8 @@ RejectRecord from_wire(const pb::Reject& r) {
 }
 
 ProgressRecord from_wire(const pb::Progress& p) {
-  ProgressRecord out{p.events(),       p.counted(),  p.late_counted(),   p.duplicates(),
-                     p.dropped_late(), p.rejected(), p.windows_closed(), p.corrections(),
-                     std::nullopt,     std::nullopt};
+  ProgressRecord out;
+  for (const CounterField& f : kCounterFields) out.*f.member = p.GetReflection()->GetUInt64(p, &counter_field(f));
   if (p.has_consumer_lag()) out.consumer_lag = p.consumer_lag();
   if (p.has_watermark_ms()) out.watermark_ms = p.watermark_ms();
   if (p.has_partition()) out.partition = p.partition();

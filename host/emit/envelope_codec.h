@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "host/common/event_counters.h"
 #include "host/engine/results.h"
 
 namespace clickagg::emit {
@@ -19,15 +20,7 @@ struct RejectRecord {
 
 // The aggregator's cumulative counters after a round (engine statistics plus rejects), and
 // where its input stands. Absolute values: applying the latest one is all a reader needs.
-struct ProgressRecord {
-  uint64_t events = 0;  // decoded events handed to the engine
-  uint64_t counted = 0;
-  uint64_t late_counted = 0;
-  uint64_t duplicates = 0;
-  uint64_t dropped_late = 0;
-  uint64_t rejected = 0;
-  uint64_t windows_closed = 0;
-  uint64_t corrections = 0;
+struct ProgressRecord : EventCounters {
   std::optional<int64_t> consumer_lag;  // records not yet read, summed over partitions
   std::optional<int64_t> watermark_ms;  // none before the first event
   // Set: the counters of one input partition's task (the pipeline's are the sum over

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/common/event_counters.h"
 #include "host/decode/event.h"
 #include "host/decode/event_columns.h"
 #include "host/engine/filters.h"
@@ -46,14 +47,8 @@ struct EngineConfig {
   std::optional<int64_t> max_future_ms = 600'000;
 };
 
-struct EngineStats {
-  uint64_t events = 0;        // events handed to the engine (decoded ones)
-  uint64_t duplicates = 0;
-  uint64_t dropped_late = 0;
-  uint64_t counted = 0;
-  uint64_t late_counted = 0;  // subset of counted
-  uint64_t windows_closed = 0;
-  uint64_t corrections = 0;
+// The engine's counters (`rejected` stays 0: decoding is before the engine) and watermark.
+struct EngineStats : EventCounters {
   int64_t watermark_ms = INT64_MIN;
 };
 

@@ -45,6 +45,26 @@ class MinuteList {
   std::vector<int64_t> list_;
 };
 
+// The statistics as snapshots of every version hold them: seven counters in this order, then
+// the watermark. Field by field, so the snapshot does not follow EngineStats' layout.
+constexpr uint64_t EventCounters::*kSnapshotCounters[] = {
+    &EventCounters::events,       &EventCounters::duplicates,     &EventCounters::dropped_late,
+    &EventCounters::counted,      &EventCounters::late_counted,   &EventCounters::windows_closed,
+    &EventCounters::corrections,
+};
+
+void put_stats(std::ostream& out, const EngineStats& s) {
+  for (auto member : kSnapshotCounters) state_io::put<uint64_t>(out, s.*member);
+  state_io::put<int64_t>(out, s.watermark_ms);
+}
+
+EngineStats get_stats(std::istream& in) {
+  EngineStats s;
+  for (auto member : kSnapshotCounters) s.*member = state_io::get<uint64_t>(in);
+  s.watermark_ms = state_io::get<int64_t>(in);
+  return s;
+}
+
 }  // namespace
 
 EngineConfig EngineDriver::checked(EngineConfig c) {
@@ -247,10 +267,11 @@ void EngineDriver::emit_topn(int64_t minute, bool correction, ResultSink& sink) 
   }
 }
 
+
 void EngineDriver::save_state(std::ostream& out) const {
   using namespace state_io;
   snapshot::write_header(out, cfg_);
-  put(out, stats_);
+  put_stats(out, stats_);
   wm_.save(out);
   life_.save(out);
   const AdNamesPtr names = backend_->names();
@@ -279,7 +300,7 @@ void EngineDriver::restore_state(std::istream& in) {
   using namespace state_io;
   snapshot::check_header(in, cfg_);
   std::unique_ptr<EngineBackend> fresh = factory_(cfg_, pool_);
-  const EngineStats stats = get<EngineStats>(in);
+  const EngineStats stats = get_stats(in);
   WatermarkTracker wm = wm_;
   wm.restore(in);
   WindowLifecycle life = life_;

@@ -70,6 +70,18 @@ struct TopNList {
 #pragma GCC diagnostic pop
 #endif
 
+// Keeps the newest of the results under `key` (a minute's counts, or one list): each result is
+// a complete state, so only the last matters; but a superseded original still closed its
+// minute, so the kept one is a correction only if both were.
+template <class Map, class Key, class Result>
+void keep_newest(Map& results, const Key& key, const Result& newer) {
+  auto [it, inserted] = results.try_emplace(key, newer);
+  if (inserted) return;
+  const bool closes = !it->second.correction || !newer.correction;
+  it->second = newer;
+  it->second.correction = !closes;
+}
+
 // Rows and entries with their names spelled out: for tests, and for code that builds results
 // from text (decoded messages, store reads, recounts) rather than from an engine.
 struct NamedRow {

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "host/common/event_counters.h"
+
 namespace clickagg {
 
 namespace {
@@ -48,21 +50,16 @@ BatchOutcome run_batch_job(const BatchJob& job, std::FILE* rejects, std::FILE* l
 }
 
 std::string summary_json(const BatchOutcome& o) {
-  const EngineStats& st = o.stats;
-  const nlohmann::ordered_json summary = {
-      {"events_total", o.input.records},
-      {"rejected", o.input.rejected},
-      {"duplicates", st.duplicates},
-      {"dropped_late", st.dropped_late},
-      {"counted", st.counted},
-      {"late_counted", st.late_counted},
-      {"engine", o.engine},
-      {"windows_closed", st.windows_closed},
-      {"corrections", st.corrections},
-      {"input_bytes", o.input.bytes},
-      {"seconds", o.seconds},
-      {"events_per_second", o.seconds > 0 ? static_cast<double>(o.input.records) / o.seconds : 0.0},
-  };
+  EventCounters counters = o.stats;
+  counters.rejected = o.input.rejected;
+  // events_total is the spec's: every record read, the rejected ones too.
+  nlohmann::ordered_json summary = {{"events_total", o.input.records}};
+  for (const CounterField& f : kCounterFields)
+    if (f.member != &EventCounters::events) summary[f.name] = counters.*f.member;
+  summary["engine"] = o.engine;
+  summary["input_bytes"] = o.input.bytes;
+  summary["seconds"] = o.seconds;
+  summary["events_per_second"] = o.seconds > 0 ? static_cast<double>(o.input.records) / o.seconds : 0.0;
   return summary.dump(2) + "\n";
 }
 

@@ -98,14 +98,7 @@ std::string QueryApi::status() const {
   out["last_closed_minute"] =
       p.last_closed_minute ? Json(minute_to_yyyymmddhhmm(*p.last_closed_minute)) : Json(nullptr);
   out["consumer_lag"] = p.consumer_lag ? Json(*p.consumer_lag) : Json(nullptr);
-  out["events"] = p.events;
-  out["counted"] = p.counted;
-  out["late_counted"] = p.late_counted;
-  out["duplicates"] = p.duplicates;
-  out["dropped_late"] = p.dropped_late;
-  out["rejected"] = p.rejected;
-  out["windows_closed"] = p.windows_closed;
-  out["corrections"] = p.corrections;
+  for (const CounterField& f : kCounterFields) out[f.name] = p.*f.member;
   out["filters"] = std::move(filters);
   out["topn_windows"] = std::move(windows);
   out["reconcile"] = std::move(reconcile);

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <mutex>
 #include <optional>
+#include <string>
+
+#include "host/common/event_counters.h"
 
 namespace clickagg::serve {
 
@@ -76,29 +79,10 @@ void register_store_metrics(MetricsRegistry& metrics, std::shared_ptr<store::Sto
                      const auto lag = cache->get().progress.consumer_lag;
                      return lag ? static_cast<double>(*lag) : std::nan("");
                    });
-  struct ProgressCounter {
-    const char* name;
-    const char* help;
-    uint64_t store::Progress::*field;
-  };
-  static constexpr ProgressCounter kCounters[] = {
-      {"clickagg_store_events_total", "Events recorded by the writer.", &store::Progress::events},
-      {"clickagg_store_counted_total", "Events counted.", &store::Progress::counted},
-      {"clickagg_store_late_counted_total", "Events counted into an already closed window.",
-       &store::Progress::late_counted},
-      {"clickagg_store_duplicates_total", "Duplicate events not counted.",
-       &store::Progress::duplicates},
-      {"clickagg_store_dropped_late_total", "Events dropped because their window was purged.",
-       &store::Progress::dropped_late},
-      {"clickagg_store_rejected_total", "Malformed input records rejected.",
-       &store::Progress::rejected},
-      {"clickagg_store_windows_closed_total", "Windows closed.", &store::Progress::windows_closed},
-      {"clickagg_store_corrections_total", "Window corrections emitted.",
-       &store::Progress::corrections},
-  };
-  for (const ProgressCounter& c : kCounters)
-    metrics.counter_fn(c.name, c.help, [cache, field = c.field] {
-      return static_cast<double>(cache->get().progress.*field);
+  // The writer's counters, as the store last recorded them.
+  for (const CounterField& f : kCounterFields)
+    metrics.counter_fn(std::string("clickagg_store_") + f.name + "_total", f.help, [cache, member = f.member] {
+      return static_cast<double>(cache->get().progress.*member);
     });
 }
 

@@ -6,27 +6,14 @@
 
 namespace clickagg::sink {
 
-namespace {
-
-template <class Map, class Key, class Value>
-void supersede(Map& map, const Key& key, const Value& v) {
-  auto [it, inserted] = map.try_emplace(key, v);
-  if (inserted) return;
-  const bool closes = !it->second.correction || !v.correction;
-  it->second = v;
-  it->second.correction = !closes;
-}
-
-}  // namespace
-
 void BatchBuilder::add(const emit::Body& body) {
   std::visit(
       [this](const auto& b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, WindowResult>)
-          supersede(windows_, std::make_pair(b.minute, b.partition), b);
+          keep_newest(windows_, std::make_pair(b.minute, b.partition), b);
         else if constexpr (std::is_same_v<T, TopNList>)
-          supersede(lists_, std::make_tuple(b.minute, b.window, b.filter_id, b.partition), b);
+          keep_newest(lists_, std::make_tuple(b.minute, b.window, b.filter_id, b.partition), b);
         else if constexpr (std::is_same_v<T, LateRecord>)
           late_.push_back(b);
         else if constexpr (std::is_same_v<T, emit::RejectRecord>)
@@ -56,14 +43,7 @@ void BatchBuilder::move_into(store::ResultBatch& batch) {
 
 store::Progress to_store_progress(const emit::ProgressRecord& p) {
   store::Progress out;
-  out.events = p.events;
-  out.counted = p.counted;
-  out.late_counted = p.late_counted;
-  out.duplicates = p.duplicates;
-  out.dropped_late = p.dropped_late;
-  out.rejected = p.rejected;
-  out.windows_closed = p.windows_closed;
-  out.corrections = p.corrections;
+  static_cast<EventCounters&>(out) = p;
   out.consumer_lag = p.consumer_lag;
   if (p.watermark_ms) out.last_closed_minute = minute_of(*p.watermark_ms) - 1;
   return out;

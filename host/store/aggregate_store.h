@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/common/event_counters.h"
 #include "host/engine/results.h"
 
 namespace clickagg::store {
@@ -38,16 +39,8 @@ struct StoreError : std::runtime_error {
 
 // Where the pipeline stands, for progress lines and the dashboard. Counters are cumulative
 // values owned by the writer (absolute, so a replay does not double them).
-struct Progress {
+struct Progress : EventCounters {
   std::optional<int64_t> last_closed_minute;  // minutes since the epoch
-  uint64_t events = 0;
-  uint64_t counted = 0;
-  uint64_t late_counted = 0;
-  uint64_t duplicates = 0;
-  uint64_t dropped_late = 0;
-  uint64_t rejected = 0;
-  uint64_t windows_closed = 0;
-  uint64_t corrections = 0;
   // Messages the aggregators had yet to read when this was recorded (sum over partitions);
   // nullopt where no streaming source reports one (batch and generated runs).
   std::optional<int64_t> consumer_lag;

@@ -11,8 +11,8 @@ Progress progress_from_meta(const MetaRows& rows) {
   for (const auto& [key, value] : rows) {
     if (key == kLastClosedMinuteKey) p.last_closed_minute = value;
     if (key == kConsumerLagKey) p.consumer_lag = value;
-    for (const auto& [name, field] : kCounterKeys)
-      if (key == name) p.*field = counter(value);
+    for (const CounterField& f : kCounterFields)
+      if (key == f.name) p.*f.member = counter(value);
   }
   return p;
 }

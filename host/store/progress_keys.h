@@ -14,16 +14,7 @@ namespace clickagg::store {
 inline constexpr const char* kLastClosedMinuteKey = "last_closed_minute";
 inline constexpr const char* kConsumerLagKey = "consumer_lag";
 
-inline constexpr std::pair<const char*, uint64_t Progress::*> kCounterKeys[] = {
-    {"events", &Progress::events},
-    {"counted", &Progress::counted},
-    {"late_counted", &Progress::late_counted},
-    {"duplicates", &Progress::duplicates},
-    {"dropped_late", &Progress::dropped_late},
-    {"rejected", &Progress::rejected},
-    {"windows_closed", &Progress::windows_closed},
-    {"corrections", &Progress::corrections},
-};
+// The counters are kept under their own names (kCounterFields, host/common/event_counters.h).
 
 // The last reconciliation, kept beside the progress values but written by its own command
 // (the sink's progress writes never touch these keys).

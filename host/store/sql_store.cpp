@@ -83,14 +83,13 @@ class SqlStore final : public AggregateStore {
     }
     if (batch.progress) {
       const Progress& p = *batch.progress;
-      for (const auto& [key, field] : kCounterKeys) run(Stmt::SetMeta, {key, to_db(p.*field)});
+      for (const CounterField& f : kCounterFields) run(Stmt::SetMeta, {f.name, to_db(p.*f.member)});
       if (p.last_closed_minute) advance(*p.last_closed_minute);
       if (p.consumer_lag) run(Stmt::SetMeta, {kConsumerLagKey, *p.consumer_lag});
     }
     for (const auto& [part, p] : batch.partition_progress) {
       run(Stmt::DeletePartProgress, {part});
-      for (const auto& [key, field] : kCounterKeys)
-        run(Stmt::InsertPartProgress, {part, key, to_db(p.*field)});
+      for (const CounterField& f : kCounterFields) run(Stmt::InsertPartProgress, {part, f.name, to_db(p.*f.member)});
       if (p.consumer_lag) run(Stmt::InsertPartProgress, {part, kConsumerLagKey, *p.consumer_lag});
       if (p.last_closed_minute) advance(*p.last_closed_minute);
     }

@@ -6,24 +6,9 @@ namespace clickagg::store {
 
 StoreSink::StoreSink(AggregateStore& store, uint32_t top_n) : store_(store), top_n_(top_n) {}
 
-void StoreSink::on_window(const WindowResult& w) {
-  auto [it, inserted] = windows_.try_emplace(key_of(w), w);
-  if (!inserted) {
-    // A superseded original still closed its minute: keep that fact for the store.
-    const bool closes = !it->second.correction || !w.correction;
-    it->second = w;
-    it->second.correction = !closes;
-  }
-}
+void StoreSink::on_window(const WindowResult& w) { keep_newest(windows_, key_of(w), w); }
 
-void StoreSink::on_topn(const TopNList& t) {
-  auto [it, inserted] = lists_.try_emplace(key_of(t), t);
-  if (!inserted) {
-    const bool closes = !it->second.correction || !t.correction;
-    it->second = t;
-    it->second.correction = !closes;
-  }
-}
+void StoreSink::on_topn(const TopNList& t) { keep_newest(lists_, key_of(t), t); }
 
 void StoreSink::on_late(const LateRecord& r) {
   late_.push_back(r);
