@@ -13,7 +13,7 @@
 #include "host/common/ip.h"
 #include "host/common/time_util.h"
 #include "host/decode/decode.h"
-#include "host/decode/decode_columns.h"
+#include "host/decode/record_decoder.h"
 #include "host/decode/event_columns.h"
 #include "host/decode/event_time_bound.h"
 #include "host/decode/field_rules.h"
@@ -130,13 +130,11 @@ pb::tuple decode(const pb::bytes& data, const std::string& format, const pb::obj
   std::vector<std::string> reasons;
   {
     pb::gil_scoped_release release;
-    Arena arena;
+    RecordDecoder decoder(f);
     RecordSplitter splitter(bytes, f);
     RecordRef rec;
     while (splitter.next(rec)) {
-      const DecodeStatus err =
-          rec.framing_error ? rec.framing_error : decode_into(f, rec.bytes, rec.position, *batch, arena, bound);
-      if (err) {
+      if (const DecodeStatus err = decoder.into(*batch, rec, bound)) {
         positions.push_back(rec.position);
         reasons.emplace_back(err);
       }

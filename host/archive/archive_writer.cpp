@@ -45,7 +45,7 @@ void truncate_durably(const std::string& path, uint64_t length) {
 }  // namespace
 
 ArchiveWriter::ArchiveWriter(ArchiveConfig config, ArchiveProbe* probe)
-    : cfg_(std::move(config)), probe_(probe ? probe : &own_probe_) {
+    : cfg_(std::move(config)), probe_(probe ? probe : &own_probe_), decoder_(cfg_.format) {
   if (!is_supported_codec(cfg_.codec)) throw std::invalid_argument("unsupported Avro codec '" + cfg_.codec + "'");
   if (cfg_.max_open_files == 0) cfg_.max_open_files = 1;
   fs::create_directories(cfg_.dir);
@@ -177,11 +177,8 @@ void ArchiveWriter::add(uint32_t partition, int64_t offset, std::string_view rec
     probe_->skipped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  arena_.reset();
   Event ev;
-  DecodeStatus reason = decode_record(cfg_.format, record, ev, arena_);
-  if (reason == nullptr) reason = bound.check(ev.t_ms);
-  if (reason != nullptr) {
+  if (const DecodeStatus reason = decoder_.into(ev, record, bound)) {
     dead_letter_buf_ += "partition " + std::to_string(partition) + " offset " + std::to_string(offset) + ": " +
                         reason + "\n";
     probe_->rejected.fetch_add(1, std::memory_order_relaxed);

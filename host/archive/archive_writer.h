@@ -23,6 +23,7 @@
 #include "host/archive/data_file_writer.h"
 #include "host/decode/decode.h"
 #include "host/decode/event_time_bound.h"
+#include "host/decode/record_decoder.h"
 #include "host/stream/file_util.h"
 
 namespace clickagg::archive {
@@ -86,7 +87,7 @@ class ArchiveWriter {
   std::set<std::string> dirs_to_sync_;  // directories with entries created since the last commit
   stream::DurableAppender dead_letters_;
   std::string dead_letter_buf_;
-  Arena arena_;
+  RecordDecoder decoder_;
   uint64_t adds_ = 0;
 };
 

@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "host/decode/decode_columns.h"
+#include "host/decode/record_decoder.h"
 #include "host/io/mapped_file.h"
 
 namespace clickagg {
@@ -28,10 +28,12 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
   BatchInputStats st;
   EventColumns batch;
   batch.reserve(batch_size, batch_size * 24);
-  Arena arena;
+  RecordDecoder decoder(format);
   uint64_t bytes_before = 0;  // of the files already read
   const RecordSplitter* current = nullptr;
   auto flush = [&] {
+    st.records = decoder.records();
+    st.rejected = decoder.rejected();
     if (batch.empty()) return;
     consume(batch);
     batch.clear();
@@ -47,10 +49,7 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
     current = &splitter;
     RecordRef rec;
     while (splitter.next(rec)) {
-      ++st.records;
-      DecodeStatus err = rec.framing_error ? rec.framing_error : decode_into(format, rec.bytes, rec.position, batch, arena, bound);
-      if (err) {
-        ++st.rejected;
+      if (const DecodeStatus err = decoder.into(batch, rec, bound)) {
         if (rejects)
           std::fprintf(rejects, "%s:%s: %s\n", labels[f].c_str(), splitter.position_label(rec.position).c_str(), err);
         continue;

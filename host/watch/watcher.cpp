@@ -9,7 +9,8 @@
 namespace clickagg::watch {
 
 Watcher::Watcher(WatchOptions options, LineSink& sink, WatchProbe* probe)
-    : o_(std::move(options)), sink_(sink), probe_(probe), files_(o_.glob, o_.rotate_wait, {o_.state_path, o_.state_path + ".tmp", o_.dead_letter_path}) {
+    : o_(std::move(options)), sink_(sink), probe_(probe), files_(o_.glob, o_.rotate_wait, {o_.state_path, o_.state_path + ".tmp", o_.dead_letter_path}),
+      decoder_(o_.format) {
   WatchState saved;
   const bool have_state = load_state(o_.state_path, saved);
   if (have_state) {
@@ -23,7 +24,7 @@ Watcher::Watcher(WatchOptions options, LineSink& sink, WatchProbe* probe)
 void Watcher::handle(const TailedFile& f, const Line& line) {
   const char* reason = line.reject;
   Event ev;
-  if (!reason) reason = decode_record(o_.format, line.bytes, ev, arena_);
+  if (!reason) reason = decoder_.into(ev, line.bytes);
   if (reason) {
     append_dead_letter(rejects_, f.path(), line.offset, reason, line.bytes);
     ++rejected_;
@@ -40,7 +41,6 @@ StepResult Watcher::step() {
   files_.scan(now, notes);
   for (const std::string& n : notes) log::info("watch", "%s", n.c_str());
 
-  arena_.reset();
   rejects_.clear();
   sent_ = rejected_ = 0;
   bytes_ = 0;

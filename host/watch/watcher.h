@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "host/decode/decode.h"
+#include "host/decode/record_decoder.h"
 #include "host/watch/dead_letter.h"
 #include "host/watch/file_set.h"
 #include "host/watch/line_sink.h"
@@ -76,7 +77,7 @@ class Watcher {
   std::string saved_text_;        // the state as last saved
   size_t start_ = 0;              // round-robin start among the files that are not orphans
   // Per batch:
-  Arena arena_;
+  RecordDecoder decoder_;
   std::string scratch_, tail_;
   std::string rejects_;
   size_t sent_ = 0, rejected_ = 0;
