@@ -1,6 +1,9 @@
 #include "host/cli/aggregator_metrics.h"
 
 #include <limits>
+#include <string>
+
+#include "host/common/event_counters.h"
 
 namespace clickagg::cli {
 
@@ -12,15 +15,9 @@ void register_aggregator_metrics(stream::AggregatorProbe& probe) {
                probe.assignments);
   r.counter_of("clickagg_aggregator_revocations_total", "Group rebalances that took partitions away", probe.revocations);
   // The counters below are sums over the partitions owned now, each since its first start.
-  r.counter_of("clickagg_aggregator_events_total", "Decoded events handed to the engine (owned partitions)",
-          probe.events);
-  r.counter_of("clickagg_aggregator_rejected_total", "Records that failed to decode (dead letters)", probe.rejected);
-  r.counter_of("clickagg_aggregator_counted_total", "Events counted", probe.counted);
-  r.counter_of("clickagg_aggregator_late_counted_total", "Events counted into closed windows", probe.late_counted);
-  r.counter_of("clickagg_aggregator_dropped_late_total", "Events past allowed lateness", probe.dropped_late);
-  r.counter_of("clickagg_aggregator_duplicates_total", "Duplicate events", probe.duplicates);
-  r.counter_of("clickagg_aggregator_windows_closed_total", "Windows closed and emitted", probe.windows_closed);
-  r.counter_of("clickagg_aggregator_corrections_total", "Windows emitted again after late events", probe.corrections);
+  for (size_t i = 0; i < probe.counters.size(); ++i)
+    r.counter_of(std::string("clickagg_aggregator_") + kCounterFields[i].name + "_total", kCounterFields[i].help,
+                 probe.counters[i]);
   r.counter_of("clickagg_aggregator_batches_total", "Micro-batches processed", probe.batches);
   r.counter_of("clickagg_aggregator_replayed_batches_total", "Batches re-executed from the batch log", probe.replayed_batches);
   r.counter_of("clickagg_aggregator_checkpoints_total", "Checkpoints written", probe.checkpoints);

@@ -249,23 +249,17 @@ class Aggregator final : public RebalanceListener {
   void publish() {
     EngineStats sum;
     sum.watermark_ms = INT64_MIN;
-    uint64_t rejected = 0, in_flight = 0, acked = 0, sent = 0, resent = 0, blocked = 0;
+    uint64_t in_flight = 0, acked = 0, sent = 0, resent = 0, blocked = 0;
     std::map<uint32_t, int64_t> lag;
     std::map<std::string, double> stages;
     bool first = true;
     for (const auto& [p, task] : tasks_) {
       const EngineStats st = task->engine_stats();
-      sum.events += st.events;
-      sum.counted += st.counted;
-      sum.late_counted += st.late_counted;
-      sum.duplicates += st.duplicates;
-      sum.dropped_late += st.dropped_late;
-      sum.windows_closed += st.windows_closed;
-      sum.corrections += st.corrections;
+      sum += st;
+      sum.rejected += task->rejected();
       // The pipeline's watermark: the least advanced partition's.
       if (st.watermark_ms != INT64_MIN) sum.watermark_ms = first ? st.watermark_ms : std::min(sum.watermark_ms, st.watermark_ms);
       if (st.watermark_ms != INT64_MIN) first = false;
-      rejected += task->rejected();
       const emit::ChannelStats ch = task->channel_stats();
       in_flight += ch.in_flight;
       acked += ch.acked;
@@ -275,14 +269,7 @@ class Aggregator final : public RebalanceListener {
       if (auto l = task->lag()) lag[p] = *l;
       for (const auto& [stage, secs] : task->stage_seconds()) stages[stage] += secs;
     }
-    stats_.events = sum.events;
-    stats_.rejected = rejected;
-    stats_.windows_closed = sum.windows_closed;
-    stats_.corrections = sum.corrections;
-    stats_.counted = sum.counted;
-    stats_.late_counted = sum.late_counted;
-    stats_.dropped_late = sum.dropped_late;
-    stats_.duplicates = sum.duplicates;
+    stats_.set_counters(sum);
     stats_.watermark_ms = sum.watermark_ms;
     stats_.in_flight = in_flight;
     stats_.acked_seq = acked;
@@ -301,13 +288,13 @@ class Aggregator final : public RebalanceListener {
     const std::optional<int64_t> total = stats_.total_lag();
     const std::string lag = total ? std::to_string(*total) : std::string("unknown");
     const int64_t w = stats_.watermark_ms;
+    const EventCounters c = stats_.counter_values();
     const std::string wm = w == INT64_MIN || w == INT64_MAX ? std::string("-") : format_minute(minute_of(w));
     log::info("aggregator", "%s: %.0f msg/s, partitions %zu, watermark minute %s, lag %s, counted %" PRIu64
               ", late %" PRIu64 ", dropped late %" PRIu64 ", duplicates %" PRIu64 ", rejected %" PRIu64
               ", in flight %" PRIu64 ", backpressure %" PRIu64 " ms",
-              cfg_.member_id.c_str(), msgs_per_s, tasks_.size(), wm.c_str(), lag.c_str(), stats_.counted.load(),
-              stats_.late_counted.load(), stats_.dropped_late.load(), stats_.duplicates.load(),
-              stats_.rejected.load(), stats_.in_flight.load(), stats_.backpressure_ms.load());
+              cfg_.member_id.c_str(), msgs_per_s, tasks_.size(), wm.c_str(), lag.c_str(), c.counted,
+              c.late_counted, c.dropped_late, c.duplicates, c.rejected, stats_.in_flight.load(), stats_.backpressure_ms.load());
   }
 
   const AggregatorConfig& cfg_;

@@ -3,6 +3,7 @@
 // that need more than an atomic (histograms, per-stage engine times) live in `registry`,
 // which the endpoint renders together with the atomics below.
 #pragma once
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "host/common/event_counters.h"
 #include "host/serve/metrics_registry.h"
 #include "host/stream/engine_stage_probe.h"
 
@@ -32,14 +34,8 @@ struct AggregatorProbe {
   std::atomic<uint64_t> revocations{0};       // ... and that took them away
   // Sums over the partitions owned now, each cumulative since that partition's first start
   // (restored from its checkpoint), as sent in Progress.
-  std::atomic<uint64_t> events{0};            // decoded events handed to the engine
-  std::atomic<uint64_t> rejected{0};          // records that failed to decode (dead letters)
-  std::atomic<uint64_t> counted{0};
-  std::atomic<uint64_t> late_counted{0};
-  std::atomic<uint64_t> dropped_late{0};
-  std::atomic<uint64_t> duplicates{0};
-  std::atomic<uint64_t> windows_closed{0};
-  std::atomic<uint64_t> corrections{0};
+  // (host/common/event_counters.h), by kCounterFields' index.
+  std::array<std::atomic<uint64_t>, std::size(kCounterFields)> counters{};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> replayed_batches{0};  // re-executed from the batch log after a restart
   std::atomic<uint64_t> checkpoints{0};
@@ -52,6 +48,15 @@ struct AggregatorProbe {
   std::atomic<uint64_t> sent_seq{0};          // last sequence number sent
   std::atomic<uint64_t> resent{0};            // messages sent again (sink restarted, acks stalled)
   std::atomic<uint64_t> backpressure_ms{0};   // time spent waiting for the sink
+
+  void set_counters(const EventCounters& c) {
+    for (size_t i = 0; i < counters.size(); ++i) counters[i].store(c.*kCounterFields[i].member);
+  }
+  EventCounters counter_values() const {
+    EventCounters c;
+    for (size_t i = 0; i < counters.size(); ++i) c.*kCounterFields[i].member = counters[i].load();
+    return c;
+  }
 
   // Health, as steady-clock milliseconds (steady_ms()): when a Kafka broker was last seen up,
   // and since when this process owns no partition (-1 while it owns some).

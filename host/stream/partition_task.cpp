@@ -44,7 +44,8 @@ PartitionTask::PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_
       dir_(dir_of(cfg.state_dir, partition)),
       producer_(cfg.producer_prefix + "/" + std::to_string(partition)),
       lag_of_(std::move(lag_of)),
-      opened_at_(std::chrono::steady_clock::now()) {
+      opened_at_(std::chrono::steady_clock::now()),
+      decoder_(cfg.format) {
   std::filesystem::create_directories(dir_);
   lock_ = PartitionLock(dir_, cfg.lock_wait);
   engine_ = make_engine(cfg.engine_kind, cfg.engine);
@@ -155,7 +156,7 @@ RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMes
   // Against the round's logged processing time, so a replay rejects exactly the same events.
   const EventTimeBound bound(b.now_ms, cfg_.engine.max_future_ms);
   for (const auto& m : msgs) {
-    if (DecodeStatus err = decode_into(cfg_.format, m.value, static_cast<uint64_t>(m.offset), events_, arena_, bound)) {
+    if (const DecodeStatus err = decoder_.into(events_, m.value, static_cast<uint64_t>(m.offset), bound)) {
       ++rejected_;
       emitter_->on_reject(emit::RejectRecord{partition_, static_cast<uint64_t>(m.offset), err, std::string(m.value)});
     }
@@ -179,14 +180,8 @@ RoundStats PartitionTask::execute(const LoggedBatch& b, std::span<const KafkaMes
 void PartitionTask::send_progress() {
   const EngineStats st = engine_->stats();
   emit::ProgressRecord p;
-  p.events = st.events;
-  p.counted = st.counted;
-  p.late_counted = st.late_counted;
-  p.duplicates = st.duplicates;
-  p.dropped_late = st.dropped_late;
+  static_cast<EventCounters&>(p) = st;
   p.rejected = rejected_;
-  p.windows_closed = st.windows_closed;
-  p.corrections = st.corrections;
   // Neither "no event yet" nor "end of input" is a time.
   if (st.watermark_ms != INT64_MIN && st.watermark_ms != INT64_MAX) p.watermark_ms = st.watermark_ms;
   // Unknown now (no broker answers, or nothing fetched yet) is reported as unknown, never as

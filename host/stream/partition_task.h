@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "host/decode/decode.h"
+#include "host/decode/record_decoder.h"
 #include "host/emit/acked_channel.h"
 #include "host/emit/curve.h"
 #include "host/engine/engine.h"
@@ -140,7 +141,7 @@ class PartitionTask {
   std::vector<Owned> replay_input_;
   std::chrono::steady_clock::time_point opened_at_;
 
-  Arena arena_;
+  RecordDecoder decoder_;
   EventColumns events_;
 };
 
