@@ -1,6 +1,7 @@
 // bare_consumer: how fast librdkafka alone reads a topic on this machine, the ceiling the
-// end-to-end benchmark is measured against. It joins a fresh consumer group, reads the topic
-// from the beginning in batches and does nothing with the messages but count them.
+// end-to-end benchmark is measured against. It joins a fresh consumer group with the
+// aggregator's consumer settings (host/kafka), reads the topic from the beginning in batches
+// and does nothing with the messages but count them.
 //
 //   bare_consumer --brokers 127.0.0.1:9092 --topic clicks [--count N] [--idle-ms 2000]
 //                 [--batch 10000] [-X key=value ...] [--json]
@@ -13,16 +14,18 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
-#include "host/ingest/kafka_config.h"
+#include "host/kafka/kafka_consumer.h"
+#include "host/kafka/kafka_errors.h"
+#include "host/kafka/kafka_handles.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using clickagg::ingest::ErrorClass;
+using clickagg::kafka::ErrorClass;
 
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
@@ -34,7 +37,7 @@ struct Args {
   int first_message_timeout_ms = 60000;
   size_t batch = 10000;
   bool json = false;
-  clickagg::ingest::ConfigPairs extra;
+  clickagg::kafka::ConfigPairs extra;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -83,40 +86,29 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  clickagg::ingest::HandlePtr rk;
+  std::optional<clickagg::kafka::KafkaConsumer> consumer;
   try {
-    clickagg::ingest::KafkaConfig conf;
-    const std::string group = "bare-consumer-" + std::to_string(::getpid()) + "-" +
-                              std::to_string(Clock::now().time_since_epoch().count());
-    conf.set("bootstrap.servers", a.brokers)
-        .set("group.id", group)
-        .set("client.id", "bare-consumer")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        // Eager assignment: cooperative rebalancing misbehaves in librdkafka 2.0.2.
-        .set("partition.assignment.strategy", "range")
-        // Deep prefetch so the fetcher, not this loop, is the limit.
-        .set("queued.min.messages", "1000000")
-        .set("queued.max.messages.kbytes", "1048576")
-        .set("fetch.message.max.bytes", "8388608")
-        .set("fetch.max.bytes", "104857600")
-        .set(a.extra);
-    rk = std::move(conf).create(RD_KAFKA_CONSUMER);
+    clickagg::kafka::ConsumerOptions o;
+    o.brokers = a.brokers;
+    o.group = clickagg::kafka::fresh_group_id("bare-consumer");
+    // Deep prefetch, as the aggregator's, so the fetcher, not this loop, is the limit.
+    o.prefetch = clickagg::kafka::Prefetch::Deep;
+    o.extra = {{"client.id", "bare-consumer"}};
+    o.extra.insert(o.extra.end(), a.extra.begin(), a.extra.end());
+    consumer.emplace(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bare_consumer: %s\n", e.what());
     return 2;
   }
-  rd_kafka_poll_set_consumer(rk.get());
+  rd_kafka_t* rk = consumer->handle();
+  rd_kafka_poll_set_consumer(rk);
 
-  clickagg::ingest::PartitionListPtr subs(rd_kafka_topic_partition_list_new(1));
+  clickagg::kafka::PartitionListPtr subs(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(subs.get(), a.topic.c_str(), RD_KAFKA_PARTITION_UA);
-  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(rk.get(), subs.get())) {
+  if (rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, subs.get())) {
     std::fprintf(stderr, "bare_consumer: subscribe %s: %s\n", a.topic.c_str(), rd_kafka_err2str(err));
     return 1;
   }
-  clickagg::ingest::QueuePtr queue(rd_kafka_queue_get_consumer(rk.get()));
-
   std::vector<rd_kafka_message_t*> batch(a.batch);
   uint64_t messages = 0, bytes = 0;
   uint64_t first_messages = 0, first_bytes = 0;  // what the first non-empty batch held
@@ -124,7 +116,7 @@ int main(int argc, char** argv) {
   Clock::time_point first{}, last{};
   int rc = 0;
   while (!g_stop && (a.count == 0 || messages < a.count)) {
-    const ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 10, batch.data(), batch.size());
+    const ssize_t n = rd_kafka_consume_batch_queue(consumer->queue(), 10, batch.data(), batch.size());
     const auto now = Clock::now();
     if (n < 0) {
       std::fprintf(stderr, "bare_consumer: %s\n", rd_kafka_err2str(rd_kafka_last_error()));
@@ -134,12 +126,12 @@ int main(int argc, char** argv) {
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = batch[i];
       if (m->err) {
-        const ErrorClass cls = clickagg::ingest::classify(rk.get(), m->err);
+        const ErrorClass cls = clickagg::kafka::classify(rk, m->err);
         // A benchmark reads a topic that exists; waiting for one to appear only hides a typo.
         const bool missing = m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
                              m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
         if (cls != ErrorClass::Informational) {
-          std::fprintf(stderr, "bare_consumer: %s error: %s\n", clickagg::ingest::error_class_name(cls),
+          std::fprintf(stderr, "bare_consumer: %s error: %s\n", clickagg::kafka::error_class_name(cls),
                        rd_kafka_message_errstr(m));
         }
         if (cls == ErrorClass::Fatal || missing) {
@@ -171,7 +163,7 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  rd_kafka_consumer_close(rk.get());
+  consumer->close();
 
   const double span = messages > 0 ? std::chrono::duration<double>(last - first).count() : 0.0;
   const double join = messages > 0 ? std::chrono::duration<double>(first - start).count() : 0.0;

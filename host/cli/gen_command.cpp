@@ -17,6 +17,7 @@
 #include "host/gen/record_writer.h"
 #include "host/gen/time_text.h"
 #include "host/ingest/kafka_record_sink.h"
+#include "host/kafka/kafka_producer.h"
 
 namespace clickagg::cli {
 
@@ -90,7 +91,7 @@ void run_paced(gen::Generator& g, Format format, double rate, std::FILE* f, std:
 
 // Produces to Kafka (key = ad_id, idempotent producer), paced like run_paced when rate > 0.
 void run_kafka(gen::Generator& g, Format format, double rate, const GenArgs& a) {
-  ingest::ProducerOptions po;
+  kafka::ProducerOptions po;
   po.brokers = a.kafka;
   po.delivery_timeout = a.kafka_timeout.value();
   po.extra = a.kafka_settings.pairs();

@@ -3,13 +3,13 @@
 #include <stdexcept>
 
 #include "host/cli/commands.h"
-#include "host/ingest/kafka_config.h"
+#include "host/kafka/kafka_config.h"
 
 namespace clickagg::cli {
 
 std::vector<std::pair<std::string, std::string>> KafkaSettings::pairs() const {
   std::vector<std::pair<std::string, std::string>> out;
-  ingest::KafkaConfig check;  // librdkafka's own judgement of each key and value
+  kafka::KafkaConfig check;  // librdkafka's own judgement of each key and value
   for (const std::string& kv : given) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("bad --kafka-option '" + kv + "' (expected KEY=VALUE)");

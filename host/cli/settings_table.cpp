@@ -9,7 +9,7 @@
 #include "host/emit/acked_channel.h"
 #include "host/engine/engine.h"
 #include "host/gen/workload_config.h"
-#include "host/ingest/kafka_defaults.h"
+#include "host/kafka/kafka_defaults.h"
 #include "host/stream/aggregator.h"
 #include "host/watch/watcher.h"
 
@@ -80,7 +80,7 @@ Setting choice(std::string name, uint32_t cmds, std::string def, std::vector<std
 }
 
 std::vector<Setting> build() {
-  const std::string brokers{ingest::kDefaultBrokers};
+  const std::string brokers{kafka::kDefaultBrokers};
   const EngineConfig engine;
   const stream::AggregatorConfig aggregator;
   const gen::GenConfig gen;

@@ -17,7 +17,8 @@
 #include "host/cli/stop_flag.h"
 #include "host/common/log.h"
 #include "host/common/time_util.h"
-#include "host/ingest/kafka_config.h"
+#include "host/kafka/kafka_config.h"
+#include "host/kafka/kafka_producer.h"
 #include "host/serve/listen_address.h"
 #include "host/watch/kafka_line_sink.h"
 #include "host/watch/watch_metrics.h"
@@ -52,11 +53,11 @@ void run_watch(WatchArgs& a) {
   if (o.dead_letter_path.empty()) o.dead_letter_path = o.state_path + ".dead-letter";
   o.poll_interval = duration_arg("--poll-interval", a.poll_interval);
   o.rotate_wait = duration_arg("--rotate-wait", a.rotate_wait);
-  if (!ingest::plausible_brokers(a.brokers)) throw UsageError("bad --brokers '" + a.brokers + "'");
+  if (!kafka::plausible_brokers(a.brokers)) throw UsageError("bad --brokers '" + a.brokers + "'");
   if (a.topic.empty()) throw UsageError("--topic is empty");
   if (!a.metrics_listen.empty()) listen_arg("--metrics-listen", a.metrics_listen);
 
-  ingest::ProducerOptions po;
+  kafka::ProducerOptions po;
   po.brokers = a.brokers;
   po.client_id = a.client_id;
   po.extra = a.kafka_settings.pairs();

@@ -7,7 +7,7 @@
 
 namespace clickagg::ingest {
 
-KafkaRecordSink::KafkaRecordSink(const ProducerOptions& options, std::string topic, Format format)
+KafkaRecordSink::KafkaRecordSink(const kafka::ProducerOptions& options, std::string topic, Format format)
     : producer_(options), topic_(std::move(topic)), format_(format) {
   if (format_ != Format::Log && format_ != Format::Json && format_ != Format::Binary) {
     throw std::invalid_argument("records are sent to kafka as log, json or binary");

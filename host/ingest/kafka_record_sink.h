@@ -9,7 +9,7 @@
 #include "host/decode/decode.h"
 #include "host/gen/gen_event.h"
 #include "host/gen/generator.h"
-#include "host/ingest/kafka_producer.h"
+#include "host/kafka/kafka_producer.h"
 
 namespace clickagg::ingest {
 
@@ -17,7 +17,7 @@ class KafkaRecordSink {
  public:
   // `format` is Log, Json or Binary (std::invalid_argument otherwise). Log and JSON values
   // carry no trailing newline; a binary value is one framed record.
-  KafkaRecordSink(const ProducerOptions& options, std::string topic, Format format);
+  KafkaRecordSink(const kafka::ProducerOptions& options, std::string topic, Format format);
 
   // Encodes and produces one record; blocks while the producer's queue is full.
   void write(const gen::GenEvent& ev);
@@ -30,12 +30,12 @@ class KafkaRecordSink {
   // Flushes; throws std::runtime_error with the reason unless every record was delivered.
   void finish(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-  DeliveryCounts counts() const { return producer_.counts(); }
-  KafkaProducer& producer() { return producer_; }
+  kafka::DeliveryCounts counts() const { return producer_.counts(); }
+  kafka::KafkaProducer& producer() { return producer_; }
 
  private:
   std::string failure() const;  // why deliveries failed, for the error a failed run ends with
-  KafkaProducer producer_;
+  kafka::KafkaProducer producer_;
   std::string topic_;
   Format format_;
   std::string buf_;

@@ -10,13 +10,13 @@
 #include <string>
 
 #include "host/decode/decode.h"
-#include "host/ingest/kafka_defaults.h"
+#include "host/kafka/kafka_defaults.h"
 #include "host/ops/event_source.h"
 
 namespace clickagg::ops {
 
 struct KafkaTopicSourceConfig {
-  std::string brokers{ingest::kDefaultBrokers};
+  std::string brokers{kafka::kDefaultBrokers};
   std::string topic = "clicks";
   Format format = Format::Auto;
   size_t batch_max = 65'536;

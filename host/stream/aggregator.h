@@ -22,13 +22,13 @@
 #include "host/emit/acked_channel.h"
 #include "host/emit/curve.h"
 #include "host/engine/engine.h"
-#include "host/ingest/kafka_defaults.h"
+#include "host/kafka/kafka_defaults.h"
 #include "host/stream/aggregator_probe.h"
 
 namespace clickagg::stream {
 
 struct AggregatorConfig {
-  std::string brokers{ingest::kDefaultBrokers};
+  std::string brokers{kafka::kDefaultBrokers};
   std::string topic = "clicks";
   std::string group = "clickagg";
   std::map<std::string, std::string> kafka_options;  // extra librdkafka settings (security, timeouts)

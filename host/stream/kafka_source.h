@@ -8,16 +8,14 @@
 #include <cstdint>
 #include <exception>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "host/ingest/broker_watch.h"
+#include <librdkafka/rdkafka.h>
 
-struct rd_kafka_s;
-struct rd_kafka_message_s;
+#include "host/kafka/kafka_consumer.h"
 
 namespace clickagg::stream {
 
@@ -37,11 +35,11 @@ class MessageBatch {
   const std::vector<KafkaMessage>& messages() const { return view_; }
   size_t size() const { return view_.size(); }
   bool empty() const { return view_.empty(); }
-  void add(rd_kafka_message_s* m);
+  void add(rd_kafka_message_t* m);
   void append(MessageBatch&& other);
 
  private:
-  std::vector<rd_kafka_message_s*> raw_;
+  std::vector<rd_kafka_message_t*> raw_;
   std::vector<KafkaMessage> view_;
 };
 
@@ -90,21 +88,17 @@ class KafkaSource {
                                   const std::map<uint32_t, int64_t>& next_offset);
   // Whether a broker answers (librdkafka's statistics, refreshed each second by poll()), and
   // for how long none has: watermarks cached from before are no lag figure once it is down.
-  bool broker_up() const { return watch_.up(); }
-  int64_t broker_silent_ms() const { return watch_.silent_ms(); }
+  bool broker_up() const { return consumer_.broker_watch()->up(); }
+  int64_t broker_silent_ms() const { return consumer_.broker_watch()->silent_ms(); }
 
  private:
-  std::string brokers_, topic_;
-  ingest::BrokerWatch watch_;
-  friend struct Trampolines;
-  void on_rebalance(int err, void* partitions);
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list);
   void rethrow_pending();
 
-  rd_kafka_s* rk_ = nullptr;
-  void* queue_ = nullptr;  // rd_kafka_queue_t*
+  std::string topic_;
   RebalanceListener* listener_ = nullptr;
-  bool closed_ = false;
   std::exception_ptr pending_error_;  // thrown by the listener inside a librdkafka callback
+  kafka::KafkaConsumer consumer_;     // last: it closes first, while what its rebalances use lives
 };
 
 }  // namespace clickagg::stream

@@ -6,7 +6,7 @@ namespace {
 constexpr auto kFlushSlice = std::chrono::milliseconds(200);  // how often a wait looks at the stop flag
 }
 
-KafkaLineSink::KafkaLineSink(const ingest::ProducerOptions& options, std::string topic,
+KafkaLineSink::KafkaLineSink(const kafka::ProducerOptions& options, std::string topic,
                              const std::atomic<bool>* stop, std::chrono::milliseconds stop_grace)
     : producer_(options), topic_(std::move(topic)), stop_(stop), stop_grace_(stop_grace) {}
 
@@ -17,7 +17,7 @@ KafkaLineSink::~KafkaLineSink() {
 }
 
 std::optional<std::string> KafkaLineSink::check_topic(std::chrono::milliseconds timeout) {
-  ingest::TopicPtr t(rd_kafka_topic_new(producer_.handle(), topic_.c_str(), nullptr));
+  kafka::TopicPtr t(rd_kafka_topic_new(producer_.handle(), topic_.c_str(), nullptr));
   if (!t) return "bad topic name";
   const rd_kafka_metadata_t* md = nullptr;
   const rd_kafka_resp_err_t err =
@@ -42,10 +42,8 @@ bool KafkaLineSink::deliver(std::string* why) {
   // outcome is the change in the counts.
   for (;;) {
     producer_.flush(kFlushSlice);
-    if (auto fatal = ingest::fatal_error(producer_.handle())) {
-      throw ingest::KafkaError(RD_KAFKA_RESP_ERR__FATAL, ingest::ErrorClass::Fatal, "kafka producer failed: " + *fatal);
-    }
-    const ingest::DeliveryCounts c = producer_.counts();
+    producer_.throw_if_fatal();
+    const kafka::DeliveryCounts c = producer_.counts();
     if (c.in_flight() == 0) {
       const uint64_t failed = c.failed - failed_before_;
       failed_before_ = c.failed;

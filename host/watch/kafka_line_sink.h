@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "host/ingest/kafka_producer.h"
+#include "host/kafka/kafka_producer.h"
 #include "host/watch/line_sink.h"
 
 namespace clickagg::watch {
@@ -18,7 +18,7 @@ class KafkaLineSink : public LineSink {
  public:
   // `stop`: once set, deliver() gives up after `stop_grace` instead of waiting for a broker
   // that does not answer (the unacknowledged lines are resent after the restart).
-  KafkaLineSink(const ingest::ProducerOptions& options, std::string topic, const std::atomic<bool>* stop,
+  KafkaLineSink(const kafka::ProducerOptions& options, std::string topic, const std::atomic<bool>* stop,
                 std::chrono::milliseconds stop_grace = std::chrono::seconds(10));
 
   // Hands back lines still queued after an abandoned deliver() at once, instead of the
@@ -30,11 +30,11 @@ class KafkaLineSink : public LineSink {
   std::optional<std::string> check_topic(std::chrono::milliseconds timeout);
 
   void send(std::string_view key, std::string_view line) override;
-  // Throws ingest::KafkaError when the producer hit a fatal error.
+  // Throws kafka::KafkaError when the producer hit a fatal error.
   bool deliver(std::string* why) override;
 
  private:
-  ingest::KafkaProducer producer_;
+  kafka::KafkaProducer producer_;
   std::string topic_;
   const std::atomic<bool>* stop_;
   std::chrono::milliseconds stop_grace_;

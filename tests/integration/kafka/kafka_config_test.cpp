@@ -5,10 +5,11 @@
 #include <chrono>
 #include <string>
 
-#include "host/ingest/kafka_config.h"
-#include "host/ingest/kafka_producer.h"
+#include "host/kafka/kafka_config.h"
+#include "host/kafka/kafka_errors.h"
+#include "host/kafka/kafka_producer.h"
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 namespace {
 
 TEST(KafkaConfig, BadKeyOrValueIsNamedInTheError) {
@@ -75,4 +76,4 @@ TEST(KafkaProducerOffline, FlushReportsUndeliveredMessages) {
 }
 
 }  // namespace
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka

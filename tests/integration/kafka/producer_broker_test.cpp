@@ -10,11 +10,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "host/ingest/kafka_config.h"
-#include "host/ingest/kafka_producer.h"
+#include "host/kafka/kafka_config.h"
+#include "host/kafka/kafka_errors.h"
+#include "host/kafka/kafka_producer.h"
 #include "tests/integration/kafka/topic_admin.h"
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 namespace {
 
 using testing::brokers_from_env;
@@ -194,4 +195,4 @@ TEST_F(ProducerBroker, ProduceToMissingTopicThrows) {
 }
 
 }  // namespace
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka

@@ -5,9 +5,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "host/ingest/kafka_config.h"
+#include "host/kafka/kafka_handles.h"
 
-namespace clickagg::ingest::testing {
+namespace clickagg::kafka::testing {
 
 inline std::string brokers_from_env() {
   const char* b = std::getenv("CLICKAGG_KAFKA_BROKERS");
@@ -68,4 +68,4 @@ inline void delete_topic(rd_kafka_t* rk, const std::string& name) {
   rd_kafka_DeleteTopic_destroy(dt);
 }
 
-}  // namespace clickagg::ingest::testing
+}  // namespace clickagg::kafka::testing

@@ -15,11 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "host/ingest/kafka_config.h"
+#include "host/kafka/kafka_config.h"
+#include "host/kafka/kafka_errors.h"
 
 namespace {
 
-using namespace clickagg::ingest;
+using namespace clickagg::kafka;
 
 std::vector<int32_t> partitions_of(rd_kafka_t* rk, const std::string& topic) {
   TopicPtr t(rd_kafka_topic_new(rk, topic.c_str(), nullptr));

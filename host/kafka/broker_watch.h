@@ -12,7 +12,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 
 class BrokerWatch {
  public:
@@ -45,4 +45,4 @@ class BrokerWatch {
 // True when a statistics document shows a broker connection in state UP (exposed for tests).
 bool any_broker_up(std::string_view statistics_json);
 
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka

@@ -3,9 +3,9 @@
 #pragma once
 #include <string_view>
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 
 // The bootstrap servers of a broker on this host, unless configured otherwise.
 inline constexpr std::string_view kDefaultBrokers = "127.0.0.1:9092";
 
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka

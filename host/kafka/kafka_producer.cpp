@@ -1,10 +1,9 @@
-#include "host/ingest/kafka_producer.h"
-
-#include <cstdio>
+#include "host/kafka/kafka_producer.h"
 
 #include "host/common/log.h"
+#include "host/kafka/kafka_log.h"
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 
 namespace {
 
@@ -142,10 +141,14 @@ void KafkaProducer::on_error(rd_kafka_t* rk, int err, const char* reason, void* 
   log_error_by_class(rk, err, reason, nullptr);
 }
 
+void KafkaProducer::throw_if_fatal() {
+  if (fatal_error(rk_.get())) throw_fatal();
+}
+
 void KafkaProducer::throw_fatal() {
   const auto why = fatal_error(rk_.get());
   throw KafkaError(RD_KAFKA_RESP_ERR__FATAL, ErrorClass::Fatal,
                    "kafka producer failed: " + why.value_or("fatal error"));
 }
 
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka

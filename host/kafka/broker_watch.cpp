@@ -1,10 +1,10 @@
-#include "host/ingest/broker_watch.h"
+#include "host/kafka/broker_watch.h"
 
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 
 bool any_broker_up(std::string_view statistics_json) {
   const auto doc = nlohmann::json::parse(statistics_json, nullptr, /*allow_exceptions=*/false);
@@ -46,4 +46,4 @@ void BrokerWatch::check(const std::string& brokers) const {
                            " s (--kafka-timeout " + std::to_string(timeout_.count() / 1000) + "s)");
 }
 
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka

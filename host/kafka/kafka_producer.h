@@ -13,9 +13,11 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "host/ingest/kafka_config.h"
+#include "host/kafka/kafka_config.h"
+#include "host/kafka/kafka_errors.h"
+#include "host/kafka/kafka_handles.h"
 
-namespace clickagg::ingest {
+namespace clickagg::kafka {
 
 struct ProducerOptions {
   std::string brokers;                  // bootstrap.servers
@@ -45,7 +47,7 @@ class KafkaProducer {
  public:
   explicit KafkaProducer(const ProducerOptions& options);
   // Waits up to 10 s for outstanding deliveries; what is still undelivered then is reported
-  // on stderr. Call flush() first to know the outcome.
+  // in the log. Call flush() first to know the outcome.
   ~KafkaProducer();
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
@@ -62,6 +64,9 @@ class KafkaProducer {
   // otherwise false with the reason in *why (timeout with the count still in flight, failed
   // deliveries with the first failure, or the producer's fatal error).
   bool flush(std::chrono::milliseconds timeout, std::string* why = nullptr);
+
+  // Throws KafkaError once a fatal error was raised on the producer: it can send nothing more.
+  void throw_if_fatal();
 
   DeliveryCounts counts() const;
   std::string first_failure() const;
@@ -86,4 +91,4 @@ class KafkaProducer {
   uint32_t since_poll_ = 0;
 };
 
-}  // namespace clickagg::ingest
+}  // namespace clickagg::kafka
