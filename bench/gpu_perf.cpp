@@ -32,6 +32,7 @@
 #include "host/decode/event_columns.h"
 #include "host/engine/ad_dictionary.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/engine/engine_backend.h"
 #include "host/engine/thread_pool.h"
 #include "host/gen/event_set.h"

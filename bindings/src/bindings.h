@@ -8,6 +8,7 @@
 
 #include "host/common/event_counters.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 
 namespace clickagg::py {
 

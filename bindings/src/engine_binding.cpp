@@ -11,6 +11,7 @@
 
 #include "bindings/src/bindings.h"
 #include "bindings/src/results_binding.h"
+#include "host/engines/engines.h"
 
 namespace clickagg::py {
 

@@ -8,6 +8,7 @@
 #include "host/common/event_counters.h"
 #include "host/common/time_util.h"
 #include "host/engine/filters.h"
+#include "host/engines/engines.h"
 
 namespace clickagg::py {
 

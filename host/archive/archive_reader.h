@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg::archive {
 

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::archive {
 
@@ -23,7 +23,7 @@ std::optional<uint64_t> ArchiveState::committed_bytes(const std::string& rel_pat
 std::optional<ArchiveState> load_archive_state(const std::string& dir) {
   const std::string path = state_path(dir);
   std::string text;
-  if (!stream::read_file(path, text)) return std::nullopt;
+  if (!io::read_file(path, text)) return std::nullopt;
   try {
     const auto j = nlohmann::json::parse(text);
     if (j.at("version").get<int>() != kVersion)
@@ -51,7 +51,7 @@ void save_archive_state(const std::string& dir, const ArchiveState& s) {
   for (const auto& [f, len] : s.open_files) j["open_files"][f] = len;
   j["dead_letter_bytes"] = s.dead_letter_bytes;
   j["commits"] = s.commits;
-  stream::write_file_atomic(state_path(dir), j.dump(1) + "\n");
+  io::write_file_atomic(state_path(dir), j.dump(1) + "\n");
 }
 
 }  // namespace clickagg::archive

@@ -123,7 +123,7 @@ void ArchiveWriter::recover() {
     log::info("archive", "recovered to commit %llu: %zu files cut back, %zu uncommitted files removed%s",
               static_cast<unsigned long long>(state_.commits), cut, removed,
               dl_size > state_.dead_letter_bytes ? ", dead letters cut back" : "");
-  dead_letters_ = stream::DurableAppender(dl, state_.dead_letter_bytes);
+  dead_letters_ = io::DurableAppender(dl, state_.dead_letter_bytes);
   for (const std::string& d : dirs_to_sync_) sync_dir(d);
   dirs_to_sync_.clear();
   state_.open_files.clear();
@@ -177,6 +177,7 @@ void ArchiveWriter::add(uint32_t partition, int64_t offset, std::string_view rec
     probe_->skipped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  decoder_.release();
   Event ev;
   if (const DecodeStatus reason = decoder_.into(ev, record, bound)) {
     dead_letter_buf_ += "partition " + std::to_string(partition) + " offset " + std::to_string(offset) + ": " +

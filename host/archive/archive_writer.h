@@ -24,7 +24,7 @@
 #include "host/decode/decode.h"
 #include "host/decode/event_time_bound.h"
 #include "host/decode/record_decoder.h"
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::archive {
 
@@ -85,7 +85,7 @@ class ArchiveWriter {
   std::map<uint32_t, int64_t> next_offset_;
   std::map<FileKey, OpenFile> open_;
   std::set<std::string> dirs_to_sync_;  // directories with entries created since the last commit
-  stream::DurableAppender dead_letters_;
+  io::DurableAppender dead_letters_;
   std::string dead_letter_buf_;
   RecordDecoder decoder_;
   uint64_t adds_ = 0;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg::archive {
 

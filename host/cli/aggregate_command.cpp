@@ -15,6 +15,7 @@
 #include "host/cli/engine_options.h"
 #include "host/common/log.h"
 #include "host/common/malloc_tuning.h"
+#include "host/engines/engines.h"
 #include "host/gen/time_text.h"
 #include "host/io/batch_input.h"
 #include "host/io/batch_job.h"

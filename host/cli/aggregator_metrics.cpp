@@ -54,7 +54,7 @@ std::string render_lag(const stream::AggregatorProbe& probe) {
 AggregatorMetricsServer::AggregatorMetricsServer(const std::string& listen, stream::AggregatorProbe& probe,
                                                  std::chrono::milliseconds health_grace) {
   register_aggregator_metrics(probe);
-  endpoint_ = std::make_unique<serve::MetricsEndpoint>(
+  endpoint_ = std::make_unique<metrics::MetricsEndpoint>(
       listen, probe.registry, [&probe] { return render_lag(probe); },
       [&probe, health_grace] { return probe.unhealthy(health_grace); });
 }

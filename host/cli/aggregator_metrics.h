@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "host/serve/metrics_endpoint.h"
+#include "host/metrics/metrics_endpoint.h"
 #include "host/stream/aggregator_probe.h"
 
 namespace clickagg::cli {
@@ -19,7 +19,7 @@ class AggregatorMetricsServer {
                           std::chrono::milliseconds health_grace);
 
  private:
-  std::unique_ptr<serve::MetricsEndpoint> endpoint_;
+  std::unique_ptr<metrics::MetricsEndpoint> endpoint_;
 };
 
 // Registers the probe's atomics in its registry (what the endpoint renders, less the

@@ -18,8 +18,8 @@
 #include "host/cli/listen_arg.h"
 #include "host/cli/stop_flag.h"
 #include "host/common/time_util.h"
-#include "host/serve/metrics_endpoint.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_endpoint.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/stream/kafka_source.h"
 
 namespace clickagg::cli {
@@ -42,7 +42,7 @@ struct ArchiveArgs {
 };
 
 // The archiver's series, read from its probe at scrape time.
-void register_archive_metrics(serve::MetricsRegistry& r, const archive::ArchiveProbe& probe) {
+void register_archive_metrics(metrics::MetricsRegistry& r, const archive::ArchiveProbe& probe) {
   r.counter_of("clickagg_archive_records_total", "Kafka records handled", probe.records);
   r.counter_of("clickagg_archive_events_total", "Events archived", probe.archived);
   r.counter_of("clickagg_archive_rejected_total", "Records that failed to decode (dead letters)", probe.rejected);
@@ -77,12 +77,12 @@ void run_archive_command(ArchiveArgs& a) {
   const std::atomic<bool>& stop = install_stop_flag();
 
   archive::ArchiveProbe probe;
-  serve::MetricsRegistry registry;
+  metrics::MetricsRegistry registry;
   register_archive_metrics(registry, probe);
-  std::unique_ptr<serve::MetricsEndpoint> metrics;
+  std::unique_ptr<metrics::MetricsEndpoint> metrics;
   if (!a.metrics_listen.empty()) {
     listen_arg("--metrics-listen", a.metrics_listen);  // malformed: bad usage, before binding
-    metrics = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
+    metrics = std::make_unique<metrics::MetricsEndpoint>(a.metrics_listen, registry, [&probe] { return render_lag(probe); });
   }
   archive::ArchiveWriter writer(c, &probe);
   const std::chrono::milliseconds kafka_timeout = a.kafka_timeout.value();

@@ -5,6 +5,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/duration_arg.h"
 #include "host/common/time_util.h"
+#include "host/engines/engines.h"
 
 namespace clickagg::cli {
 

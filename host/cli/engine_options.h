@@ -8,6 +8,7 @@
 
 #include "host/cli/settings.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 
 namespace clickagg::cli {
 

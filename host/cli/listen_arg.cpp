@@ -6,9 +6,9 @@
 
 namespace clickagg::cli {
 
-serve::ListenAddress listen_arg(std::string_view flag, const std::string& text) {
+http::ListenAddress listen_arg(std::string_view flag, const std::string& text) {
   try {
-    return serve::parse_listen_address(text);
+    return http::parse_listen_address(text);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string(flag) + ": " + e.what());
   }

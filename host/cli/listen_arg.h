@@ -4,10 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 
 namespace clickagg::cli {
 
-serve::ListenAddress listen_arg(std::string_view flag, const std::string& text);
+http::ListenAddress listen_arg(std::string_view flag, const std::string& text);
 
 }  // namespace clickagg::cli

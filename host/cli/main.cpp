@@ -16,7 +16,7 @@
 #include "host/cli/commands.h"
 #include "host/cli/settings_table.h"
 #include "host/common/log.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 
 namespace {
 
@@ -67,7 +67,7 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
 
 int main(int argc, char** argv) {
   namespace log = clickagg::log;
-  clickagg::serve::MetricsRegistry::set_build_info({{"version", clickagg::cli::build_version()},
+  clickagg::metrics::MetricsRegistry::set_build_info({{"version", clickagg::cli::build_version()},
                                                     {"commit", clickagg::cli::build_commit()},
                                                     {"cuda", clickagg::cli::build_with_cuda() ? "true" : "false"}});
   CLI::App app{"clickagg: exact ad click aggregation on GPU and CPU"};

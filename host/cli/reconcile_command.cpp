@@ -17,6 +17,7 @@
 #include "host/cli/duration_arg.h"
 #include "host/cli/engine_options.h"
 #include "host/common/time_util.h"
+#include "host/engines/engines.h"
 #include "host/ops/archive_source.h"
 #include "host/ops/filter_check.h"
 #include "host/ops/reconcile.h"

@@ -16,6 +16,7 @@
 #include "host/cli/kafka_timeout.h"
 #include "host/common/log.h"
 #include "host/common/time_util.h"
+#include "host/engines/engines.h"
 #include "host/ops/archive_source.h"
 #include "host/ops/filter_check.h"
 #include "host/ops/kafka_topic_source.h"

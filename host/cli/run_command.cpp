@@ -25,7 +25,7 @@
 #include "host/engine/engine.h"
 #include "host/gen/time_text.h"
 #include "host/run/run_pipeline.h"
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 
 namespace clickagg::cli {
 
@@ -103,7 +103,7 @@ run::RunConfig configure(RunArgs& a) {
   }
   c.engine_kind = a.engine.kind();
   try {
-    c.listen = serve::parse_listen_address(a.listen);
+    c.listen = http::parse_listen_address(a.listen);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

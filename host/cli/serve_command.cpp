@@ -17,7 +17,7 @@
 #include "host/common/log.h"
 #include "host/engine/filters.h"
 #include "host/serve/http_server.h"
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 #include "host/serve/store_probe.h"
 #include "host/store/aggregate_store.h"
 #include "host/store/store_pool.h"
@@ -56,7 +56,7 @@ std::set<uint16_t> known_filters(const ServeArgs& a, store::AggregateStore& stor
 }
 
 void run_serve(const ServeArgs& a) {
-  const serve::ListenAddress addr = listen_arg("--listen", a.listen);
+  const http::ListenAddress addr = listen_arg("--listen", a.listen);
   const std::atomic<bool>& stop = install_stop_flag();
 
   serve::ServerOptions opts;
@@ -74,7 +74,7 @@ void run_serve(const ServeArgs& a) {
   }
   auto pool = std::make_shared<store::StorePool>(
       [db = a.db] { return store::open_store(db, store::OpenMode::Reader); });
-  opts.metrics = std::make_shared<serve::MetricsRegistry>();
+  opts.metrics = std::make_shared<metrics::MetricsRegistry>();
   serve::register_store_metrics(*opts.metrics, pool);
 
   serve::HttpServer server(opts, pool);

@@ -19,8 +19,8 @@
 #include "host/common/malloc_tuning.h"
 #include "host/common/time_util.h"
 #include "host/engine/filters.h"
-#include "host/serve/metrics_endpoint.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_endpoint.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/serve/store_probe.h"
 #include "host/sink/sink_service.h"
 #include "host/store/aggregate_store.h"
@@ -100,7 +100,7 @@ void run_sink(const SinkArgs& a) {
   opt.listen = a.listen;
   opt.top_n = a.top;
   opt.delay_per_commit = delay;
-  opt.metrics = std::make_shared<serve::MetricsRegistry>();
+  opt.metrics = std::make_shared<metrics::MetricsRegistry>();
   opt.curve = curve_server(a.curve_secret, a.curve_allow, "--curve-allow");
   opt.insecure = a.insecure;
   // Settings refused before anything starts (bad usage); what fails after this, a port in use
@@ -110,7 +110,7 @@ void run_sink(const SinkArgs& a) {
   if (opt.curve && opt.curve->allowed.empty())
     throw UsageError("--curve-secret without --curve-allow: the sink would admit no aggregator");
   std::unique_ptr<sink::SinkService> service;
-  std::unique_ptr<serve::MetricsEndpoint> endpoint;
+  std::unique_ptr<metrics::MetricsEndpoint> endpoint;
   service = std::make_unique<sink::SinkService>(ctx, *db, opt);
   if (!a.metrics_listen.empty()) {
     // The stored progress (what the dashboard shows) through reader connections of its own.
@@ -118,7 +118,7 @@ void run_sink(const SinkArgs& a) {
     serve::register_store_metrics(*opt.metrics, std::make_shared<store::StorePool>([location] {
                                     return store::open_store(location, store::OpenMode::Reader);
                                   }));
-    endpoint = std::make_unique<serve::MetricsEndpoint>(a.metrics_listen, *opt.metrics);
+    endpoint = std::make_unique<metrics::MetricsEndpoint>(a.metrics_listen, *opt.metrics);
   }
   log::info("sink", "listening on %s (%s), writing %s", a.listen.c_str(),
             opt.curve ? ("CURVE, " + std::to_string(opt.curve->allowed.size()) + " aggregator keys admitted").c_str()

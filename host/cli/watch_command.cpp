@@ -19,7 +19,7 @@
 #include "host/common/time_util.h"
 #include "host/kafka/kafka_config.h"
 #include "host/kafka/kafka_producer.h"
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 #include "host/watch/kafka_line_sink.h"
 #include "host/watch/watch_metrics.h"
 #include "host/watch/watcher.h"

@@ -4,7 +4,7 @@
 #include <span>
 #include <string_view>
 
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg {
 

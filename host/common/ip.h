@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "host/common/hd.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg {
 

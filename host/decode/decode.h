@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg {
 

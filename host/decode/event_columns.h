@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "host/common/hash128.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg {
 

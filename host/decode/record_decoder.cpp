@@ -15,7 +15,6 @@ DecodeStatus RecordDecoder::into(EventColumns& out, const RecordRef& rec, const 
 }
 
 DecodeStatus RecordDecoder::into(Event& out, std::string_view record, const EventTimeBound& bound) {
-  arena_.reset();
   DecodeStatus status = decode_record(format_, record, out, arena_);
   if (!status) status = bound.check(out.t_ms);
   return tally(status);

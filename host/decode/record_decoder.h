@@ -20,8 +20,10 @@ class RecordDecoder {
   DecodeStatus into(EventColumns& out, std::string_view record, uint64_t position, const EventTimeBound& bound = {});
   // A record the splitter cut (a frame it could not read is a rejection too).
   DecodeStatus into(EventColumns& out, const RecordRef& rec, const EventTimeBound& bound = {});
-  // Into one Event, whose strings view the record or this decoder's scratch until the next call.
+  // Into one Event, whose strings view the record or this decoder's scratch; the scratch is
+  // kept until release(), so a caller may hold the events of a whole poll.
   DecodeStatus into(Event& out, std::string_view record, const EventTimeBound& bound = {});
+  void release() { arena_.reset(); }
 
   uint64_t records() const { return records_; }
   uint64_t rejected() const { return rejected_; }

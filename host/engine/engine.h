@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "host/common/event_counters.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 #include "host/decode/event_columns.h"
 #include "host/engine/filters.h"
 #include "host/engine/results.h"
@@ -82,13 +82,7 @@ class Engine {
   virtual void restore_state(std::istream& in) = 0;
 };
 
-// GpuPortable: the GPU engine's device algorithm built for the host (kernels/portable_engine.h),
-// slower than the CPU engine; it exists so machines without a GPU test that algorithm.
-enum class EngineKind { Cpu, Gpu, GpuPortable, Auto };
-
-// Throws std::runtime_error when the kind cannot run here (gpu without a device).
-std::unique_ptr<Engine> make_engine(EngineKind kind, const EngineConfig& config);
+// The CPU engine (cpu_backend.cpp); host/engines/engines.h chooses among every engine.
 std::unique_ptr<Engine> make_cpu_engine(const EngineConfig& config);
-bool gpu_available(std::string* why_not = nullptr);
 
 }  // namespace clickagg

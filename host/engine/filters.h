@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "host/common/ip.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg {
 

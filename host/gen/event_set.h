@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/decode/event.h"
+#include "host/common/event.h"
 #include "host/gen/gen_event.h"
 #include "host/gen/workload_config.h"
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg::gen {
 

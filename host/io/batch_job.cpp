@@ -1,3 +1,4 @@
+#include "host/engines/engines.h"
 #include "host/io/batch_job.h"
 
 #include <chrono>

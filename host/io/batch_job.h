@@ -10,6 +10,7 @@
 
 #include "host/decode/decode.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/io/batch_input.h"
 #include "host/io/final_results.h"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "host/decode/decode.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 
 namespace clickagg::ops {
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "host/decode/record_decoder.h"
 #include "host/kafka/kafka_consumer.h"
 #include "host/kafka/kafka_handles.h"
 
@@ -58,7 +59,7 @@ void KafkaTopicSource::read(int64_t from_ms, int64_t to_ms, const BatchFn& fn) {
   std::vector<rd_kafka_message_t*> raw(cfg_.batch_max);
   std::vector<kafka::MessagePtr> held;  // the decoded events view their payloads
   std::vector<Event> events;
-  Arena arena;
+  RecordDecoder decoder(cfg_.format);
   for (const auto& [partition, end_offset] : end) {
     kafka::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(list.get(), cfg_.topic.c_str(), partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -70,7 +71,7 @@ void KafkaTopicSource::read(int64_t from_ms, int64_t to_ms, const BatchFn& fn) {
       const size_t n = consumer.consume(200, raw.data(), raw.size());
       held.clear();
       events.clear();
-      arena.reset();
+      decoder.release();
       for (size_t i = 0; i < n; ++i) {
         kafka::MessagePtr m(raw[i]);
         if (m->partition != partition || m->offset >= end_offset) continue;  // not part of this read
@@ -78,7 +79,7 @@ void KafkaTopicSource::read(int64_t from_ms, int64_t to_ms, const BatchFn& fn) {
         ++records_;
         Event ev;
         const std::string_view value(static_cast<const char*>(m->payload), m->len);
-        if (decode_record(cfg_.format, value, ev, arena) != nullptr) {
+        if (decoder.into(ev, value)) {
           ++rejected_;
           continue;
         }

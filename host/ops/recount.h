@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/ops/event_source.h"
 #include "host/ops/time_range.h"
 

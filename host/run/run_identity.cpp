@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::run {
 
@@ -38,7 +38,7 @@ nlohmann::json to_json(const RunIdentity& id) {
 std::optional<RunIdentity> load_identity(const std::string& state_dir) {
   const std::string path = state_dir + "/" + kFile;
   std::string text;
-  if (!stream::read_file(path, text)) return std::nullopt;
+  if (!io::read_file(path, text)) return std::nullopt;
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
     RunIdentity id;
@@ -70,7 +70,7 @@ std::optional<RunIdentity> load_identity(const std::string& state_dir) {
 
 void save_identity(const std::string& state_dir, const RunIdentity& id) {
   std::filesystem::create_directories(state_dir);
-  stream::write_file_atomic(state_dir + "/" + kFile, to_json(id).dump(2) + "\n");
+  io::write_file_atomic(state_dir + "/" + kFile, to_json(id).dump(2) + "\n");
 }
 
 std::string differences(const RunIdentity& saved, const RunIdentity& wanted, bool seed_given, bool start_given) {

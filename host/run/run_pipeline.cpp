@@ -18,7 +18,7 @@
 #include "host/gen/generator.h"
 #include "host/gen/record_writer.h"
 #include "host/serve/http_server.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/serve/store_probe.h"
 #include "host/sink/sink_service.h"
 #include "host/store/aggregate_store.h"
@@ -38,16 +38,16 @@ constexpr uint32_t kPartition = 0;
 
 // Counters of this process for /metrics; the loop updates them, scrapes only read.
 struct RunProbe {
-  explicit RunProbe(serve::MetricsRegistry& m)
+  explicit RunProbe(metrics::MetricsRegistry& m)
       : records(m.counter("clickagg_run_records_total", "Records generated and handed to the engine.")),
         watermark(m.gauge("clickagg_run_watermark_seconds", "Engine watermark (Unix time).")),
         batch_seconds(m.histogram("clickagg_run_batch_duration_seconds",
                                   "Time to generate, decode and aggregate one micro-batch.",
-                                  serve::latency_buckets_seconds())),
+                                  metrics::latency_buckets_seconds())),
         engine_stages(m) {}
-  serve::Counter& records;
-  serve::Gauge& watermark;
-  serve::Histogram& batch_seconds;
+  metrics::Counter& records;
+  metrics::Gauge& watermark;
+  metrics::Histogram& batch_seconds;
   stream::EngineStageProbe engine_stages;  // GPU copy and kernel times
 };
 
@@ -89,7 +89,7 @@ class Pipeline {
   }
 
   void start_sink() {
-    metrics_ = std::make_shared<serve::MetricsRegistry>();
+    metrics_ = std::make_shared<metrics::MetricsRegistry>();
     probe_ = std::make_unique<RunProbe>(*metrics_);
     writer_ = store::open_store(cfg_.db, store::OpenMode::Writer);
     std::vector<store::FilterInfo> filters;
@@ -244,7 +244,7 @@ class Pipeline {
   const RunIdentity& id_;
   const std::atomic<bool>& stop_;
   zmq::context_t ctx_;
-  std::shared_ptr<serve::MetricsRegistry> metrics_;
+  std::shared_ptr<metrics::MetricsRegistry> metrics_;
   std::unique_ptr<RunProbe> probe_;
   std::unique_ptr<store::AggregateStore> writer_;
   std::unique_ptr<sink::SinkService> sink_;

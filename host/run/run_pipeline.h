@@ -22,8 +22,9 @@
 
 #include "host/emit/curve.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/run/run_identity.h"
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 
 namespace clickagg::run {
 
@@ -33,7 +34,7 @@ struct RunConfig {
   std::string state_dir;   // checkpoint, batch log, run.json
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;
-  serve::ListenAddress listen;
+  http::ListenAddress listen;
   std::string port_file;   // the bound API port is written here when set
   std::chrono::milliseconds batch_interval{200};
   std::chrono::milliseconds checkpoint_interval{2'000};

@@ -16,8 +16,8 @@ const WebAsset* find_web_asset(std::string_view path) {
   return nullptr;
 }
 
-HttpResponse serve_web_asset(const WebAsset& asset, const HttpRequest& req) {
-  HttpResponse res;
+http::HttpResponse serve_web_asset(const WebAsset& asset, const http::HttpRequest& req) {
+  http::HttpResponse res;
   res.headers = {{"Cache-Control", "no-cache"}, {"ETag", std::string(asset.etag)}, {"X-Content-Type-Options", "nosniff"}};
   if (asset.path == "/") res.headers.emplace_back("Content-Security-Policy", kPagePolicy);
   if (req.header("If-None-Match") == asset.etag) {

@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "host/serve/http_service.h"
+#include "host/http/http_service.h"
 
 namespace clickagg::serve {
 
@@ -26,6 +26,6 @@ const WebAsset* find_web_asset(std::string_view path);
 // Answers a GET for the dashboard path `asset` serves: the file, or 304 when the client's copy
 // is current (the files change only with the binary, so clients revalidate rather than keep
 // stale copies).
-HttpResponse serve_web_asset(const WebAsset& asset, const HttpRequest& req);
+http::HttpResponse serve_web_asset(const WebAsset& asset, const http::HttpRequest& req);
 
 }  // namespace clickagg::serve

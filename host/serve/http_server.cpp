@@ -18,7 +18,7 @@ int64_t system_clock_ms() {
 }
 
 // A bounded set of route labels for metrics: never the raw path, whose ad ids are unbounded.
-std::string route_label(const HttpRequest* r) {
+std::string route_label(const http::HttpRequest* r) {
   if (r == nullptr) return "other";
   const std::string& path = r->raw_path;
   if (path == "/" || path == "/healthz" || path == "/metrics" || path == "/openapi.json" ||
@@ -32,44 +32,44 @@ std::string route_label(const HttpRequest* r) {
   return "other";
 }
 
-HttpResponse json_ok(std::string body) { return HttpResponse{200, kJson, std::move(body), {}}; }
+http::HttpResponse json_ok(std::string body) { return http::HttpResponse{200, kJson, std::move(body), {}}; }
 
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(ServerOptions opts, std::shared_ptr<store::StorePool> stores)
       : options(std::move(opts)),
-        metrics(options.metrics ? options.metrics : std::make_shared<MetricsRegistry>()),
+        metrics(options.metrics ? options.metrics : std::make_shared<metrics::MetricsRegistry>()),
         api(std::move(stores), options.filter_ids,
             options.wall_clock_ms ? options.wall_clock_ms : system_clock_ms),
         latency(&metrics->histogram("clickagg_http_request_duration_seconds",
                                     "Time to answer an HTTP request.",
-                                    latency_buckets_seconds())),
-        http(options.host, options.port, limits(options), [this](const HttpRequest& r) { return route(r); },
-             [this](const HttpRequest* r, int status, double seconds) { observe(r, status, seconds); }) {}
+                                    metrics::latency_buckets_seconds())),
+        http(options.host, options.port, limits(options), [this](const http::HttpRequest& r) { return route(r); },
+             [this](const http::HttpRequest* r, int status, double seconds) { observe(r, status, seconds); }) {}
 
-  static HttpLimits limits(const ServerOptions& o) {
-    HttpLimits l = o.limits;
+  static http::HttpLimits limits(const ServerOptions& o) {
+    http::HttpLimits l = o.limits;
     l.handler_threads = static_cast<unsigned>(std::max<size_t>(o.threads, 1));
     return l;
   }
 
   // Runs a query, mapping failures to JSON error responses.
   template <typename F>
-  static HttpResponse guarded(F&& body) {
+  static http::HttpResponse guarded(F&& body) {
     try {
       return json_ok(body());
     } catch (const BadRequest& e) {
-      return json_error(400, e.what());
+      return http::json_error(400, e.what());
     } catch (const store::StoreError& e) {
-      return json_error(503, std::string("database unavailable: ") + e.what());
+      return http::json_error(503, std::string("database unavailable: ") + e.what());
     }
   }
 
-  HttpResponse route(const HttpRequest& r) {
+  http::HttpResponse route(const http::HttpRequest& r) {
     const std::string& path = r.raw_path;
-    if (path == "/healthz") return HttpResponse{200, kJson, R"({"status":"ok"})", {}};
-    if (path == "/metrics") return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->render(), {}};
+    if (path == "/healthz") return http::HttpResponse{200, kJson, R"({"status":"ok"})", {}};
+    if (path == "/metrics") return http::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->render(), {}};
     if (path == "/v1/status") return guarded([&] { return api.status(); });
     if (path == "/v1/ads/popular_ads") return guarded([&] { return api.popular_ads(r.params); });
     const auto& seg = r.segments;
@@ -78,10 +78,10 @@ struct HttpServer::Impl {
       if (seg[3] == "series") return guarded([&] { return api.series(seg[2], r.params); });
     }
     if (const WebAsset* asset = find_web_asset(path)) return serve_web_asset(*asset, r);
-    return json_error(404, "not found");
+    return http::json_error(404, "not found");
   }
 
-  void observe(const HttpRequest* r, int status, double seconds) {
+  void observe(const http::HttpRequest* r, int status, double seconds) {
     metrics
         ->counter("clickagg_http_requests_total", "HTTP requests answered, by route and status.",
                   {{"route", route_label(r)}, {"status", std::to_string(status)}})
@@ -91,10 +91,10 @@ struct HttpServer::Impl {
   }
 
   ServerOptions options;
-  std::shared_ptr<MetricsRegistry> metrics;
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
   QueryApi api;
-  Histogram* latency;
-  HttpService http;  // last: stopped and destroyed before what its handlers use
+  metrics::Histogram* latency;
+  http::HttpService http;  // last: stopped and destroyed before what its handlers use
 };
 
 HttpServer::HttpServer(ServerOptions options, std::shared_ptr<store::StorePool> stores)
@@ -108,6 +108,6 @@ void HttpServer::stop() { impl_->http.stop(); }
 
 uint16_t HttpServer::port() const { return impl_->http.port(); }
 
-MetricsRegistry& HttpServer::metrics() { return *impl_->metrics; }
+metrics::MetricsRegistry& HttpServer::metrics() { return *impl_->metrics; }
 
 }  // namespace clickagg::serve

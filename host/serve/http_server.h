@@ -1,5 +1,5 @@
 // The HTTP front of the store: the query API, /healthz, /metrics and the dashboard page, on
-// an HttpService (http_service.h). Requests read through a pool of reader connections, so
+// an http::HttpService (host/http/http_service.h). Requests read through a pool of reader connections, so
 // the server works beside a writer on the same database.
 #pragma once
 #include <cstdint>
@@ -8,8 +8,8 @@
 #include <set>
 #include <string>
 
-#include "host/serve/http_service.h"
-#include "host/serve/metrics_registry.h"
+#include "host/http/http_service.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/store/store_pool.h"
 
 namespace clickagg::serve {
@@ -18,11 +18,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;                       // 0: any free port
   std::set<uint16_t> filter_ids;              // configured filters; 0 is always accepted
-  std::shared_ptr<MetricsRegistry> metrics;   // null: the server makes its own
+  std::shared_ptr<metrics::MetricsRegistry> metrics;   // null: the server makes its own
   std::function<int64_t()> wall_clock_ms;     // null: the system clock
   // Threads running queries (a connection holds none while it waits or sends).
   size_t threads = 16;
-  HttpLimits limits;  // timeouts and sizes; its handler_threads is `threads`
+  http::HttpLimits limits;  // timeouts and sizes; its handler_threads is `threads`
 };
 
 class HttpServer {
@@ -38,7 +38,7 @@ class HttpServer {
   // Stops accepting, finishes requests in flight and joins the thread. Idempotent.
   void stop();
   uint16_t port() const;
-  MetricsRegistry& metrics();
+  metrics::MetricsRegistry& metrics();
 
  private:
   struct Impl;

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "host/common/time_util.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 #include "host/decode/timestamp.h"
 
 namespace clickagg::serve {

@@ -16,7 +16,7 @@ struct BadRequest : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// The decoded query string (HttpRequest::params).
+// The decoded query string (http::HttpRequest::params).
 using Params = std::multimap<std::string, std::string>;
 
 // The value of `name`, nullopt when absent; a parameter given twice is a BadRequest.

@@ -45,7 +45,7 @@ class ProgressCache {
 
 }  // namespace
 
-void register_store_metrics(MetricsRegistry& metrics, std::shared_ptr<store::StorePool> stores) {
+void register_store_metrics(metrics::MetricsRegistry& metrics, std::shared_ptr<store::StorePool> stores) {
   auto cache = std::make_shared<ProgressCache>(std::move(stores));
   // Values the store does not hold (nothing closed, no lag reported, no reconciliation yet)
   // read as NaN, never as a misleading 0.

@@ -4,11 +4,11 @@
 #pragma once
 #include <memory>
 
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/store/store_pool.h"
 
 namespace clickagg::serve {
 
-void register_store_metrics(MetricsRegistry& metrics, std::shared_ptr<store::StorePool> stores);
+void register_store_metrics(metrics::MetricsRegistry& metrics, std::shared_ptr<store::StorePool> stores);
 
 }  // namespace clickagg::serve

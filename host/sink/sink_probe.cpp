@@ -7,7 +7,7 @@ constexpr const char* kRowsName = "clickagg_sink_rows_written_total";
 constexpr const char* kRowsHelp = "Rows committed to the store, by table (top-N: list entries)";
 }  // namespace
 
-SinkProbe::SinkProbe(serve::MetricsRegistry& m)
+SinkProbe::SinkProbe(metrics::MetricsRegistry& m)
     : received(m.counter("clickagg_sink_received_total", "Result messages received")),
       applied(m.counter("clickagg_sink_applied_total", "Result messages committed to the store")),
       duplicates(m.counter("clickagg_sink_duplicates_total",
@@ -21,7 +21,7 @@ SinkProbe::SinkProbe(serve::MetricsRegistry& m)
       failed_commits(m.counter("clickagg_sink_failed_commits_total", "Store transactions that failed (retried)")),
       acks(m.counter("clickagg_sink_acks_sent_total", "Acknowledgements sent to producers")),
       commit_seconds(m.histogram("clickagg_sink_commit_duration_seconds", "Time to write and commit one round",
-                                 serve::latency_buckets_seconds())),
+                                 metrics::latency_buckets_seconds())),
       pending(m.gauge("clickagg_sink_pending_messages", "Messages of the round in progress, not yet committed")),
       metrics_(m),
       count_rows_(m.counter(kRowsName, kRowsHelp, {{"table", "counts"}})),

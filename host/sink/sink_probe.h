@@ -4,40 +4,40 @@
 #include <cstdint>
 #include <string>
 
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/store/aggregate_store.h"
 
 namespace clickagg::sink {
 
 class SinkProbe {
  public:
-  explicit SinkProbe(serve::MetricsRegistry& metrics);
+  explicit SinkProbe(metrics::MetricsRegistry& metrics);
 
   // A committed batch: rows per table, and whether it carried progress counters.
   void written(const store::ResultBatch& batch);
   // A producer's committed seq after a commit.
   void committed(const std::string& producer, uint64_t seq);
 
-  serve::Counter& received;    // MSG frames
-  serve::Counter& applied;     // messages committed
-  serve::Counter& duplicates;  // already committed: skipped
-  serve::Counter& beyond_gap;  // dropped after a missing seq
-  serve::Counter& malformed;   // not a version-1 envelope
-  serve::Counter& hellos;
-  serve::Counter& rounds;      // rounds that had messages to apply
-  serve::Counter& commits;
-  serve::Counter& failed_commits;
-  serve::Counter& acks;        // ACK messages sent
-  serve::Histogram& commit_seconds;
-  serve::Gauge& pending;       // received in the round in progress, not yet committed
+  metrics::Counter& received;    // MSG frames
+  metrics::Counter& applied;     // messages committed
+  metrics::Counter& duplicates;  // already committed: skipped
+  metrics::Counter& beyond_gap;  // dropped after a missing seq
+  metrics::Counter& malformed;   // not a version-1 envelope
+  metrics::Counter& hellos;
+  metrics::Counter& rounds;      // rounds that had messages to apply
+  metrics::Counter& commits;
+  metrics::Counter& failed_commits;
+  metrics::Counter& acks;        // ACK messages sent
+  metrics::Histogram& commit_seconds;
+  metrics::Gauge& pending;       // received in the round in progress, not yet committed
 
  private:
-  serve::MetricsRegistry& metrics_;
-  serve::Counter& count_rows_;
-  serve::Counter& topn_entries_;
-  serve::Counter& late_rows_;
-  serve::Counter& reject_rows_;
-  serve::Counter& progress_writes_;
+  metrics::MetricsRegistry& metrics_;
+  metrics::Counter& count_rows_;
+  metrics::Counter& topn_entries_;
+  metrics::Counter& late_rows_;
+  metrics::Counter& reject_rows_;
+  metrics::Counter& progress_writes_;
 };
 
 }  // namespace clickagg::sink

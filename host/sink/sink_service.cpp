@@ -49,7 +49,7 @@ struct SinkService::Impl {
         sock(ctx, zmq::socket_type::router),
         store(store_),
         opt(std::move(opt_)),
-        metrics(opt.metrics ? opt.metrics : std::make_shared<serve::MetricsRegistry>()),
+        metrics(opt.metrics ? opt.metrics : std::make_shared<metrics::MetricsRegistry>()),
         probe(*metrics),
         seq([this](const std::string& producer) { return store.committed_seq(producer); }) {
     sock.set(zmq::sockopt::rcvhwm, kRecvHwm);
@@ -183,7 +183,7 @@ struct SinkService::Impl {
   zmq::socket_t sock;
   store::AggregateStore& store;
   SinkOptions opt;
-  std::shared_ptr<serve::MetricsRegistry> metrics;
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
   SinkProbe probe;
   Sequencer seq;
   std::map<std::string, std::string> routes;  // producer -> routing id of its connection

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "host/emit/curve.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/store/aggregate_store.h"
 
 namespace zmq {
@@ -30,7 +30,7 @@ struct SinkOptions {
   std::chrono::milliseconds delay_per_commit{0};  // a deliberately slow sink, for tests
   uint32_t top_n = 0;  // the N the aggregator cuts top-N lists at; 0: unknown
   // Where the sink keeps its metrics (sink_probe.h); null: a registry of its own.
-  std::shared_ptr<serve::MetricsRegistry> metrics = nullptr;
+  std::shared_ptr<metrics::MetricsRegistry> metrics = nullptr;
   // CURVE (emit/curve.h): the sink's key pair and the aggregators' public keys it admits. Without
   // it, listening beyond this host needs `insecure`.
   std::optional<emit::CurveServer> curve = std::nullopt;

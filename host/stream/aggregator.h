@@ -22,6 +22,7 @@
 #include "host/emit/acked_channel.h"
 #include "host/emit/curve.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/kafka/kafka_defaults.h"
 #include "host/stream/aggregator_probe.h"
 

@@ -13,19 +13,19 @@
 #include <string>
 
 #include "host/common/event_counters.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 #include "host/stream/engine_stage_probe.h"
 
 namespace clickagg::stream {
 
 struct AggregatorProbe {
-  serve::MetricsRegistry registry;
-  serve::Histogram& batch_seconds = registry.histogram(
+  metrics::MetricsRegistry registry;
+  metrics::Histogram& batch_seconds = registry.histogram(
       "clickagg_aggregator_batch_duration_seconds", "Time to decode, aggregate and send one micro-batch",
-      serve::latency_buckets_seconds());
-  serve::Histogram& checkpoint_duration = registry.histogram(
+      metrics::latency_buckets_seconds());
+  metrics::Histogram& checkpoint_duration = registry.histogram(
       "clickagg_aggregator_checkpoint_duration_seconds",
-      "Time to drain the sink's acknowledgements and write one checkpoint", serve::latency_buckets_seconds());
+      "Time to drain the sink's acknowledgements and write one checkpoint", metrics::latency_buckets_seconds());
   EngineStageProbe engine_stages{registry};
 
   std::atomic<uint64_t> messages{0};          // records consumed (this process)

@@ -31,7 +31,7 @@ std::string BatchLog::path_of(const std::string& dir, uint64_t generation) {
 BatchLog::BatchLog(const std::string& dir, uint64_t generation) : generation_(generation) {
   const std::string path = path_of(dir, generation);
   std::string bytes;
-  read_file(path, bytes);
+  io::read_file(path, bytes);
   std::string_view rest = bytes;
   uint64_t valid = 0;
   for (;;) {
@@ -59,7 +59,7 @@ BatchLog::BatchLog(const std::string& dir, uint64_t generation) : generation_(ge
     valid += rest.size() - cur.size();
     rest = cur;
   }
-  out_ = DurableAppender(path, valid);
+  out_ = io::DurableAppender(path, valid);
 }
 
 void BatchLog::append(const LoggedBatch& batch) {

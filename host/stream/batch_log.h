@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::stream {
 
@@ -42,7 +42,7 @@ class BatchLog {
  private:
   uint64_t generation_;
   std::vector<LoggedBatch> recovered_;
-  DurableAppender out_;
+  io::DurableAppender out_;
 };
 
 }  // namespace clickagg::stream

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "host/common/hash128.h"
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::stream {
 
@@ -35,7 +35,7 @@ uint64_t checksum(std::string_view body) { return hash128(body.data(), body.size
 // a block at a time.
 class ChecksummedFileBuf final : public std::streambuf {
  public:
-  explicit ChecksummedFileBuf(AtomicFile& file) : file_(file), hash_(kChecksumSeed), buf_(1 << 20) {
+  explicit ChecksummedFileBuf(io::AtomicFile& file) : file_(file), hash_(kChecksumSeed), buf_(1 << 20) {
     setp(buf_.data(), buf_.data() + buf_.size());
   }
   // Flushes and returns the checksum of everything written.
@@ -79,7 +79,7 @@ class ChecksummedFileBuf final : public std::streambuf {
     setp(buf_.data(), buf_.data() + buf_.size());
   }
 
-  AtomicFile& file_;
+  io::AtomicFile& file_;
   Hasher128 hash_;
   std::vector<char> buf_;
 };
@@ -99,7 +99,7 @@ void save_checkpoint(const std::string& dir, const Checkpoint& cp, const std::fu
     put(head, off);
   }
   put(head, cp.rejected);
-  AtomicFile file(checkpoint_path(dir));
+  io::AtomicFile file(checkpoint_path(dir));
   ChecksummedFileBuf buf(file);
   std::ostream out(&buf);
   out.exceptions(std::ios::badbit | std::ios::failbit);  // a failed write is thrown, not lost
@@ -120,7 +120,7 @@ void save_checkpoint(const std::string& dir, const Checkpoint& cp) {
 
 std::optional<Checkpoint> load_checkpoint(const std::string& dir) {
   std::string bytes;
-  if (!read_file(checkpoint_path(dir), bytes)) return std::nullopt;
+  if (!io::read_file(checkpoint_path(dir), bytes)) return std::nullopt;
   if (bytes.size() < 8) throw std::runtime_error("checkpoint: truncated " + checkpoint_path(dir));
   std::string_view body(bytes.data(), bytes.size() - 8);
   uint64_t sum;

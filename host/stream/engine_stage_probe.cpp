@@ -10,7 +10,7 @@ struct EngineStageProbe::Shared {
   std::map<std::string, double> seconds;
 };
 
-EngineStageProbe::EngineStageProbe(serve::MetricsRegistry& registry)
+EngineStageProbe::EngineStageProbe(metrics::MetricsRegistry& registry)
     : registry_(registry), shared_(std::make_shared<Shared>()) {}
 
 void EngineStageProbe::publish(const std::vector<std::pair<std::string, double>>& stages) {

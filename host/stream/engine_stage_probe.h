@@ -8,20 +8,20 @@
 #include <vector>
 
 #include "host/engine/engine.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 
 namespace clickagg::stream {
 
 class EngineStageProbe {
  public:
-  explicit EngineStageProbe(serve::MetricsRegistry& registry);
+  explicit EngineStageProbe(metrics::MetricsRegistry& registry);
   // Copies the engine's stage times; a stage seen for the first time gets its series.
   void publish(const Engine& engine) { publish(engine.stage_seconds()); }
   void publish(const std::vector<std::pair<std::string, double>>& stages);
 
  private:
   struct Shared;
-  serve::MetricsRegistry& registry_;
+  metrics::MetricsRegistry& registry_;
   std::shared_ptr<Shared> shared_;  // also held by the scrape callbacks
 };
 

@@ -1,3 +1,4 @@
+#include "host/engines/engines.h"
 #include "host/stream/partition_task.h"
 
 #include <zmq.hpp>

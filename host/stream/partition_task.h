@@ -25,6 +25,7 @@
 #include "host/emit/acked_channel.h"
 #include "host/emit/curve.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/stream/batch_log.h"
 #include "host/stream/kafka_source.h"
 #include "host/stream/partition_lock.h"

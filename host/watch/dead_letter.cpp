@@ -53,7 +53,7 @@ DeadLetterFile::DeadLetterFile(const std::string& path, std::optional<uint64_t> 
   // Never extend: a file shorter than the state says was replaced or cut by someone else,
   // and padding it would write zero bytes into it.
   size_ = committed_bytes ? std::min(*committed_bytes, now) : now;
-  file_ = stream::DurableAppender(path, size_);
+  file_ = io::DurableAppender(path, size_);
 }
 
 uint64_t DeadLetterFile::append(std::string_view entries) {

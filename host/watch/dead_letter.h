@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::watch {
 
@@ -36,7 +36,7 @@ class DeadLetterFile {
 
  private:
   std::string path_;
-  stream::DurableAppender file_;
+  io::DurableAppender file_;
   uint64_t size_ = 0;
 };
 

@@ -1,13 +1,13 @@
 #include "host/watch/watch_metrics.h"
 
-#include "host/serve/metrics_endpoint.h"
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_endpoint.h"
+#include "host/metrics/metrics_registry.h"
 
 namespace clickagg::watch {
 
 namespace {
 
-void register_probe(serve::MetricsRegistry& r, const WatchProbe& probe) {
+void register_probe(metrics::MetricsRegistry& r, const WatchProbe& probe) {
   r.counter_of("clickagg_watch_lines_sent_total", "Lines acknowledged by the broker", probe.lines_sent);
   r.counter_of("clickagg_watch_bytes_sent_total", "Bytes of the lines acknowledged by the broker", probe.bytes_sent);
   r.counter_of("clickagg_watch_rejected_total", "Malformed lines written to the dead-letter file", probe.rejected);
@@ -44,12 +44,12 @@ std::string render_lag(const WatchProbe& probe) {
 }  // namespace
 
 struct WatchMetricsServer::Impl {
-  serve::MetricsRegistry registry;
-  std::unique_ptr<serve::MetricsEndpoint> endpoint;
+  metrics::MetricsRegistry registry;
+  std::unique_ptr<metrics::MetricsEndpoint> endpoint;
 };
 
 std::string render_watch_metrics(const WatchProbe& probe) {
-  serve::MetricsRegistry r;
+  metrics::MetricsRegistry r;
   register_probe(r, probe);
   return r.render() + render_lag(probe);
 }
@@ -57,7 +57,7 @@ std::string render_watch_metrics(const WatchProbe& probe) {
 WatchMetricsServer::WatchMetricsServer(const std::string& listen, const WatchProbe& probe)
     : impl_(std::make_unique<Impl>()) {
   register_probe(impl_->registry, probe);
-  impl_->endpoint = std::make_unique<serve::MetricsEndpoint>(listen, impl_->registry,
+  impl_->endpoint = std::make_unique<metrics::MetricsEndpoint>(listen, impl_->registry,
                                                              [&probe] { return render_lag(probe); });
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 namespace clickagg::watch {
 
@@ -66,7 +66,7 @@ WatchState decode_state(std::string_view text) {
 
 bool load_state(const std::string& path, WatchState& out) {
   std::string text;
-  if (!stream::read_file(path, text)) return false;
+  if (!io::read_file(path, text)) return false;
   try {
     out = decode_state(text);
   } catch (const std::runtime_error& e) {
@@ -77,7 +77,7 @@ bool load_state(const std::string& path, WatchState& out) {
 }
 
 void save_state(const std::string& path, const WatchState& state) {
-  stream::write_file_atomic(path, encode_state(state));
+  io::write_file_atomic(path, encode_state(state));
 }
 
 }  // namespace clickagg::watch

@@ -41,6 +41,7 @@ StepResult Watcher::step() {
   files_.scan(now, notes);
   for (const std::string& n : notes) log::info("watch", "%s", n.c_str());
 
+  decoder_.release();
   rejects_.clear();
   sent_ = rejected_ = 0;
   bytes_ = 0;

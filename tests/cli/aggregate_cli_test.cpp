@@ -22,6 +22,7 @@
 #include "host/decode/binary_format.h"
 #include "host/decode/decode.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "tests/cases/case_file.h"
 #include "tests/property/random_stream.h"
 #include "tests/reference/reference_io.h"

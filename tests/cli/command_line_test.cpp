@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "tests/cli/command_line_fixture.h"
 
 namespace clickagg {

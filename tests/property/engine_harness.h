@@ -13,6 +13,7 @@
 #include "host/common/country.h"
 #include "host/common/ip.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "tests/property/random_stream.h"
 #include "tests/reference/reference_model.h"
 

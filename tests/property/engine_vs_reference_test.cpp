@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "tests/property/engine_harness.h"
 #include "tests/property/random_stream.h"
 #include "tests/reference/reference_model.h"

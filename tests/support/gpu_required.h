@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 
 namespace clickagg::testing_support {
 

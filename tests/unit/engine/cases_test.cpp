@@ -15,6 +15,7 @@
 #include "host/decode/decode.h"
 #include "host/decode/event_time_bound.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/engine/filters.h"
 #include "tests/cases/case_file.h"
 #include "tests/support/gpu_required.h"

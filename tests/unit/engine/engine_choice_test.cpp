@@ -7,6 +7,7 @@
 #include <string>
 
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 
 namespace clickagg {
 namespace {

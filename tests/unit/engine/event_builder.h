@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "host/common/time_util.h"
-#include "host/decode/event.h"
+#include "host/common/event.h"
 #include "host/engine/results.h"
 
 namespace clickagg::testing_support {

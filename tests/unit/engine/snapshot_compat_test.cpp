@@ -12,6 +12,7 @@
 #include "host/common/country.h"
 #include "host/decode/dedup_key.h"
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "tests/unit/engine/event_builder.h"
 
 namespace clickagg {

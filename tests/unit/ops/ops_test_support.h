@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host/engine/engine.h"
+#include "host/engines/engines.h"
 #include "host/ops/event_source.h"
 #include "host/store/aggregate_store.h"
 #include "tests/unit/named_results.h"

@@ -1,3 +1,4 @@
+#include "host/engines/engines.h"
 #include "host/ops/recount.h"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // pipelined requests answered in order, each phase's deadline, the per-connection request
 // limit, bodies and oversized headers refused, and hundreds of hostile connections that do
 // not keep a normal request from its answer.
-#include "host/serve/http_service.h"
+#include "host/http/http_service.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-namespace clickagg::serve {
+namespace clickagg::http {
 namespace {
 
 using namespace std::chrono_literals;
@@ -285,4 +285,4 @@ TEST(HttpService, StopClosesEveryConnection) {
 }
 
 }  // namespace
-}  // namespace clickagg::serve
+}  // namespace clickagg::http

@@ -1,4 +1,4 @@
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 namespace {
 
 TEST(MetricsRegistryTest, RendersCountersAndGaugesByFamily) {
@@ -90,4 +90,4 @@ TEST(MetricsRegistryTest, CountsFromManyThreads) {
 }
 
 }  // namespace
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

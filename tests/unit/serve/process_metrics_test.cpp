@@ -1,6 +1,6 @@
 // The process_* metrics against what this test process does and what the kernel reports
 // through other interfaces (getrlimit, the CPU-time clock, the wall clock).
-#include "host/serve/process_metrics.h"
+#include "host/metrics/process_metrics.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 namespace {
 
 double wall_now() {
@@ -178,4 +178,4 @@ TEST(ProcessMetricsTest, ValuesThatCannotBeReadAreLeftOut) {
 }
 
 }  // namespace
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "host/common/time_util.h"
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 
 namespace clickagg::serve {
 namespace {
@@ -47,19 +47,19 @@ TEST(QueryParamsTest, FiltersAndAdIds) {
 }
 
 TEST(ListenAddressTest, Forms) {
-  auto a = parse_listen_address("127.0.0.1:8080");
+  auto a = http::parse_listen_address("127.0.0.1:8080");
   EXPECT_EQ(a.host, "127.0.0.1");
   EXPECT_EQ(a.port, 8080);
-  auto b = parse_listen_address("[::1]:0");
+  auto b = http::parse_listen_address("[::1]:0");
   EXPECT_EQ(b.host, "::1");
   EXPECT_EQ(b.port, 0);
-  auto c = parse_listen_address("9000");
+  auto c = http::parse_listen_address("9000");
   EXPECT_EQ(c.host, "127.0.0.1");
   EXPECT_EQ(c.port, 9000);
-  auto d = parse_listen_address("0.0.0.0:80");
+  auto d = http::parse_listen_address("0.0.0.0:80");
   EXPECT_EQ(d.host, "0.0.0.0");
   for (const char* bad : {"", "host:", ":80", "h:65536", "h:x", "::1:80", "[::1]80", "[::1]"})
-    EXPECT_THROW(parse_listen_address(bad), std::invalid_argument) << bad;
+    EXPECT_THROW(http::parse_listen_address(bad), std::invalid_argument) << bad;
 }
 
 }  // namespace

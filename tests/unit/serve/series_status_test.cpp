@@ -67,7 +67,7 @@ class ServerFixture {
     opts.port = 0;
     opts.filter_ids = {12, 14};
     opts.wall_clock_ms = [] { return (kBase + 1000) * kMsPerMinute; };
-    opts.metrics = std::make_shared<MetricsRegistry>();
+    opts.metrics = std::make_shared<metrics::MetricsRegistry>();
     register_store_metrics(*opts.metrics, pool);
     server = std::make_unique<HttpServer>(opts, pool);
     client = std::make_unique<httplib::Client>("127.0.0.1", server->start());

@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "host/common/hash128.h"
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 #include "tests/unit/store/temp_dir.h"
 
 namespace clickagg::stream {
@@ -57,7 +57,7 @@ TEST(Checkpoint, Version1FilesLoadWithoutTheRejectCounter) {
   put<uint64_t>(body, 3);
   body += "abc";
   put<uint64_t>(body, hash128(body.data(), body.size(), 0x636b7074).lo);
-  write_file_atomic(checkpoint_path(dir.path().string()), body);
+  io::write_file_atomic(checkpoint_path(dir.path().string()), body);
   auto got = load_checkpoint(dir.path().string());
   ASSERT_TRUE(got);
   EXPECT_EQ(got->log_generation, 4u);
@@ -130,7 +130,7 @@ TEST(Checkpoint, Version2FilesWithTheStateLengthLoad) {
   put<uint64_t>(body, 4);
   body += "wxyz";
   put<uint64_t>(body, hash128(body.data(), body.size(), 0x636b7074).lo);
-  write_file_atomic(checkpoint_path(dir.path().string()), body);
+  io::write_file_atomic(checkpoint_path(dir.path().string()), body);
   auto got = load_checkpoint(dir.path().string());
   ASSERT_TRUE(got);
   EXPECT_EQ(got->log_generation, 6u);
@@ -144,9 +144,9 @@ TEST(Checkpoint, RefusesACorruptOrUnknownFile) {
   cp.engine_state = "x";
   save_checkpoint(dir.path().string(), cp);
   std::string bytes;
-  ASSERT_TRUE(read_file(checkpoint_path(dir.path().string()), bytes));
+  ASSERT_TRUE(io::read_file(checkpoint_path(dir.path().string()), bytes));
   bytes[10] ^= 1;
-  write_file_atomic(checkpoint_path(dir.path().string()), bytes);
+  io::write_file_atomic(checkpoint_path(dir.path().string()), bytes);
   EXPECT_THROW(load_checkpoint(dir.path().string()), std::runtime_error);
 
   // A future version with a valid checksum: refused, never misread.
@@ -154,7 +154,7 @@ TEST(Checkpoint, RefusesACorruptOrUnknownFile) {
   put<uint32_t>(body, 0x4b434143);
   put<uint32_t>(body, 99);
   put<uint64_t>(body, hash128(body.data(), body.size(), 0x636b7074).lo);
-  write_file_atomic(checkpoint_path(dir.path().string()), body);
+  io::write_file_atomic(checkpoint_path(dir.path().string()), body);
   EXPECT_THROW(load_checkpoint(dir.path().string()), std::runtime_error);
 }
 

@@ -35,7 +35,7 @@ class TimedEngine final : public Engine {
 };
 
 TEST(EngineStageProbe, CpuEngineReportsItsStages) {
-  serve::MetricsRegistry registry;
+  metrics::MetricsRegistry registry;
   EngineStageProbe probe(registry);
   auto engine = make_cpu_engine(EngineConfig{});
   std::vector<std::string> names;
@@ -51,7 +51,7 @@ TEST(EngineStageProbe, CpuEngineReportsItsStages) {
 }
 
 TEST(EngineStageProbe, RendersCumulativeSecondsPerStage) {
-  serve::MetricsRegistry registry;
+  metrics::MetricsRegistry registry;
   EngineStageProbe probe(registry);
   TimedEngine engine(make_cpu_engine(EngineConfig{}));
   engine.stages = {{"h2d_copy", 0.25}, {"device_chunks", 1.5}};

@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 #include "host/watch/watch_state.h"
 #include "tests/unit/watch/watch_test_files.h"
 

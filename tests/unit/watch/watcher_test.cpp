@@ -250,7 +250,7 @@ TEST_F(WatcherTest, ACrashBeforeTheStateIsSavedListsEveryRejectOnce) {
     drain(*w);
   }
   // The crash: the dead-letter entries were synced, the state that covers them was not.
-  stream::write_file_atomic(dir.file("state.json"), before);
+  io::write_file_atomic(dir.file("state.json"), before);
   auto w = make();
   drain(*w);
   EXPECT_EQ(dead_letter(), p + "\t" + std::to_string(clicks(0, 2).size()) + "\tmissing [AdClickEvent] tag\tbad one\n");

@@ -1,9 +1,9 @@
-#include "host/serve/listen_address.h"
+#include "host/http/listen_address.h"
 
 #include <charconv>
 #include <stdexcept>
 
-namespace clickagg::serve {
+namespace clickagg::http {
 
 namespace {
 uint16_t parse_port(std::string_view text, std::string_view whole) {
@@ -39,4 +39,4 @@ ListenAddress parse_listen_address(std::string_view text) {
   return out;
 }
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::http

@@ -1,4 +1,4 @@
-#include "host/stream/file_util.h"
+#include "host/io/durable_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace clickagg::stream {
+namespace clickagg::io {
 
 namespace {
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
@@ -107,4 +107,4 @@ void DurableAppender::append(std::string_view bytes) {
   if (::fdatasync(fd_) != 0) fail("cannot sync", path_);
 }
 
-}  // namespace clickagg::stream
+}  // namespace clickagg::io

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 
 struct ProcessStats {
   // From /proc/self/stat (all threads together); empty when it cannot be read.
@@ -26,4 +26,4 @@ ProcessStats read_process_stats();
 // The families of the values present, in the Prometheus text format.
 std::string render_process_metrics(const ProcessStats& stats);
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

@@ -1,4 +1,4 @@
-#include "host/serve/http_service.h"
+#include "host/http/http_service.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace clickagg::serve {
+namespace clickagg::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -361,4 +361,4 @@ uint16_t HttpService::port() const { return impl_->port; }
 
 size_t HttpService::connections() const { return impl_->open.load(); }
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::http

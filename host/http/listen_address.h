@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace clickagg::serve {
+namespace clickagg::http {
 
 struct ListenAddress {
   std::string host = "127.0.0.1";
@@ -15,4 +15,4 @@ struct ListenAddress {
 // Throws std::invalid_argument with a one-line reason.
 ListenAddress parse_listen_address(std::string_view text);
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::http

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
@@ -120,4 +120,4 @@ class MetricsRegistry {
   std::map<std::string, Family, std::less<>> families_;
 };
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

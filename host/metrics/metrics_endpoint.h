@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 
 class MetricsEndpoint {
  public:
@@ -32,4 +32,4 @@ class MetricsEndpoint {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

@@ -1,4 +1,4 @@
-#include "host/serve/process_metrics.h"
+#include "host/metrics/process_metrics.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 
 namespace {
 
@@ -119,4 +119,4 @@ std::string render_process_metrics(const ProcessStats& s) {
   return out;
 }
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

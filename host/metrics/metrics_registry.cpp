@@ -1,13 +1,13 @@
-#include "host/serve/metrics_registry.h"
+#include "host/metrics/metrics_registry.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
 
-#include "host/serve/process_metrics.h"
+#include "host/metrics/process_metrics.h"
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 
 namespace {
 
@@ -207,4 +207,4 @@ std::string MetricsRegistry::render() const {
   return out + process;
 }
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics

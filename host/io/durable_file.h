@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace clickagg::stream {
+namespace clickagg::io {
 
 // Replaces `path` with `bytes` atomically: a crash leaves the old or the new file, whole.
 void write_file_atomic(const std::string& path, std::string_view bytes);
@@ -44,4 +44,4 @@ class DurableAppender {
   std::string path_;
 };
 
-}  // namespace clickagg::stream
+}  // namespace clickagg::io

@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-namespace clickagg::serve {
+namespace clickagg::http {
 
 struct HttpLimits {
   std::chrono::milliseconds idle_timeout{5'000};     // waiting for a request's first byte
@@ -89,4 +89,4 @@ class HttpService {
 // is kept as it is.
 std::string percent_decode(std::string_view s, bool plus_is_space);
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::http

@@ -1,7 +1,8 @@
+#include "host/engines/engines.h"
+
 #include <stdexcept>
 #include <string>
 
-#include "host/engine/engine.h"
 #if defined(CLICKAGG_HAVE_CUDA)
 #include "kernels/gpu_engine.h"
 #endif

@@ -1,45 +1,45 @@
-#include "host/serve/metrics_endpoint.h"
+#include "host/metrics/metrics_endpoint.h"
 
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
-#include "host/serve/http_service.h"
-#include "host/serve/listen_address.h"
+#include "host/http/http_service.h"
+#include "host/http/listen_address.h"
 
-namespace clickagg::serve {
+namespace clickagg::metrics {
 
 struct MetricsEndpoint::Impl {
   Impl(const std::string& listen, const MetricsRegistry& registry, std::function<std::string()> extra,
        HealthCheck health)
-      : addr(parse_listen_address(listen)),
+      : addr(http::parse_listen_address(listen)),
         http(addr.host, addr.port, small(),
-             [&registry, extra = std::move(extra), health = std::move(health)](const HttpRequest& r) {
+             [&registry, extra = std::move(extra), health = std::move(health)](const http::HttpRequest& r) {
           if (r.raw_path == "/metrics") {
             std::string body = registry.render();
             if (extra) body += extra();
-            return HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
+            return http::HttpResponse{200, "text/plain; version=0.0.4", std::move(body), {}};
           }
           if (r.raw_path == "/healthz") {
             if (const std::optional<std::string> why = health ? health() : std::nullopt)
-              return HttpResponse{503, "application/json",
+              return http::HttpResponse{503, "application/json",
                                   nlohmann::json{{"status", "unavailable"}, {"reason", *why}}.dump(), {}};
-            return HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
+            return http::HttpResponse{200, "application/json", R"({"status":"ok"})", {}};
           }
-          return json_error(404, "not found");
+          return http::json_error(404, "not found");
         }) {}
 
   // A scrape now and then: one thread each way is plenty.
-  static HttpLimits small() {
-    HttpLimits l;
+  static http::HttpLimits small() {
+    http::HttpLimits l;
     l.io_threads = 1;
     l.handler_threads = 1;
     l.max_connections = 256;
     return l;
   }
 
-  ListenAddress addr;
-  HttpService http;
+  http::ListenAddress addr;
+  http::HttpService http;
 };
 
 MetricsEndpoint::MetricsEndpoint(const std::string& listen, const MetricsRegistry& registry,
@@ -56,4 +56,4 @@ MetricsEndpoint::~MetricsEndpoint() { impl_->http.stop(); }
 
 int MetricsEndpoint::port() const { return impl_->http.port(); }
 
-}  // namespace clickagg::serve
+}  // namespace clickagg::metrics
