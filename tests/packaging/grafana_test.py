@@ -23,9 +23,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration", "common"))
+from itest import metrics_of_starting  # noqa: E402
 
 PROCESS_METRICS = ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
                    "process_open_fds", "process_max_fds", "process_start_time_seconds", "process_threads"]
@@ -75,17 +76,6 @@ def free_port():
 def http_get(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
         return r.read().decode()
-
-
-def scrape(port, proc, deadline_s=30):
-    """/metrics of a process that is starting; None if it exits or never answers."""
-    end = time.time() + deadline_s
-    while time.time() < end and proc.poll() is None:
-        try:
-            return http_get(port, "/metrics")
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    return None
 
 
 def main():
@@ -181,12 +171,12 @@ def main():
                                            env=env)
         for name, proc in procs.items():
             if name in ("serve", "run"):  # a request first, so the request series have samples
-                scrape(ports[name], proc)
+                metrics_of_starting(ports[name], proc)
                 try:
                     http_get(ports[name], "/v1/status")
                 except OSError:
                     pass
-            text = scrape(ports[name], proc)
+            text = metrics_of_starting(ports[name], proc)
             if text is None:
                 with open(os.path.join(work, f"{name}.log"), errors="replace") as f:
                     check(False, f"{name}: /metrics answers (exit {proc.poll()}): {f.read()[-2000:]}")

@@ -22,8 +22,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration", "common"))
+from itest import metrics_of_starting  # noqa: E402
 
 MAX_EXPOSURE = 40  # systemd-analyze security --threshold: tenths of the 0..10 exposure level
 
@@ -51,14 +52,8 @@ def free_port():
 
 
 def metrics_up(port, proc, deadline_s=20):
-    end = time.time() + deadline_s
-    while time.time() < end and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-                return r.status == 200 and "process_open_fds" in r.read().decode()
-        except OSError:
-            time.sleep(0.2)
-    return False
+    text = metrics_of_starting(port, proc, deadline_s)
+    return text is not None and "process_open_fds" in text
 
 
 def main():

@@ -27,6 +27,18 @@ def scrape_metrics(port, tries=50):
     return None
 
 
+def metrics_of_starting(port, proc, deadline_s=30):
+    """/metrics of a process that is starting: None once it has exited or never answered."""
+    end = time.time() + deadline_s
+    while time.time() < end and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                return r.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    return None
+
+
 def kafka_args(description):
     """The arguments every test with the real broker takes: the binary, the source tree, the broker."""
     import argparse
