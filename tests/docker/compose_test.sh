@@ -78,11 +78,19 @@ def invocations(command):
             found.append(rest)
     return found
 
+# Every CLICKAGG_* variable a service sets must name a setting: the reference lists them all.
+reference = subprocess.run([exe, "reference"], capture_output=True, text=True).stdout
+setting_variables = set(re.findall(r"`(CLICKAGG_[A-Z0-9_]+)`", reference))
+
 global_options_with_value = {"--log-format"}
 checked = 0
 for config in configs:
     services = yaml.safe_load(Path(config).read_text())["services"]
     for name, svc in services.items():
+        env = svc.get("environment") or {}
+        for key in (env if isinstance(env, dict) else [e.split("=", 1)[0] for e in env]):
+            if key.startswith("CLICKAGG_") and key not in setting_variables:
+                failures.append(f"{name}: {key} names no setting")
         for args in invocations(svc.get("command")):
             # Global options come before the command.
             i = 0
