@@ -26,7 +26,7 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration", "common"))
-from itest import metrics_of_starting  # noqa: E402
+from itest import scrape_metrics, verdict  # noqa: E402
 
 PROCESS_METRICS = ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
                    "process_open_fds", "process_max_fds", "process_start_time_seconds", "process_threads"]
@@ -171,12 +171,12 @@ def main():
                                            env=env)
         for name, proc in procs.items():
             if name in ("serve", "run"):  # a request first, so the request series have samples
-                metrics_of_starting(ports[name], proc)
+                scrape_metrics(ports[name], tries=150, proc=proc)
                 try:
                     http_get(ports[name], "/v1/status")
                 except OSError:
                     pass
-            text = metrics_of_starting(ports[name], proc)
+            text = scrape_metrics(ports[name], tries=150, proc=proc)
             if text is None:
                 with open(os.path.join(work, f"{name}.log"), errors="replace") as f:
                     check(False, f"{name}: /metrics answers (exit {proc.poll()}): {f.read()[-2000:]}")
@@ -214,12 +214,7 @@ def main():
     for n, where in sorted(quantiled.items()):
         check(n.endswith("_bucket") and histogram_base(n), f"histogram_quantile over histogram buckets: {n} ({where})")
 
-    if ok:
-        subprocess.run(["rm", "-rf", work])
-    else:
-        print(f"process logs kept in {work}")
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    return verdict(ok, work)
 
 
 if __name__ == "__main__":

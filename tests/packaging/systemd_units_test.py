@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration", "common"))
-from itest import metrics_of_starting  # noqa: E402
+from itest import scrape_metrics, verdict  # noqa: E402
 
 MAX_EXPOSURE = 40  # systemd-analyze security --threshold: tenths of the 0..10 exposure level
 
@@ -52,7 +52,7 @@ def free_port():
 
 
 def metrics_up(port, proc, deadline_s=20):
-    text = metrics_of_starting(port, proc, deadline_s)
+    text = scrape_metrics(port, tries=deadline_s * 5, proc=proc)
     return text is not None and "process_open_fds" in text
 
 
@@ -164,12 +164,7 @@ def main():
             check(not up and rc != 0, f"{name}: without AF_NETLINK the sink dies (exit {rc}): "
                   f"{log_tail('sink-no-netlink').strip().splitlines()[-1:] or ''}")
 
-    if ok:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"logs kept in {work}")
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    return verdict(ok, work)
 
 
 if __name__ == "__main__":

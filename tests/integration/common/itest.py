@@ -16,21 +16,12 @@ def logger(tag):
     return log
 
 
-def scrape_metrics(port, tries=50):
-    """A process's /metrics text; it may be (re)starting, so a few tries. None if it never answers."""
+def scrape_metrics(port, tries=50, proc=None):
+    """A process's /metrics text; it may be (re)starting, so a few tries. None if it never answers,
+    or once `proc` (when given) has exited."""
     for _ in range(tries):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-                return r.read().decode()
-        except OSError:
-            time.sleep(0.2)
-    return None
-
-
-def metrics_of_starting(port, proc, deadline_s=30):
-    """/metrics of a process that is starting: None once it has exited or never answered."""
-    end = time.time() + deadline_s
-    while time.time() < end and proc.poll() is None:
+        if proc is not None and proc.poll() is not None:
+            return None
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
                 return r.read().decode()
