@@ -56,7 +56,7 @@ EngineConfig EngineOptions::config() const {
 #endif
   }
   c.threads = threads;
-  c.max_future_ms = parse_max_future(max_future.empty() ? "10m" : max_future);
+  if (!max_future.empty()) c.max_future_ms = parse_max_future(max_future);  // else EngineConfig's bound
   return c;
 }
 

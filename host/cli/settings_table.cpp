@@ -259,7 +259,7 @@ std::vector<Setting> build() {
   add(ranged(row("max-file-bytes", kArchive, T::Integer, num(static_cast<double>(archive.max_file_bytes)), "Start a new file once one reaches this size"),
              1024, {}, "bytes"));
   add(row("commit-interval", kArchive, T::Duration, "1s", "Time between commits (fsync + state file)"));
-  add(off_allowed(row("max-future", kArchive, T::Duration, "10m",
+  add(off_allowed(row("max-future", kArchive, T::Duration, duration_text(*engine.max_future_ms),
           "Dead-letter events dated further than this ahead of processing time, as the aggregator rejects them "
           "('off': no bound)")));
   add(required(row("from", kReplay, T::Text, "", "First minute (yyyyMMddHHmm or YYYY-MM-DDTHH:MM, UTC)")));
