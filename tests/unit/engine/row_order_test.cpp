@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <tuple>
@@ -60,6 +61,29 @@ TEST(RowOrder, RandomNamesAnyThreadCount) {
   check(ads, 11, nullptr);
   check(ads, 12, &two);
   check(ads, 13, &three);
+}
+
+// Ids numbered in decimal, as generated ones are: the keys compact to a few bits per digit, and
+// the sort runs on one 64-bit word per row; and the same ids with a byte of any value after
+// the digits, whose keys need more bits than that.
+TEST(RowOrder, DecimalIdsCompactKeys) {
+  std::mt19937_64 rng(5);
+  std::vector<std::string> ads, wide;
+  for (int i = 0; i < 30'000; ++i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "ad%07llu", static_cast<unsigned long long>(rng() % 2'000'000));
+    ads.emplace_back(buf);
+    wide.push_back(ads.back() + static_cast<char>(rng() % 256) + static_cast<char>(rng() % 256) +
+                   static_cast<char>(rng() % 256) + static_cast<char>(rng() % 256));
+  }
+  for (auto* v : {&ads, &wide}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  ThreadPool two(2);
+  check(ads, 21, nullptr);
+  check(ads, 22, &two);
+  check(wide, 23, nullptr);
 }
 
 }  // namespace
