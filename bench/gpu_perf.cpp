@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,7 @@
 #include "host/engine/thread_pool.h"
 #include "host/gen/event_set.h"
 #include "kernels/chunk_pipeline.h"
+#include "kernels/device_dictionary.h"
 #include "kernels/device_window_table.h"
 #include "kernels/event_packer.h"
 #include "kernels/filter_table.h"
@@ -124,7 +126,7 @@ struct Row {
   size_t events = 0;
   double ms = 0;
   double bytes_per_event = 0;  // bytes the step moves per event, as counted in kernels/NOTES.md
-  uint64_t counted = 0;
+  uint64_t counted = 0;  // events counted; for the dictionary rows, names interned
 };
 std::vector<Row> g_rows;
 
@@ -182,6 +184,7 @@ struct Packed {
   std::vector<gpu::PackedChunk> chunks;
   std::vector<gpu::PinnedArray<gpu::DeviceEvent>> rows_h;
   std::vector<gpu::DeviceArray<gpu::DeviceEvent>> rows_d;
+  gpu::DeviceArray<uint32_t> ads_d{nullptr, false};  // ad index per event (the dictionary's output)
 };
 
 Packed pack(const EventColumns& b, const gpu::DeviceFilterTable& ftable, ThreadPool& pool) {
@@ -210,7 +213,7 @@ Packed pack(const EventColumns& b, const gpu::DeviceFilterTable& ftable, ThreadP
   Packed p;
   for (size_t pos = 0; pos < kept.size();) {
     p.rows_h.emplace_back();
-    p.chunks.push_back(packer.pack(b, kept, j, ad, pos, limits, ftable, p.rows_h.back()));
+    p.chunks.push_back(packer.pack(b, kept, j, pos, limits, ftable, p.rows_h.back()));
     const gpu::PackedChunk& c = p.chunks.back();
     p.rows_d.emplace_back(nullptr, false);
     p.rows_d.back().assign_exact(c.size());
@@ -218,6 +221,8 @@ Packed pack(const EventColumns& b, const gpu::DeviceFilterTable& ftable, ThreadP
                              cudaMemcpyHostToDevice));
     pos = c.end;
   }
+  p.ads_d.assign_exact(n);
+  CLICKAGG_CUDA(cudaMemcpy(p.ads_d.data(), ad.data(), n * sizeof(uint32_t), cudaMemcpyHostToDevice));
   return p;
 }
 
@@ -245,7 +250,7 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
       if (copy_in)
         CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_d[k].data(), p.rows_h[k].data(), c.size() * sizeof(gpu::DeviceEvent),
                                       cudaMemcpyHostToDevice, stream));
-      pipeline.start(c, p.rows_d[k].data(), nullptr, table, ftable.ref());
+      pipeline.start(c, p.rows_d[k].data(), p.ads_d.data() + c.begin, nullptr, table, ftable.ref());
       pipeline.finish(c, table, ftable.ref(), nullptr, counts);
       for (size_t l = 0; l < counts.open.size(); ++l) counted += counts.open[l] + counts.late[l];
     }
@@ -253,6 +258,40 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
   });
   report(Row{copy_in ? "copy-in" : "device", w.name, nfilters, w.columns.size(), ms,
              static_cast<double>(sizeof(gpu::DeviceEvent)), counted});
+}
+
+// The ad dictionary on a whole batch (device_dictionary.h), host clock: the upload of the ad
+// columns and text, the kernels, the one synchronisation and the new names' readback. "dict new":
+// into an empty dictionary (every name new, the table allocated); "dict known": the same batch
+// again (the steady state: no name new).
+void dictionary(cudaStream_t stream, const Workload& w, int reps) {
+  gpu::DeviceArray<unsigned> error(nullptr, false);
+  error.assign_exact(1);
+  CLICKAGG_CUDA(cudaMemset(error.data(), 0, sizeof(unsigned)));
+  CLICKAGG_CUDA(cudaDeviceSynchronize());
+  const EventColumns& c = w.columns;
+  std::vector<uint32_t> kept(c.size());
+  std::iota(kept.begin(), kept.end(), 0u);
+  const gpu::AdsIn in{{c.text.data(), c.text.size()}, {c.ad_off.data(), c.size()}, {c.ad_len.data(), c.size()},
+                      {c.ad_hash.data(), c.size()}, kept};
+  std::vector<double> fresh, known;
+  uint32_t names = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    gpu::DeviceDictionary d(stream, error.data());
+    const auto t0 = std::chrono::steady_clock::now();
+    d.intern(in);
+    const auto t1 = std::chrono::steady_clock::now();
+    d.intern(in);
+    const auto t2 = std::chrono::steady_clock::now();
+    if (r > 0) {  // the first run warms up
+      fresh.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      known.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    }
+    names = d.size();
+  }
+  const double bytes = (static_cast<double>(c.text.size()) + c.size() * (4.0 + 1 + 8 + 4)) / static_cast<double>(c.size());
+  report(Row{"dict new", w.name, 0, c.size(), median(fresh), bytes, names});
+  report(Row{"dict known", w.name, 0, c.size(), median(known), bytes, names});
 }
 
 EngineConfig engine_config(int nfilters, unsigned threads) {
@@ -387,6 +426,7 @@ int main(int argc, char** argv) {
     for (const Workload& w : work)
       for (int f : {0, 4, 32}) device_pipeline(stream, w, f, false, reps, pool);
     device_pipeline(stream, main_work, 4, true, reps, pool);
+    for (const Workload& w : work) dictionary(stream, w, reps);
     for (const Workload& w : work) whole_engine(true, w, 4, std::min(reps, 3));
     for (const Workload& w : work) whole_engine(false, w, 4, std::min(reps, 3));
   } catch (const std::exception& e) {

@@ -57,6 +57,7 @@ struct Resolve {
 // Phase 2a: one chunk key per (counted event, slot it counts into), at the event's offset.
 struct Expand {
   const DeviceEvent* rows;
+  const uint32_t* ads;
   const uint32_t* expansions;
   const uint32_t* offsets;
   FilterTableRef filters;
@@ -69,11 +70,11 @@ struct Expand {
     const DeviceEvent& e = rows[i];
     const uint32_t l = local_minute(e);
     unsigned long long* out = keys + offsets[i];
-    out[0] = chunk_key(l, count_key(0, e.ad));
+    out[0] = chunk_key(l, count_key(0, ads[i]));
     uint32_t k = 1;
     for (uint32_t f = 0; f < filters.count; ++f) {
       if (!block::filter_matches(filters, f, e)) continue;
-      if (k < want) out[k] = chunk_key(l, count_key(f + 1, e.ad));
+      if (k < want) out[k] = chunk_key(l, count_key(f + 1, ads[i]));
       ++k;
     }
     if (k != want) sys::fetch_or(error, kErrExpansion);
@@ -148,13 +149,14 @@ void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
   pending_minutes_.clear();
 }
 
-void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, sys::Event ready,
+void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, sys::Event ready,
                           DeviceWindowTable& table, const FilterTableRef& filters) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();
   if (n == 0 || n >= 0x7FFFFFFFu || minutes == 0 || minutes > kMaxChunkMinutes)
     throw std::logic_error("GPU engine: chunk outside its limits");
   rows_ = d_rows;
+  ads_ = d_ads;
   n_ = n;
 
   fp_refs_.resize(minutes);
@@ -209,7 +211,7 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
   sorted_.reserve_discard(e);
   unique_.reserve_discard(e);
   run_len_.reserve_discard(e);
-  sys::launch(stream_, n_, Expand{rows_, exp_.data(), offs_.data(), filters, keys_.data(), d_error_}, "expand");
+  sys::launch(stream_, n_, Expand{rows_, ads_, exp_.data(), offs_.data(), filters, keys_.data(), d_error_}, "expand");
   if (rows_released != nullptr) sys::record(rows_released, stream_);
 
   const int end_bit = kChunkMinuteShift + bits_for(minutes);

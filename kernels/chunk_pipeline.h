@@ -42,8 +42,9 @@ class ChunkPipeline {
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
   // Phase 1 for `chunk`, whose rows are on the device once `ready` (an event, may be
-  // null) has completed. Reserves room in the minutes' fingerprint tables first.
-  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, sys::Event ready,
+  // null) has completed; d_ads[r] is row r's ad index (device memory, read until finish()).
+  // Reserves room in the minutes' fingerprint tables first.
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, sys::Event ready,
              DeviceWindowTable& table, const FilterTableRef& filters);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
   // count tables and issues phase 3. Records `rows_released` (may be null) once the chunk's
@@ -73,6 +74,7 @@ class ChunkPipeline {
 
   // The chunk in flight between start() and finish().
   const DeviceEvent* rows_ = nullptr;
+  const uint32_t* ads_ = nullptr;
   size_t n_ = 0;
   // Minutes of the last phase 3 whose new-key counts are not noted yet.
   std::vector<int64_t> pending_minutes_;

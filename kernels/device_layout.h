@@ -27,11 +27,10 @@ struct alignas(16) DeviceEvent {
   uint8_t ip[16];         // IPv6 bytes (IPv4 mapped)
   char country[16];       // normalised code; only the first country_len bytes are meaningful
   uint64_t fp_lo, fp_hi;  // dedup fingerprint (host/decode/dedup_key.h)
-  uint32_t ad;            // dense ad index (the engine's AdDictionary)
   uint32_t user_token;    // index of the filter user id equal to user_id, or kNoToken
   uint16_t minute_late;   // bits 0..14: chunk-local minute id; bit 15: judged ClosedLate
   uint8_t country_len;    // 0..16
-  uint8_t reserved[5];
+  uint8_t reserved[9];    // (the ad index is a column of its own: device_dictionary.h)
 };
 static_assert(sizeof(DeviceEvent) == 64, "one row is one 64-byte line");
 static_assert(std::is_trivially_copyable_v<DeviceEvent>);

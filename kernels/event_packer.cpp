@@ -10,7 +10,7 @@ constexpr size_t kParallelFrom = 1 << 15;  // below this, threads cost more than
 }
 
 PackedChunk EventPacker::pack(const EventColumns& batch, std::span<const uint32_t> kept, const BatchJudgement& j,
-                              std::span<const uint32_t> ad, size_t begin, const ChunkLimits& limits,
+                              size_t begin, const ChunkLimits& limits,
                               const DeviceFilterTable& filters, PinnedArray<DeviceEvent>& rows) {
   PackedChunk c;
   c.begin = begin;
@@ -57,7 +57,6 @@ PackedChunk EventPacker::pack(const EventColumns& batch, std::span<const uint32_
       e.country_len = country.len;
       e.fp_lo = batch.fp[i].lo;
       e.fp_hi = batch.fp[i].hi;
-      e.ad = ad[i];
       e.user_token = tokens ? filters.user_token(batch.user_id(i)) : kNoToken;
       e.minute_late = static_cast<uint16_t>(local_of_[r] | (j.verdict[i] == Verdict::ClosedLate ? kLateFlag : 0u));
       out[r] = e;

@@ -34,9 +34,10 @@ class EventPacker {
   explicit EventPacker(ThreadPool& pool) : pool_(pool) {}
 
   // Packs batch events kept[begin], kept[begin + 1], ... (in that order) until a limit is
-  // reached, at least one event. `ad` holds each event's ad index (indexed like the batch).
+  // reached, at least one event. The events' ad indexes are not in the rows: the device
+  // dictionary (device_dictionary.h) writes them as a column of their own, by kept position.
   PackedChunk pack(const EventColumns& batch, std::span<const uint32_t> kept, const BatchJudgement& j,
-                   std::span<const uint32_t> ad, size_t begin, const ChunkLimits& limits,
+                   size_t begin, const ChunkLimits& limits,
                    const DeviceFilterTable& filters, PinnedArray<DeviceEvent>& rows);
 
  private:

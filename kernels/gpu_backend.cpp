@@ -69,9 +69,9 @@ GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, Th
     : cfg_(config),
       opt_(options),
       pool_(pool),
-      dict_(1),
       streams_(options.device),
       d_error_(error_word()),
+      dict_(streams_.compute, d_error_.data()),
       filters_(cfg_.filters),
       table_(std::make_unique<DeviceWindowTable>(streams_.compute, options.min_table_slots, d_error_.data())),
       pipeline_(streams_.compute, d_error_.data()),
@@ -113,14 +113,15 @@ void GpuBackend::select_device() const { sys::select_device(opt_.device); }
 void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
   select_device();
   kept_.clear();
-  ad_of_.resize(batch.size());
-  for (size_t i = j.begin; i < j.end; ++i) {
-    if (j.verdict[i] == Verdict::DroppedLate) continue;
-    kept_.push_back(static_cast<uint32_t>(i));
-    ad_of_[i] = dict_.intern(0, batch.ad_hash[i], batch.ad_id(i), i);
-  }
-  dict_.commit();
-  if (!kept_.empty()) run_chunks(batch, j, tally);
+  for (size_t i = j.begin; i < j.end; ++i)
+    if (j.verdict[i] != Verdict::DroppedLate) kept_.push_back(static_cast<uint32_t>(i));
+  if (kept_.empty()) return;
+  d_ads_ = dict_.intern(AdsIn{{batch.text.data(), batch.text.size()},
+                              {batch.ad_off.data(), batch.size()},
+                              {batch.ad_len.data(), batch.size()},
+                              {batch.ad_hash.data(), batch.size()},
+                              kept_});
+  run_chunks(batch, j, tally);
 }
 
 PackedChunk GpuBackend::stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos) {
@@ -128,7 +129,7 @@ PackedChunk GpuBackend::stage(const EventColumns& batch, const BatchJudgement& j
     sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
   // The pinned buffer may be rewritten once its previous upload is done.
   sys::sync(streams_.copied[slot]);
-  PackedChunk c = packer_.pack(batch, kept_, j, ad_of_, pos, limits_, filters_, rows_h_[slot]);
+  PackedChunk c = packer_.pack(batch, kept_, j, pos, limits_, filters_, rows_h_[slot]);
   pos = c.end;
   if (rows_d_[slot].size() < c.size()) {
     // The device buffer may be replaced once the kernels of its previous chunk are done.
@@ -151,7 +152,7 @@ void GpuBackend::run_chunks(const EventColumns& batch, const BatchJudgement& j, 
   // The span starts once the first upload is done, so it holds no copy time.
   sys::wait(streams_.compute, streams_.copied[slot]);
   sys::record(streams_.chunks_begin, streams_.compute);
-  pipeline_.start(cur, rows_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
+  pipeline_.start(cur, rows_d_[slot].data(), d_ads_ + cur.begin, streams_.copied[slot], *table_, filters_.ref());
   ChunkCounts counts;
   while (true) {
     // Pack and upload the next chunk while the device works on this one.
@@ -164,7 +165,7 @@ void GpuBackend::run_chunks(const EventColumns& batch, const BatchJudgement& j, 
     if (!next) break;
     slot ^= 1;
     cur = std::move(*next);
-    pipeline_.start(cur, rows_d_[slot].data(), streams_.copied[slot], *table_, filters_.ref());
+    pipeline_.start(cur, rows_d_[slot].data(), d_ads_ + cur.begin, streams_.copied[slot], *table_, filters_.ref());
   }
   sys::record(streams_.chunks_end, streams_.compute);
   pipeline_.drain(*table_);  // synchronises the compute stream
@@ -194,8 +195,8 @@ void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
   out.reserve(out.size() + entries.size());
   for (const CountSlot& e : entries) {
     const uint32_t ad = key_ad(e.key), slot = key_slot(e.key);
-    if (ad >= dict_.shard_size(0) || slot >= filters_.slots()) throw std::logic_error("GPU engine: count key out of range");
-    out.push_back(CountRow{dict_.global(0, ad), filters_.filter_id(slot), e.count});
+    if (ad >= dict_.size() || slot >= filters_.slots()) throw std::logic_error("GPU engine: count key out of range");
+    out.push_back(CountRow{ad, filters_.filter_id(slot), e.count});
   }
 }
 
@@ -213,8 +214,8 @@ void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
       // Candidates include every ad tied with the N-th: the driver's name order settles them.
       selector_.candidates(q.top_n, slots, candidates_);
       for (const TopNCandidate& c : candidates_) {
-        if (c.ad >= dict_.shard_size(0) || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
-        out[c.slot * nwin + wi].push_back(TopNEntry{dict_.global(0, c.ad), c.count});
+        if (c.ad >= dict_.size() || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
+        out[c.slot * nwin + wi].push_back(TopNEntry{c.ad, c.count});
       }
       ++wi;
     }
@@ -230,11 +231,13 @@ void GpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(c
 }
 
 void GpuBackend::restore_counts(int64_t minute, std::span<const RestoredRow> rows) {
+  select_device();
+  std::vector<std::string_view> names;
+  names.reserve(rows.size());
+  for (const RestoredRow& r : rows) names.push_back(r.ad);
+  const std::vector<uint32_t> ads = dict_.intern_names(names);
   std::vector<CountSlot>& items = restore_counts_[minute];
-  for (const RestoredRow& r : rows) {
-    const auto [shard, local] = dict_.intern_now(r.ad);
-    items.push_back(CountSlot{count_key(r.slot, local), r.count});
-  }
+  for (size_t k = 0; k < rows.size(); ++k) items.push_back(CountSlot{count_key(rows[k].slot, ads[k]), rows[k].count});
 }
 
 void GpuBackend::restore_fingerprints(int64_t minute, std::span<const Hash128> fps) {

@@ -1,12 +1,13 @@
 // The GPU engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
-// Host, per batch: the kept events' ads are interned into the dictionary; each event is
-//   packed from the batch's columns into a 64-byte row (fingerprint, ad index, the fields
-//   filters read); rows go to the device in chunks.
-// Device (kernels/): per chunk, exact first-copy dedup and the group-by into per-minute tables
-//   (chunk_pipeline.h, device_window_table.h); per emitted minute, top-N candidates
-//   (topn_select.h).
+// Host, per batch: the kept events' ad bytes, lengths and hashes go to the device as the decoder
+//   wrote them; each event is packed from the batch's columns into a 64-byte row (fingerprint,
+//   the fields filters read); rows go to the device in chunks.
+// Device (kernels/): per batch, the ad dictionary (device_dictionary.h: indexes in first
+//   appearance order, only new names copied back); per chunk, exact first-copy dedup and the
+//   group-by into per-minute tables (chunk_pipeline.h, device_window_table.h); per emitted
+//   minute, top-N candidates (topn_select.h).
 // Staging: two pinned host buffers and two device input buffers in a ring; the host packs chunk
 //   k+1 and its copy runs on a second stream while the kernels of chunk k run.
 // Errors: device failures (device out of memory included) throw std::runtime_error; a batch that
@@ -18,11 +19,11 @@
 #include <span>
 #include <vector>
 
-#include "host/engine/ad_dictionary.h"
 #include "host/engine/engine.h"
 #include "host/engine/engine_backend.h"
 #include "host/engine/thread_pool.h"
 #include "kernels/chunk_pipeline.h"
+#include "kernels/device_dictionary.h"
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
 #include "kernels/event_packer.h"
@@ -91,13 +92,13 @@ class GpuBackend final : public EngineBackend {
   GpuOptions opt_;
   ThreadPool& pool_;
   ChunkLimits limits_;
-  AdDictionary dict_;  // one shard: device ad indexes are its local indexes
   double copy_seconds_ = 0, chunk_seconds_ = 0;  // stage_seconds()
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).
   DeviceStreams streams_;
   DeviceArray<unsigned> d_error_;
+  DeviceDictionary dict_;
   DeviceFilterTable filters_;
   mutable std::unique_ptr<DeviceWindowTable> table_;
   ChunkPipeline pipeline_;
@@ -108,7 +109,7 @@ class GpuBackend final : public EngineBackend {
 
   // Per-batch scratch.
   std::vector<uint32_t> kept_;
-  std::vector<uint32_t> ad_of_;
+  const uint32_t* d_ads_ = nullptr;  // the kept events' ad indexes (device), by kept position
   std::vector<TopNCandidate> candidates_;
   // A snapshot being restored, uploaded by restored().
   std::map<int64_t, std::vector<CountSlot>> restore_counts_;

@@ -1,0 +1,293 @@
+#include "kernels/device_dictionary.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "host/common/bytes_hash.h"
+#include "kernels/device_layout.h"
+#include "kernels/table_ref.h"
+#include "kernels/system/atomics.h"
+#include "kernels/system/launch.h"
+
+namespace clickagg::CLICKAGG_DEVICE_NS {
+
+namespace {
+
+// A slot's low word: index + 1 of a committed name, or kPending | position of the event that
+// claimed it in this call.
+constexpr uint32_t kPending = 0x80000000u;
+constexpr unsigned long long kLow = 0xFFFFFFFFull;
+// A slot's `first` between calls: no position claims it (atomicMin needs the largest value).
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+struct Names {
+  const char* text;
+  const uint32_t* off;
+  const uint8_t* len;
+  const uint32_t* kept;
+  const char* arena;
+  const uint32_t* name_off;
+  const uint8_t* name_len;
+  // Whether the name a slot refers to is the n bytes at p.
+  CLICKAGG_DEV bool holds(uint32_t ref, const char* p, uint32_t n) const {
+    const char* q;
+    uint32_t m;
+    if (ref & kPending) {
+      const uint32_t e = kept[ref & ~kPending];
+      q = text + off[e];
+      m = len[e];
+    } else {
+      q = arena + name_off[ref - 1];
+      m = name_len[ref - 1];
+    }
+    if (m != n) return false;
+    for (uint32_t b = 0; b < n; ++b)
+      if (p[b] != q[b]) return false;
+    return true;
+  }
+};
+
+// 1. Find or claim each event's slot; on a pending slot, offer this position as the first.
+struct Probe {
+  Names names;
+  const unsigned long long* hash;
+  unsigned long long* slots;
+  uint32_t* first;
+  unsigned long long mask;
+  uint32_t* slot_of;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
+    if (!active) return;
+    const uint32_t e = names.kept[k];
+    const unsigned long long h = hash[e];
+    const char* p = names.text + names.off[e];
+    const uint32_t n = names.len[e];
+    const unsigned long long mine = (h & ~kLow) | kPending | k;
+    unsigned long long i = h & mask;
+    for (unsigned long long probes = 0; probes <= mask; ++probes, i = (i + 1) & mask) {
+      unsigned long long v = sys::load(slots + i);
+      if (v == 0) {
+        v = sys::compare_swap(slots + i, 0ull, mine);
+        if (v == 0) v = mine;
+      }
+      if ((v >> 32) != (h >> 32)) continue;
+      if (v != mine && !names.holds(static_cast<uint32_t>(v), p, n)) continue;
+      if (v & kPending) sys::fetch_min(first + i, static_cast<uint32_t>(k));
+      slot_of[k] = static_cast<uint32_t>(i);
+      return;
+    }
+    sys::fetch_or(error, kErrTableFull);
+    slot_of[k] = kNoSlot;
+  }
+};
+
+// 2. Each new name's first appearance, and the bytes it will take in the arena.
+struct Flag {
+  const unsigned long long* slots;
+  const uint32_t* first;
+  const uint32_t* slot_of;
+  const uint32_t* kept;
+  const uint8_t* len;
+  uint32_t* flag;
+  uint32_t* bytes;
+  CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
+    if (!active) return;
+    const uint32_t s = slot_of[k];
+    const bool is_first = s != kNoSlot && (slots[s] & kPending) && first[s] == k;
+    flag[k] = is_first ? 1u : 0u;
+    bytes[k] = is_first ? len[kept[k]] : 0u;
+  }
+};
+
+// 3. New names get index size + rank; their hash, bytes and place are stored and their slot
+// commits. The last position writes the call's totals.
+struct Commit {
+  Names names;
+  const unsigned long long* hash;
+  unsigned long long* slots;
+  uint32_t* first;
+  const uint32_t* slot_of;
+  const uint32_t* flag;
+  const uint32_t* rank;
+  const uint32_t* byte_off;
+  const uint32_t* bytes;
+  uint32_t size;
+  unsigned long long arena_used;
+  unsigned long long* hash_of;
+  uint32_t* name_off;
+  uint8_t* name_len;
+  char* arena;
+  uint32_t* new_pos;
+  uint32_t* totals;  // new names, their bytes
+  unsigned long long n;
+  CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
+    if (!active) return;
+    if (k + 1 == n) {
+      totals[0] = rank[k] + flag[k];
+      totals[1] = byte_off[k] + bytes[k];
+    }
+    if (!flag[k]) return;
+    const uint32_t e = names.kept[k];
+    const uint32_t id = size + rank[k];
+    const uint32_t s = slot_of[k];
+    const unsigned long long h = hash[e];
+    hash_of[id] = h;
+    const unsigned long long at = arena_used + byte_off[k];
+    name_off[id] = static_cast<uint32_t>(at);
+    name_len[id] = names.len[e];
+    const char* p = names.text + names.off[e];
+    for (uint32_t b = 0; b < names.len[e]; ++b) arena[at + b] = p[b];
+    new_pos[rank[k]] = static_cast<uint32_t>(k);
+    first[s] = kNone;
+    slots[s] = (h & ~kLow) | (id + 1ull);
+  }
+};
+
+// 4. Every event's index, from its (now committed) slot.
+struct Read {
+  const unsigned long long* slots;
+  const uint32_t* slot_of;
+  uint32_t* ids;
+  CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
+    if (!active) return;
+    const uint32_t s = slot_of[k];
+    ids[k] = s == kNoSlot ? 0u : static_cast<uint32_t>(slots[s] & kLow) - 1u;
+  }
+};
+
+// Committed names into a fresh table (ids are distinct: no comparing).
+struct Reinsert {
+  const unsigned long long* hash_of;
+  unsigned long long* slots;
+  unsigned long long mask;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long id, bool active) const {
+    if (!active) return;
+    const unsigned long long h = hash_of[id];
+    const unsigned long long want = (h & ~kLow) | (id + 1);
+    unsigned long long i = h & mask;
+    for (unsigned long long probes = 0; probes <= mask; ++probes, i = (i + 1) & mask)
+      if (sys::compare_swap(slots + i, 0ull, want) == 0) return;
+    sys::fetch_or(error, kErrTableFull);
+  }
+};
+
+template <class T>
+void upload(DeviceArray<T>& d, std::span<const T> h, sys::Stream stream) {
+  d.reserve_discard(h.size());
+  if (!h.empty()) sys::copy_async(d.data(), h.data(), h.size() * sizeof(T), sys::Copy::HostToDevice, stream);
+}
+
+}  // namespace
+
+DeviceDictionary::DeviceDictionary(sys::Stream stream, unsigned* d_error)
+    : stream_(stream),
+      d_error_(d_error),
+      temp_(stream),
+      names_(std::make_shared<AdNames>()),
+      slots_(stream),
+      first_(stream),
+      hash_(stream),
+      name_off_(stream),
+      name_len_(stream),
+      arena_(stream),
+      text_(stream),
+      off_(stream),
+      kept_(stream),
+      len_(stream),
+      in_hash_(stream),
+      slot_of_(stream),
+      flag_(stream),
+      rank_(stream),
+      bytes_(stream),
+      byte_off_(stream),
+      ids_(stream),
+      new_pos_(stream) {
+  rb_.reserve_discard(1);
+}
+
+void DeviceDictionary::reserve_slots(size_t names) {
+  if (2 * names <= slots_.size()) return;
+  size_t cap = slots_.size() == 0 ? 1024 : slots_.size();
+  while (cap < 2 * names) cap *= 2;
+  slots_.assign_exact(cap);
+  first_.assign_exact(cap);
+  sys::fill_async(slots_.data(), 0, cap * sizeof(unsigned long long), stream_);
+  sys::fill_async(first_.data(), 0xFF, cap * sizeof(uint32_t), stream_);  // kNone
+  sys::launch(stream_, size_, Reinsert{hash_.data(), slots_.data(), cap - 1, d_error_}, "dictionary_reinsert");
+}
+
+const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
+  const size_t n = in.kept.size();
+  if (n == 0) return nullptr;
+  if (n >= kPending) throw std::length_error("GPU engine: too many events in one dictionary call");
+  if (arena_used_ + in.text.size() > UINT32_MAX) throw std::length_error("GPU engine: ad names over 4 GiB");
+  // Room for every event's name being new.
+  reserve_slots(size_ + n);
+  hash_.reserve_keep(size_ + n, size_);
+  name_off_.reserve_keep(size_ + n, size_);
+  name_len_.reserve_keep(size_ + n, size_);
+  arena_.reserve_keep(arena_used_ + in.text.size(), arena_used_);
+
+  upload(text_, in.text, stream_);
+  upload(off_, in.off, stream_);
+  upload(len_, in.len, stream_);
+  upload(in_hash_, std::span<const unsigned long long>(reinterpret_cast<const unsigned long long*>(in.hash.data()), in.hash.size()), stream_);
+  upload(kept_, in.kept, stream_);
+  for (DeviceArray<uint32_t>* a : {&slot_of_, &flag_, &rank_, &bytes_, &byte_off_, &ids_}) a->reserve_discard(n);
+  new_pos_.reserve_discard(n + 2);  // the call's totals follow the new names' positions
+
+  const Names names{text_.data(), off_.data(), len_.data(), kept_.data(), arena_.data(), name_off_.data(), name_len_.data()};
+  const unsigned long long mask = slots_.size() - 1;
+  sys::launch(stream_, n, Probe{names, in_hash_.data(), slots_.data(), first_.data(), mask, slot_of_.data(), d_error_},
+              "dictionary_probe");
+  sys::launch(stream_, n, Flag{slots_.data(), first_.data(), slot_of_.data(), kept_.data(), len_.data(), flag_.data(), bytes_.data()},
+              "dictionary_flag");
+  sys::exclusive_sum(temp_, flag_.data(), rank_.data(), n);
+  sys::exclusive_sum(temp_, bytes_.data(), byte_off_.data(), n);
+  uint32_t* d_totals = new_pos_.data() + n;
+  sys::launch(stream_, n,
+              Commit{names, in_hash_.data(), slots_.data(), first_.data(), slot_of_.data(), flag_.data(), rank_.data(),
+                     byte_off_.data(), bytes_.data(), size_, arena_used_, hash_.data(), name_off_.data(),
+                     name_len_.data(), arena_.data(), new_pos_.data(), d_totals, n},
+              "dictionary_commit");
+  sys::launch(stream_, n, Read{slots_.data(), slot_of_.data(), ids_.data()}, "dictionary_read");
+  sys::copy_async(&rb_[0].new_names, d_totals, 2 * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
+  if (rb_[0].error & kErrTableFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
+
+  const uint32_t fresh = rb_[0].new_names;
+  if (fresh > 0) {
+    std::vector<uint32_t> pos(fresh);
+    sys::copy(pos.data(), new_pos_.data(), fresh * sizeof(uint32_t), sys::Copy::DeviceToHost);
+    for (uint32_t k : pos) {
+      const uint32_t e = in.kept[k];
+      names_->add(std::string_view(in.text.data() + in.off[e], in.len[e]));
+    }
+  }
+  size_ += fresh;
+  arena_used_ += rb_[0].new_bytes;
+  return ids_.data();
+}
+
+std::vector<uint32_t> DeviceDictionary::intern_names(std::span<const std::string_view> names) {
+  std::vector<char> text;
+  std::vector<uint32_t> off, kept;
+  std::vector<uint8_t> len;
+  std::vector<uint64_t> hash;
+  for (std::string_view s : names) {
+    if (s.size() > 255) throw std::invalid_argument("ad id over 255 bytes: " + std::string(s.substr(0, 32)) + "...");
+    kept.push_back(static_cast<uint32_t>(off.size()));
+    off.push_back(static_cast<uint32_t>(text.size()));
+    len.push_back(static_cast<uint8_t>(s.size()));
+    hash.push_back(bytes_hash64(s.data(), s.size()));
+    text.insert(text.end(), s.begin(), s.end());
+  }
+  std::vector<uint32_t> ids(names.size());
+  const uint32_t* d = intern(AdsIn{text, off, len, hash, kept});
+  if (d != nullptr) sys::copy(ids.data(), d, ids.size() * sizeof(uint32_t), sys::Copy::DeviceToHost);
+  return ids;
+}
+
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

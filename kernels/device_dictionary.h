@@ -1,0 +1,96 @@
+// The GPU engine's ad dictionary on the device: ad ids interned to dense indexes assigned in
+// order of first appearance (the host AdDictionary's indexes, for the same input), so that only
+// the names new to a batch cross back to the host.
+//
+// Per call, over the batch's n kept events (their ad bytes, lengths and hashes uploaded as the
+// decoder wrote them):
+//   1. probe: each event finds its name in an open-addressing table over the ad hashes, or
+//      claims an empty slot for it with a 64-bit compare-and-swap ((hash >> 32) << 32 | a
+//      pending mark holding the claimer's position). Equal tags are settled by comparing the
+//      bytes: of a committed name in the device's name arena, of a pending one in the batch.
+//      Every event on a pending slot then takes atomicMin(first[slot], position): the
+//      minimum is the name's first appearance, whatever order the atomics ran in;
+//   2. the first appearances are flagged, and an exclusive sum over the flags (in event order)
+//      numbers the new names: index = size + rank, the host dictionary's order;
+//   3. the new names commit (slot = tag | index + 1; hash, arena offset and bytes stored per
+//      index) and every event reads its index from its slot.
+// The host synchronises once per call, to read how many names are new and which events hold
+// them, and appends those names to its AdNames table (the results' view of the names).
+//
+// The table keeps its load at or under 1/2 (resized on the host's count before a call, by
+// re-inserting the committed names from their stored hashes); a probe that finds no room sets
+// kErrTableFull in the error word.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "host/engine/ad_names.h"
+#include "kernels/device_memory.h"
+#include "kernels/system/algorithms.h"
+#include "kernels/system/runtime.h"
+
+namespace clickagg::CLICKAGG_DEVICE_NS {
+
+// One call's ads, in host memory: event e's name is text[off[e], off[e] + len[e]) with hash
+// hash[e] (bytes_hash64); the events interned are kept[0, n), in arrival order.
+struct AdsIn {
+  std::span<const char> text;
+  std::span<const uint32_t> off;
+  std::span<const uint8_t> len;
+  std::span<const uint64_t> hash;
+  std::span<const uint32_t> kept;
+};
+
+class DeviceDictionary {
+ public:
+  DeviceDictionary(sys::Stream stream, unsigned* d_error);
+  DeviceDictionary(const DeviceDictionary&) = delete;
+  DeviceDictionary& operator=(const DeviceDictionary&) = delete;
+
+  // The names by index (shared with results).
+  AdNamesPtr names() const { return names_; }
+  uint32_t size() const { return size_; }
+
+  // Interns the kept events' ads; returns the device array of their indexes (position k:
+  // kept[k]'s), valid until the next call. New names are added to names() before it returns.
+  const uint32_t* intern(const AdsIn& in);
+  // The same for names given on the host (restoring state); returns their indexes.
+  std::vector<uint32_t> intern_names(std::span<const std::string_view> names);
+
+ private:
+  void reserve_slots(size_t names);
+
+  sys::Stream stream_;
+  unsigned* d_error_;
+  sys::Scratch temp_;
+  std::shared_ptr<AdNames> names_;
+  uint32_t size_ = 0;         // committed names
+  uint64_t arena_used_ = 0;   // bytes of their names
+
+  // The table: slot words and, per slot, the smallest position claiming it in this call.
+  DeviceArray<unsigned long long> slots_;
+  DeviceArray<uint32_t> first_;
+  // Per committed index: hash, name offset and length in the arena.
+  DeviceArray<unsigned long long> hash_;
+  DeviceArray<uint32_t> name_off_;
+  DeviceArray<uint8_t> name_len_;
+  DeviceArray<char> arena_;
+  // Per call: the inputs on the device, then per position: slot, new-name flag, its rank and
+  // arena offset, and the result.
+  DeviceArray<char> text_;
+  DeviceArray<uint32_t> off_, kept_;
+  DeviceArray<uint8_t> len_;
+  DeviceArray<unsigned long long> in_hash_;
+  DeviceArray<uint32_t> slot_of_, flag_, rank_, bytes_, byte_off_, ids_, new_pos_;
+  struct Readback {
+    uint32_t new_names;
+    uint32_t new_bytes;
+    unsigned error;
+  };
+  PinnedArray<Readback> rb_;
+};
+
+}  // namespace clickagg::CLICKAGG_DEVICE_NS
