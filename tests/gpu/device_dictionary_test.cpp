@@ -12,27 +12,13 @@
 #include "host/common/bytes_hash.h"
 #include "host/engine/ad_dictionary.h"
 #include "kernels/device_dictionary.h"
-#include "kernels/device_memory.h"
-#include "tests/gpu/gpu_test_support.h"
+#include "tests/gpu/device_fixture.h"
 
 namespace clickagg::gputest {
 namespace {
 
-class DeviceDictionaryTest : public testing::Test {
+class DeviceDictionaryTest : public DeviceTest {
  protected:
-  void SetUp() override {
-    CLICKAGG_REQUIRE_GPU();
-    stream_ = dev::sys::create_stream();
-    error_.assign_exact(1);
-    dev::sys::fill(error_.data(), 0, sizeof(unsigned));
-    ready_ = true;
-  }
-  void TearDown() override {
-    if (!ready_) return;
-    error_.reset();
-    dev::sys::destroy_stream(stream_);
-  }
-
   // One call's ads: names drawn from `pool`, a share of events not kept; hashes either the
   // real ones or folded onto `hash_values` distinct values.
   struct Call {
@@ -88,10 +74,6 @@ class DeviceDictionaryTest : public testing::Test {
       for (uint32_t i = 0; i < host.size(); ++i) ASSERT_EQ(d.names()->name(i), host.name_table().name(i));
     }
   }
-
-  bool ready_ = false;
-  dev::sys::Stream stream_ = nullptr;
-  dev::DeviceArray<unsigned> error_{nullptr, false};
 };
 
 TEST_F(DeviceDictionaryTest, FirstAppearanceOrderAcrossCalls) { check_calls(1, 5000, 6, 20'000, 0); }

@@ -12,7 +12,7 @@
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
 #include "kernels/topn_select.h"
-#include "tests/gpu/gpu_test_support.h"
+#include "tests/gpu/device_fixture.h"
 
 namespace clickagg::gputest {
 namespace {
@@ -20,23 +20,8 @@ namespace {
 using dev::CountSlot;
 using dev::count_key;
 
-class DeviceBlocks : public testing::Test {
+class DeviceBlocks : public DeviceTest {
  protected:
-  void SetUp() override {
-    CLICKAGG_REQUIRE_GPU();
-    stream_ = dev::sys::create_stream();
-    error_.assign_exact(1);
-    dev::sys::fill(error_.data(), 0, sizeof(unsigned));
-    ready_ = true;
-  }
-  void TearDown() override {
-    if (!ready_) return;
-    unsigned error = 1;
-    dev::sys::copy(&error, error_.data(), sizeof error, dev::sys::Copy::DeviceToHost);
-    EXPECT_EQ(error, 0u) << "a kernel reported an internal error";
-    error_.reset();
-    dev::sys::destroy_stream(stream_);  // waits for its work
-  }
   std::map<unsigned long long, unsigned long long> as_map(const std::vector<CountSlot>& v) {
     std::map<unsigned long long, unsigned long long> m;
     for (const CountSlot& s : v) {
@@ -45,10 +30,6 @@ class DeviceBlocks : public testing::Test {
     }
     return m;
   }
-
-  bool ready_ = false;
-  dev::sys::Stream stream_ = nullptr;
-  dev::DeviceArray<unsigned> error_{nullptr, false};
 };
 
 TEST_F(DeviceBlocks, HeaderExample) {
