@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "host/engine/engine_driver.h"
+#include "host/engine/stage_clock.h"
 #include "kernels/gpu_backend.h"
 #include "kernels/system/runtime.h"
 
@@ -116,11 +117,14 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
   for (size_t i = j.begin; i < j.end; ++i)
     if (j.verdict[i] != Verdict::DroppedLate) kept_.push_back(static_cast<uint32_t>(i));
   if (kept_.empty()) return;
-  d_ads_ = dict_.intern(AdsIn{{batch.text.data(), batch.text.size()},
-                              {batch.ad_off.data(), batch.size()},
-                              {batch.ad_len.data(), batch.size()},
-                              {batch.ad_hash.data(), batch.size()},
-                              kept_});
+  {
+    StageClock c(dict_seconds_);
+    d_ads_ = dict_.intern(AdsIn{{batch.text.data(), batch.text.size()},
+                                {batch.ad_off.data(), batch.size()},
+                                {batch.ad_len.data(), batch.size()},
+                                {batch.ad_hash.data(), batch.size()},
+                                kept_});
+  }
   run_chunks(batch, j, tally);
 }
 
@@ -186,7 +190,7 @@ void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, con
 }
 
 std::vector<std::pair<std::string, double>> GpuBackend::stage_seconds() const {
-  return {{"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}};
+  return {{"dictionary", dict_seconds_}, {"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}};
 }
 
 void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {

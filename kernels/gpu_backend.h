@@ -77,9 +77,11 @@ class GpuBackend final : public EngineBackend {
   void restore_counts(int64_t minute, std::span<const RestoredRow> rows) override;
   void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) override;
   void restored() override;
-  // "h2d_copy": uploads of packed chunks (copy stream); "device_chunks": the chunk pipeline's
-  // span on the compute stream (dedup and group-by kernels, with the short waits while the
-  // host reads sizes back). The driver adds its own stages (emission among them).
+  // "dictionary": interning the batch's ads (host clock: the upload of the ad columns, the
+  // kernels, the synchronisation and the new names' readback); "h2d_copy": uploads of packed
+  // chunks (copy stream); "device_chunks": the chunk pipeline's span on the compute stream
+  // (dedup and group-by kernels, with the short waits while the host reads sizes back). The
+  // driver adds its own stages (emission among them).
   std::vector<std::pair<std::string, double>> stage_seconds() const override;
 
  private:
@@ -92,7 +94,7 @@ class GpuBackend final : public EngineBackend {
   GpuOptions opt_;
   ThreadPool& pool_;
   ChunkLimits limits_;
-  double copy_seconds_ = 0, chunk_seconds_ = 0;  // stage_seconds()
+  double dict_seconds_ = 0, copy_seconds_ = 0, chunk_seconds_ = 0;  // stage_seconds()
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).
