@@ -1,6 +1,7 @@
 // Event-time arithmetic shared by every engine: minutes, windows, civil dates (UTC).
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,9 @@
 namespace clickagg {
 
 constexpr int64_t kMsPerMinute = 60'000;
+// Event-time sentinels: no event time yet (a watermark before any event), and the end of input.
+constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+constexpr int64_t kEndOfTime = std::numeric_limits<int64_t>::max();
 
 // floor(t_ms / 60000): negative times (before 1970) floor too.
 CLICKAGG_HD int64_t minute_of(int64_t t_ms) {

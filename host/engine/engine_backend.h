@@ -17,19 +17,11 @@
 #include "host/common/hash128.h"
 #include "host/decode/event_columns.h"
 #include "host/engine/ad_names.h"
+#include "host/engine/batch_judge.h"
 #include "host/engine/results.h"
 #include "host/engine/window_lifecycle.h"
 
 namespace clickagg {
-
-// The driver's judgement of a batch's events [begin, end): per event its verdict and its
-// minute as an index into `minutes` (the distinct minutes of the range, ascending).
-struct BatchJudgement {
-  size_t begin = 0, end = 0;
-  const Verdict* verdict = nullptr;  // indexed by event (batch position)
-  const uint32_t* local = nullptr;   // indexed by event
-  std::vector<int64_t> minutes;
-};
 
 // What counting a batch did: per local minute the events counted into it, split by whether
 // they were judged ClosedLate; and the duplicates.
@@ -56,6 +48,14 @@ class EngineBackend {
   virtual std::string_view name() const = 0;
   // The dictionary results name their ads by.
   virtual AdNamesPtr names() const = 0;
+
+  // Judges a whole batch (judge_rule.h, batch_judge.h) where the backend has its own means to
+  // (the GPU backend, on its device); false leaves it to the driver's HostJudge. The result is
+  // the same either way.
+  virtual bool judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) {
+    (void)batch, (void)rule, (void)out;
+    return false;
+  }
 
   // Dedups and counts every event of [j.begin, j.end) not judged DroppedLate: the first copy
   // of a key in a minute counts, into slot 0 and the slot of every filter it matches.

@@ -5,7 +5,6 @@
 #include <ostream>
 #include <stdexcept>
 #include <thread>
-#include <unordered_set>
 
 #include "host/common/time_util.h"
 #include "host/engine/row_order.h"
@@ -23,27 +22,6 @@ unsigned resolve_threads(unsigned requested) {
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : hw;
 }
-
-// Below this many events a batch is judged on the calling thread alone.
-constexpr size_t kParallelJudge = 1 << 16;
-
-// The distinct minutes one range of a batch holds, in first-appearance order.
-class MinuteList {
- public:
-  void add(int64_t m) {
-    if (have_last_ && m == last_) return;
-    have_last_ = true;
-    last_ = m;
-    if (seen_.insert(m).second) list_.push_back(m);
-  }
-  const std::vector<int64_t>& list() const { return list_; }
-
- private:
-  bool have_last_ = false;
-  int64_t last_ = 0;
-  std::unordered_set<int64_t> seen_;
-  std::vector<int64_t> list_;
-};
 
 // The statistics as snapshots of every version hold them: seven counters in this order, then
 // the watermark. Field by field, so the snapshot does not follow EngineStats' layout.
@@ -90,90 +68,20 @@ EngineDriver::EngineDriver(const EngineConfig& config, BackendFactory factory)
 EngineDriver::~EngineDriver() = default;
 
 int64_t EngineDriver::judge(uint32_t partition, const EventColumns& batch, int64_t now_ms, ResultSink& sink) {
-  const size_t n = batch.size();
-  verdict_.resize(n);
-  local_.resize(n);
-  const int64_t* t = batch.t_ms.data();
-  const int64_t others = wm_.others_min(partition, now_ms);
-  const int64_t w0 = wm_.current();
-  // The watermark just before an event is max(w0, min(others, max time before it - delay)):
-  // every term only grows along the batch, so each range needs only the maximum before it.
-  auto watermark_after = [&](int64_t pmax) { return std::max(w0, std::min(others, wm_.from_max(pmax))); };
-
-  const unsigned parts = n >= kParallelJudge ? pool_.size() : 1;
-  auto range = [&](unsigned p) { return std::pair<size_t, size_t>{n * p / parts, n * (p + 1) / parts}; };
-  std::vector<int64_t> range_max(parts, kNoTime);
-  std::vector<MinuteList> minutes(parts);
-  std::vector<std::vector<std::pair<size_t, int64_t>>> dropped(parts);  // (event, watermark)
-  auto run = [&](const std::function<void(unsigned)>& fn) {
-    if (parts == 1) fn(0);
-    else pool_.run(fn);
-  };
-  if (parts > 1) {
-    run([&](unsigned p) {
-      const auto [lo, hi] = range(p);
-      int64_t m = kNoTime;
-      for (size_t i = lo; i < hi; ++i) m = std::max(m, t[i]);
-      range_max[p] = m;
-    });
+  JudgeRule rule;
+  rule.w0 = wm_.current();
+  rule.others = wm_.others_min(partition, now_ms);
+  rule.start_max = wm_.partition_max(partition);
+  rule.delay_ms = cfg_.delay_ms;
+  rule.lateness_ms = cfg_.allowed_lateness_ms;
+  if (!backend_->judge(batch, rule, judged_)) host_judge_.judge(batch.t_ms.data(), batch.size(), rule, pool_, judged_);
+  wm_.set_partition_max(partition, judged_.end_max);
+  for (const DroppedEvent& d : judged_.dropped) {
+    ++stats_.dropped_late;
+    sink.on_late(LateRecord{partition, batch.position[d.event], std::string(batch.ad_id(d.event)),
+                            batch.t_ms[d.event], d.watermark});
   }
-  std::vector<int64_t> start(parts);
-  start[0] = wm_.partition_max(partition);
-  for (unsigned p = 1; p < parts; ++p) start[p] = std::max(start[p - 1], range_max[p - 1]);
-
-  run([&](unsigned p) {
-    const auto [lo, hi] = range(p);
-    int64_t pmax = start[p];
-    int64_t w = watermark_after(pmax);
-    for (size_t i = lo; i < hi; ++i) {
-      const int64_t minute = minute_of(t[i]);
-      const Verdict v = life_.judge(minute, w);
-      verdict_[i] = v;
-      if (v == Verdict::DroppedLate) dropped[p].emplace_back(i, w);
-      else minutes[p].add(minute);
-      if (t[i] > pmax) {
-        pmax = t[i];
-        w = watermark_after(pmax);
-      }
-    }
-    range_max[p] = pmax;
-  });
-  const int64_t pmax = range_max[parts - 1];
-  wm_.set_partition_max(partition, pmax);
-
-  for (const auto& d : dropped)
-    for (const auto& [i, w] : d) {
-      ++stats_.dropped_late;
-      sink.on_late(LateRecord{partition, batch.position[i], std::string(batch.ad_id(i)), t[i], w});
-    }
-
-  // Local minute ids: the distinct counted minutes of the batch, ascending.
-  std::vector<int64_t>& all = judged_.minutes;
-  all.clear();
-  for (const MinuteList& l : minutes) all.insert(all.end(), l.list().begin(), l.list().end());
-  std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-  run([&](unsigned p) {
-    const auto [lo, hi] = range(p);
-    int64_t last = 0;
-    uint32_t last_id = 0;
-    bool have = false;
-    for (size_t i = lo; i < hi; ++i) {
-      if (verdict_[i] == Verdict::DroppedLate) continue;
-      const int64_t minute = minute_of(t[i]);
-      if (!have || minute != last) {
-        last_id = static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), minute) - all.begin());
-        last = minute;
-        have = true;
-      }
-      local_[i] = last_id;
-    }
-  });
-  judged_.begin = 0;
-  judged_.end = n;
-  judged_.verdict = verdict_.data();
-  judged_.local = local_.data();
-  return watermark_after(pmax);
+  return watermark_before(rule, judged_.end_max);
 }
 
 void EngineDriver::process(uint32_t partition, const EventColumns& batch, int64_t now_ms, ResultSink& sink) {

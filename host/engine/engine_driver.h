@@ -2,9 +2,8 @@
 // (engine_backend.h) that the CPU and GPU engines each supply.
 //
 // A process() call:
-//   1. judges every event against the watermark as it stood just before it. The watermark is
-//      a running maximum of event times, so a large batch is judged in parallel: each range's
-//      maximum, a prefix over the ranges, then each range on its own;
+//   1. judges every event against the watermark as it stood just before it (judge_rule.h): on
+//      the host in parallel ranges (batch_judge.h), or by the backend where it has a device;
 //   2. hands the events not dropped late to the backend, which dedups and counts them;
 //   3. records the counts with the window lifecycle and emits what the new watermark closes,
 //      corrects or completes, in the lifecycle's order.
@@ -66,8 +65,7 @@ class EngineDriver final : public Engine {
   EngineStats stats_;
 
   // Per-batch scratch, reused.
-  std::vector<Verdict> verdict_;
-  std::vector<uint32_t> local_;
+  HostJudge host_judge_;
   BatchJudgement judged_;
   BatchTally tally_;
   std::vector<std::vector<TopNEntry>> candidates_;

@@ -4,13 +4,12 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
-#include <limits>
 #include <map>
 
-namespace clickagg {
+#include "host/common/time_util.h"
+#include "host/engine/judge_rule.h"
 
-constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
-constexpr int64_t kEndOfTime = std::numeric_limits<int64_t>::max();
+namespace clickagg {
 
 class WatermarkTracker {
  public:
@@ -24,7 +23,7 @@ class WatermarkTracker {
   int64_t partition_max(uint32_t partition) const;
   void set_partition_max(uint32_t partition, int64_t max_t);
   // The partition watermark implied by a largest event time.
-  int64_t from_max(int64_t max_t) const { return max_t == kNoTime ? kNoTime : max_t - delay_; }
+  int64_t from_max(int64_t max_t) const { return partition_watermark(max_t, delay_); }
 
   // Recomputes the global watermark at `now_ms` (monotone) and returns it.
   int64_t advance(int64_t now_ms);

@@ -30,14 +30,6 @@ EmissionOrder emission_order(const WindowPlan& plan) {
   return o;
 }
 
-Verdict WindowLifecycle::judge(int64_t minute, int64_t w) const {
-  if (w == kNoTime) return Verdict::Open;
-  const int64_t end = window_end_ms(minute);
-  if (reached(w, end + lateness_)) return Verdict::DroppedLate;
-  if (reached(w, end)) return Verdict::ClosedLate;
-  return Verdict::Open;
-}
-
 void WindowLifecycle::on_counted(int64_t minute, uint64_t count, bool late) {
   if (count == 0) return;
   Meta& m = windows_[minute];

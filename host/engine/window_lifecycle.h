@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-namespace clickagg {
+#include "host/engine/judge_rule.h"
 
-enum class Verdict : uint8_t { Open = 0, ClosedLate = 1, DroppedLate = 2 };
+namespace clickagg {
 
 struct WindowPlan {
   std::vector<int64_t> close;         // closed now: first emission (ascending)
@@ -38,8 +38,6 @@ class WindowLifecycle {
   WindowLifecycle(int64_t allowed_lateness_ms, uint32_t max_topn_window)
       : lateness_(allowed_lateness_ms), max_window_(max_topn_window) {}
 
-  // How an event of `minute` is treated under watermark `w` (the watermark just before it).
-  Verdict judge(int64_t minute, int64_t w) const;
   // Records that `count` events were counted into `minute` (late: into a closed window).
   void on_counted(int64_t minute, uint64_t count, bool late);
   // Applies a new watermark (kEndOfTime at end of input) and says what to emit and drop.
