@@ -39,8 +39,9 @@
 #include "host/gen/event_set.h"
 #include "kernels/chunk_pipeline.h"
 #include "kernels/device_dictionary.h"
+#include "kernels/device_judge.h"
 #include "kernels/device_window_table.h"
-#include "kernels/event_packer.h"
+#include "kernels/device_rows.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
 
@@ -126,7 +127,7 @@ struct Row {
   size_t events = 0;
   double ms = 0;
   double bytes_per_event = 0;  // bytes the step moves per event, as counted in kernels/NOTES.md
-  uint64_t counted = 0;  // events counted; for the dictionary rows, names interned
+  uint64_t counted = 0;  // events counted; dictionary rows: names interned; judge rows: events kept
 };
 std::vector<Row> g_rows;
 
@@ -179,7 +180,9 @@ void bounds(cudaStream_t stream, size_t events, int reps) {
   std::printf("  h2d %.1f GB/s, d2d %.1f GB/s (read + write)\n", bytes / h2d / 1e6, 2.0 * bytes / d2d / 1e6);
 }
 
-// The rows of a workload packed once, as the engine packs them (every event judged open).
+// The rows of a workload built once on the device, as the engine builds them (judged on the
+// device with a delay past the workload's span: every event open), and a pinned host copy of
+// them for the copy-in row.
 struct Packed {
   std::vector<gpu::PackedChunk> chunks;
   std::vector<gpu::PinnedArray<gpu::DeviceEvent>> rows_h;
@@ -187,42 +190,44 @@ struct Packed {
   gpu::DeviceArray<uint32_t> ads_d{nullptr, false};  // ad index per event (the dictionary's output)
 };
 
-Packed pack(const EventColumns& b, const gpu::DeviceFilterTable& ftable, ThreadPool& pool) {
+Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const gpu::DeviceFilterTable& ftable,
+            ThreadPool& pool) {
   const size_t n = b.size();
-  std::vector<Verdict> verdict(n, Verdict::Open);
-  std::vector<uint32_t> kept(n), local(n), ad(n);
+  gpu::DeviceJudge judge(stream, d_error);
+  gpu::DeviceRows rows(stream);
+  gpu::DeviceDictionary dict(stream, d_error);
+  gpu::DeviceArray<int64_t> t(nullptr, false);
+  t.assign_exact(n);
+  CLICKAGG_CUDA(cudaMemcpy(t.data(), b.t_ms.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
+  std::vector<uint32_t> tokens;
+  if (ftable.uses_users()) ftable.user_tokens(b, pool, tokens);
+  rows.upload(b, tokens);
+  JudgeRule rule;
+  rule.delay_ms = int64_t(1) << 60;
   BatchJudgement j;
-  for (size_t i = 0; i < n; ++i) j.minutes.push_back(minute_of(b.t_ms[i]));
-  std::sort(j.minutes.begin(), j.minutes.end());
-  j.minutes.erase(std::unique(j.minutes.begin(), j.minutes.end()), j.minutes.end());
-  AdDictionary ads;
-  for (size_t i = 0; i < n; ++i) {
-    kept[i] = static_cast<uint32_t>(i);
-    local[i] = static_cast<uint32_t>(std::lower_bound(j.minutes.begin(), j.minutes.end(), minute_of(b.t_ms[i])) -
-                                     j.minutes.begin());
-    ad[i] = ads.intern(0, b.ad_hash[i], b.ad_id(i), i);
-  }
-  ads.commit();
-  j.begin = 0;
-  j.end = n;
-  j.verdict = verdict.data();
-  j.local = local.data();
-  gpu::EventPacker packer(pool);
+  judge.judge(t.data(), n, rule, j);
+  const size_t kept = n - j.dropped.size();
+  gpu::AdsIn in{{b.text.data(), b.text.size()}, {b.ad_off.data(), n}, {b.ad_len.data(), n}, {b.ad_hash.data(), n}, {}};
+  in.d_kept = judge.kept();
+  in.kept_n = kept;
+  const uint32_t* ads = dict.intern(in);
+  Packed p;
+  p.ads_d.assign_exact(kept);
+  CLICKAGG_CUDA(cudaMemcpyAsync(p.ads_d.data(), ads, kept * sizeof(uint32_t), cudaMemcpyDeviceToDevice, stream));
   gpu::ChunkLimits limits;
   limits.events = std::min<size_t>(limits.events, gpu::kMaxChunkExpansions / ftable.slots());
-  Packed p;
-  for (size_t pos = 0; pos < kept.size();) {
-    p.rows_h.emplace_back();
-    p.chunks.push_back(packer.pack(b, kept, j, pos, limits, ftable, p.rows_h.back()));
-    const gpu::PackedChunk& c = p.chunks.back();
+  const gpu::KeptEvents events{judge.kept(), kept, judge.verdict(), judge.local(), j.minutes};
+  for (size_t pos = 0; pos < kept;) {
     p.rows_d.emplace_back(nullptr, false);
-    p.rows_d.back().assign_exact(c.size());
-    CLICKAGG_CUDA(cudaMemcpy(p.rows_d.back().data(), p.rows_h.back().data(), c.size() * sizeof(gpu::DeviceEvent),
-                             cudaMemcpyHostToDevice));
+    p.chunks.push_back(rows.build(events, pos, limits.events, p.rows_d.back()));
+    const gpu::PackedChunk& c = p.chunks.back();
+    p.rows_h.emplace_back();
+    p.rows_h.back().reserve_discard(c.size());
+    CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_h.back().data(), p.rows_d.back().data(), c.size() * sizeof(gpu::DeviceEvent),
+                                  cudaMemcpyDeviceToHost, stream));
     pos = c.end;
   }
-  p.ads_d.assign_exact(n);
-  CLICKAGG_CUDA(cudaMemcpy(p.ads_d.data(), ad.data(), n * sizeof(uint32_t), cudaMemcpyHostToDevice));
+  CLICKAGG_CUDA(cudaStreamSynchronize(stream));
   return p;
 }
 
@@ -232,7 +237,7 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
   CLICKAGG_CUDA(cudaMemset(error.data(), 0, sizeof(unsigned)));
   gpu::DeviceFilterTable ftable(make_filters(nfilters));
   CLICKAGG_CUDA(cudaDeviceSynchronize());
-  Packed p = pack(w.columns, ftable, pool);
+  Packed p = pack(stream, error.data(), w.columns, ftable, pool);
   gpu::ChunkPipeline pipeline(stream, error.data());
   gpu::ChunkCounts counts;
   uint64_t counted = 0;
@@ -250,8 +255,8 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
       if (copy_in)
         CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_d[k].data(), p.rows_h[k].data(), c.size() * sizeof(gpu::DeviceEvent),
                                       cudaMemcpyHostToDevice, stream));
-      pipeline.start(c, p.rows_d[k].data(), p.ads_d.data() + c.begin, nullptr, table, ftable.ref());
-      pipeline.finish(c, table, ftable.ref(), nullptr, counts);
+      pipeline.start(c, p.rows_d[k].data(), p.ads_d.data() + c.begin, table, ftable.ref());
+      pipeline.finish(c, table, ftable.ref(), counts);
       for (size_t l = 0; l < counts.open.size(); ++l) counted += counts.open[l] + counts.late[l];
     }
     pipeline.drain(table);
@@ -292,6 +297,33 @@ void dictionary(cudaStream_t stream, const Workload& w, int reps) {
   const double bytes = (static_cast<double>(c.text.size()) + c.size() * (4.0 + 1 + 8 + 4)) / static_cast<double>(c.size());
   report(Row{"dict new", w.name, 0, c.size(), median(fresh), bytes, names});
   report(Row{"dict known", w.name, 0, c.size(), median(known), bytes, names});
+}
+
+// The watermark judgement of a whole batch (device_judge.h) on device-resident event times,
+// host clock: the scan and judging kernels, the one synchronisation with the lists' heads, the
+// minutes' upload and the index kernel (waited for).
+void judging(cudaStream_t stream, const Workload& w, int reps) {
+  gpu::DeviceArray<unsigned> error(nullptr, false);
+  error.assign_exact(1);
+  CLICKAGG_CUDA(cudaMemset(error.data(), 0, sizeof(unsigned)));
+  const EventColumns& c = w.columns;
+  gpu::DeviceArray<int64_t> t(nullptr, false);
+  t.assign_exact(c.size());
+  CLICKAGG_CUDA(cudaMemcpy(t.data(), c.t_ms.data(), c.size() * sizeof(int64_t), cudaMemcpyHostToDevice));
+  CLICKAGG_CUDA(cudaDeviceSynchronize());
+  JudgeRule rule;
+  rule.delay_ms = 60'000;
+  gpu::DeviceJudge judge(stream, error.data());
+  BatchJudgement out;
+  std::vector<double> ms;
+  for (int r = 0; r < reps + 1; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    judge.judge(t.data(), c.size(), rule, out);
+    CLICKAGG_CUDA(cudaStreamSynchronize(stream));
+    const auto t1 = std::chrono::steady_clock::now();
+    if (r > 0) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());  // the first warms up
+  }
+  report(Row{"judge", w.name, 0, c.size(), median(ms), 94, c.size() - out.dropped.size()});
 }
 
 EngineConfig engine_config(int nfilters, unsigned threads) {
@@ -427,6 +459,7 @@ int main(int argc, char** argv) {
       for (int f : {0, 4, 32}) device_pipeline(stream, w, f, false, reps, pool);
     device_pipeline(stream, main_work, 4, true, reps, pool);
     for (const Workload& w : work) dictionary(stream, w, reps);
+    judging(stream, main_work, reps);
     for (const Workload& w : work) whole_engine(true, w, 4, std::min(reps, 3));
     for (const Workload& w : work) whole_engine(false, w, 4, std::min(reps, 3));
   } catch (const std::exception& e) {

@@ -149,7 +149,7 @@ void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
   pending_minutes_.clear();
 }
 
-void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, sys::Event ready,
+void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads,
                           DeviceWindowTable& table, const FilterTableRef& filters) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();
@@ -163,7 +163,6 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
   for (size_t l = 0; l < minutes; ++l) fp_refs_[l] = table.reserve_fingerprints(chunk.minutes[l], chunk.minute_events[l]);
   d_fp_refs_.reserve_discard(minutes);
   sys::copy_async(d_fp_refs_.data(), fp_refs_.data(), minutes * sizeof(FpTableRef), sys::Copy::HostToDevice, stream_);
-  if (ready != nullptr) sys::wait(stream_, ready);
 
   slot_.reserve_discard(n);
   exp_.reserve_discard(n + 1);
@@ -185,7 +184,7 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
 }
 
 void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
-                           sys::Event rows_released, ChunkCounts& out) {
+                           ChunkCounts& out) {
   const size_t minutes = chunk.minutes.size();
   sync_and_check();
   absorb_pending(table);  // the previous chunk's phase 3 is complete too (same stream)
@@ -200,10 +199,7 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
   }
 
   const uint64_t e = rb_[0].expansions;
-  if (e == 0) {
-    if (rows_released != nullptr) sys::record(rows_released, stream_);
-    return;
-  }
+  if (e == 0) return;
   if (e > kMaxChunkExpansions) throw std::logic_error("GPU engine: chunk expanded past its limit");
 
   // Phase 2.
@@ -212,7 +208,6 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
   unique_.reserve_discard(e);
   run_len_.reserve_discard(e);
   sys::launch(stream_, n_, Expand{rows_, ads_, exp_.data(), offs_.data(), filters, keys_.data(), d_error_}, "expand");
-  if (rows_released != nullptr) sys::record(rows_released, stream_);
 
   const int end_bit = kChunkMinuteShift + bits_for(minutes);
   sys::sort_keys(temp_, keys_.data(), sorted_.data(), e, 0, end_bit);

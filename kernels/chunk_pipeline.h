@@ -24,11 +24,23 @@
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
-#include "kernels/event_packer.h"
 #include "kernels/system/algorithms.h"
 #include "kernels/system/runtime.h"
 
 namespace clickagg::CLICKAGG_DEVICE_NS {
+
+struct ChunkLimits {
+  size_t events = size_t(1) << 22;
+};
+
+// One chunk: positions [begin, end) of the batch's kept events (device_rows.h builds its
+// rows), and its minutes: chunk-local id -> minute, ascending, and the events of each.
+struct PackedChunk {
+  size_t begin = 0, end = 0;
+  std::vector<int64_t> minutes;
+  std::vector<uint32_t> minute_events;
+  size_t size() const { return end - begin; }
+};
 
 // Counted events per chunk-local minute, split by the verdict they were judged with.
 struct ChunkCounts {
@@ -41,16 +53,14 @@ class ChunkPipeline {
   ChunkPipeline(const ChunkPipeline&) = delete;
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
-  // Phase 1 for `chunk`, whose rows are on the device once `ready` (an event, may be
-  // null) has completed; d_ads[r] is row r's ad index (device memory, read until finish()).
-  // Reserves room in the minutes' fingerprint tables first.
-  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, sys::Event ready,
-             DeviceWindowTable& table, const FilterTableRef& filters);
+  // Phase 1 for `chunk`, whose rows d_rows were written earlier on this stream; d_ads[r] is
+  // row r's ad index (device memory; both read until finish()). Reserves room in the minutes'
+  // fingerprint tables first.
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, DeviceWindowTable& table,
+             const FilterTableRef& filters);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
-  // count tables and issues phase 3. Records `rows_released` (may be null) once the chunk's
-  // rows are no longer read.
-  void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
-              sys::Event rows_released, ChunkCounts& out);
+  // count tables and issues phase 3.
+  void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters, ChunkCounts& out);
   // Waits for the last phase 3 and notes its new count keys.
   void drain(DeviceWindowTable& table);
 

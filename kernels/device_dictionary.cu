@@ -117,8 +117,8 @@ struct Commit {
   uint32_t* name_off;
   uint8_t* name_len;
   char* arena;
-  uint32_t* new_pos;
-  uint32_t* totals;  // new names, their bytes
+  uint32_t* new_event;  // by rank: the batch position of the new name's first appearance
+  uint32_t* totals;     // new names, their bytes
   unsigned long long n;
   CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
     if (!active) return;
@@ -137,7 +137,7 @@ struct Commit {
     name_len[id] = names.len[e];
     const char* p = names.text + names.off[e];
     for (uint32_t b = 0; b < names.len[e]; ++b) arena[at + b] = p[b];
-    new_pos[rank[k]] = static_cast<uint32_t>(k);
+    new_event[rank[k]] = e;
     first[s] = kNone;
     slots[s] = (h & ~kLow) | (id + 1ull);
   }
@@ -202,7 +202,7 @@ DeviceDictionary::DeviceDictionary(sys::Stream stream, unsigned* d_error)
       bytes_(stream),
       byte_off_(stream),
       ids_(stream),
-      new_pos_(stream) {
+      new_event_(stream) {
   rb_.reserve_discard(1);
 }
 
@@ -218,7 +218,7 @@ void DeviceDictionary::reserve_slots(size_t names) {
 }
 
 const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
-  const size_t n = in.kept.size();
+  const size_t n = in.d_kept != nullptr ? in.kept_n : in.kept.size();
   if (n == 0) return nullptr;
   if (n >= kPending) throw std::length_error("GPU engine: too many events in one dictionary call");
   if (arena_used_ + in.text.size() > UINT32_MAX) throw std::length_error("GPU engine: ad names over 4 GiB");
@@ -233,23 +233,24 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
   upload(off_, in.off, stream_);
   upload(len_, in.len, stream_);
   upload(in_hash_, std::span<const unsigned long long>(reinterpret_cast<const unsigned long long*>(in.hash.data()), in.hash.size()), stream_);
-  upload(kept_, in.kept, stream_);
+  if (in.d_kept == nullptr) upload(kept_, in.kept, stream_);
+  const uint32_t* kept = in.d_kept != nullptr ? in.d_kept : kept_.data();
   for (DeviceArray<uint32_t>* a : {&slot_of_, &flag_, &rank_, &bytes_, &byte_off_, &ids_}) a->reserve_discard(n);
-  new_pos_.reserve_discard(n + 2);  // the call's totals follow the new names' positions
+  new_event_.reserve_discard(n + 2);  // the call's totals follow the new names' events
 
-  const Names names{text_.data(), off_.data(), len_.data(), kept_.data(), arena_.data(), name_off_.data(), name_len_.data()};
+  const Names names{text_.data(), off_.data(), len_.data(), kept, arena_.data(), name_off_.data(), name_len_.data()};
   const unsigned long long mask = slots_.size() - 1;
   sys::launch(stream_, n, Probe{names, in_hash_.data(), slots_.data(), first_.data(), mask, slot_of_.data(), d_error_},
               "dictionary_probe");
-  sys::launch(stream_, n, Flag{slots_.data(), first_.data(), slot_of_.data(), kept_.data(), len_.data(), flag_.data(), bytes_.data()},
+  sys::launch(stream_, n, Flag{slots_.data(), first_.data(), slot_of_.data(), kept, len_.data(), flag_.data(), bytes_.data()},
               "dictionary_flag");
   sys::exclusive_sum(temp_, flag_.data(), rank_.data(), n);
   sys::exclusive_sum(temp_, bytes_.data(), byte_off_.data(), n);
-  uint32_t* d_totals = new_pos_.data() + n;
+  uint32_t* d_totals = new_event_.data() + n;
   sys::launch(stream_, n,
               Commit{names, in_hash_.data(), slots_.data(), first_.data(), slot_of_.data(), flag_.data(), rank_.data(),
                      byte_off_.data(), bytes_.data(), size_, arena_used_, hash_.data(), name_off_.data(),
-                     name_len_.data(), arena_.data(), new_pos_.data(), d_totals, n},
+                     name_len_.data(), arena_.data(), new_event_.data(), d_totals, n},
               "dictionary_commit");
   sys::launch(stream_, n, Read{slots_.data(), slot_of_.data(), ids_.data()}, "dictionary_read");
   sys::copy_async(&rb_[0].new_names, d_totals, 2 * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
@@ -259,12 +260,9 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
 
   const uint32_t fresh = rb_[0].new_names;
   if (fresh > 0) {
-    std::vector<uint32_t> pos(fresh);
-    sys::copy(pos.data(), new_pos_.data(), fresh * sizeof(uint32_t), sys::Copy::DeviceToHost);
-    for (uint32_t k : pos) {
-      const uint32_t e = in.kept[k];
-      names_->add(std::string_view(in.text.data() + in.off[e], in.len[e]));
-    }
+    std::vector<uint32_t> events(fresh);
+    sys::copy(events.data(), new_event_.data(), fresh * sizeof(uint32_t), sys::Copy::DeviceToHost);
+    for (uint32_t e : events) names_->add(std::string_view(in.text.data() + in.off[e], in.len[e]));
   }
   size_ += fresh;
   arena_used_ += rb_[0].new_bytes;

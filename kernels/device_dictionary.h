@@ -35,13 +35,16 @@
 namespace clickagg::CLICKAGG_DEVICE_NS {
 
 // One call's ads, in host memory: event e's name is text[off[e], off[e] + len[e]) with hash
-// hash[e] (bytes_hash64); the events interned are kept[0, n), in arrival order.
+// hash[e] (bytes_hash64). The events interned, in arrival order, are kept[0, n) in host
+// memory, or, where d_kept is set, d_kept[0, kept_n) in device memory (kept is then unused).
 struct AdsIn {
   std::span<const char> text;
   std::span<const uint32_t> off;
   std::span<const uint8_t> len;
   std::span<const uint64_t> hash;
   std::span<const uint32_t> kept;
+  const uint32_t* d_kept = nullptr;
+  size_t kept_n = 0;
 };
 
 class DeviceDictionary {
@@ -54,8 +57,8 @@ class DeviceDictionary {
   AdNamesPtr names() const { return names_; }
   uint32_t size() const { return size_; }
 
-  // Interns the kept events' ads; returns the device array of their indexes (position k:
-  // kept[k]'s), valid until the next call. New names are added to names() before it returns.
+  // Interns the kept events' ads; returns the device array of their indexes (position k: the
+  // k-th kept event's), valid until the next call. New names are added to names() before it returns.
   const uint32_t* intern(const AdsIn& in);
   // The same for names given on the host (restoring state); returns their indexes.
   std::vector<uint32_t> intern_names(std::span<const std::string_view> names);
@@ -84,7 +87,7 @@ class DeviceDictionary {
   DeviceArray<uint32_t> off_, kept_;
   DeviceArray<uint8_t> len_;
   DeviceArray<unsigned long long> in_hash_;
-  DeviceArray<uint32_t> slot_of_, flag_, rank_, bytes_, byte_off_, ids_, new_pos_;
+  DeviceArray<uint32_t> slot_of_, flag_, rank_, bytes_, byte_off_, ids_, new_event_;
   struct Readback {
     uint32_t new_names;
     uint32_t new_bytes;

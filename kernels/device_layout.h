@@ -1,10 +1,11 @@
-// Data layouts shared by the host code that packs a chunk of events and the kernels that read
-// it. Plain structs only (no device code), so host-only translation units include this too.
+// Data layouts shared by the host code that sizes and describes a chunk of events and the
+// kernels that read it. Plain structs only (no device code), so host-only translation units
+// include this too.
 //
 // A chunk is a run of consecutive events of one process() call, in arrival order, that the
-// watermark did not drop. The host packs each event into one 64-byte DeviceEvent row from the
-// batch's columns: the dedup fingerprint the decoder computed, the interned ad, the fields
-// filters read.
+// watermark did not drop. The device builds each event's 64-byte DeviceEvent row from the
+// batch's uploaded columns (device_rows.h): the dedup fingerprint the decoder computed, the
+// fields filters read, the chunk minute and the late flag.
 #pragma once
 #include <cstddef>
 #include <cstdint>

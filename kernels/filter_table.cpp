@@ -62,4 +62,16 @@ FilterTableRef DeviceFilterTable::ref() const {
   return FilterTableRef{filters_.data(), countries_.data(), cidrs_.data(), users_.data(), count_};
 }
 
+void DeviceFilterTable::user_tokens(const EventColumns& batch, ThreadPool& pool, std::vector<uint32_t>& out) const {
+  const size_t n = batch.size();
+  out.resize(n);
+  auto fill = [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) out[i] = user_token(batch.user_id(i));
+  };
+  constexpr size_t kParallelFrom = 1 << 15;  // below this, threads cost more than they save
+  const unsigned parts = n < kParallelFrom ? 1 : pool.size();
+  if (parts == 1) fill(0, n);
+  else pool.run([&](unsigned t) { fill(n * t / parts, n * (t + 1) / parts); });
+}
+
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -8,7 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "host/decode/event_columns.h"
 #include "host/engine/filters.h"
+#include "host/engine/thread_pool.h"
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/system/runtime.h"
@@ -31,6 +33,8 @@ class DeviceFilterTable {
     auto it = tokens_.find(user);
     return it == tokens_.end() ? kNoToken : it->second;
   }
+  // Every event's token, on the pool's threads (a large batch in parallel ranges).
+  void user_tokens(const EventColumns& batch, ThreadPool& pool, std::vector<uint32_t>& out) const;
 
  private:
   uint32_t count_ = 0;

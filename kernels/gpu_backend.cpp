@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -31,13 +30,8 @@ DeviceStreams::DeviceStreams(int device) {
   try {
     sys::select_device(device);
     compute = sys::create_stream();
-    copy = sys::create_stream();
-    for (int s = 0; s < 2; ++s) {
-      copied[s] = sys::create_event(false);
-      released[s] = sys::create_event(false);
-      copy_begin[s] = sys::create_event(true);
-      copy_end[s] = sys::create_event(true);
-    }
+    upload_begin = sys::create_event(true);
+    upload_end = sys::create_event(true);
     chunks_begin = sys::create_event(true);
     chunks_end = sys::create_event(true);
   } catch (...) {
@@ -49,20 +43,15 @@ DeviceStreams::DeviceStreams(int device) {
 DeviceStreams::~DeviceStreams() { release(); }
 
 void DeviceStreams::release() noexcept {
-  // Nothing can be reported from here; a failure leaks at worst. The streams' work is waited
-  // for first, so no event is destroyed while a stream may still record it.
-  for (sys::Stream s : {compute, copy})
-    if (s != nullptr) {
-      try {
-        sys::sync(s);
-      } catch (...) {
-      }
+  // Nothing can be reported from here; a failure leaks at worst. The stream's work is waited
+  // for first, so no event is destroyed while the stream may still record it.
+  if (compute != nullptr) {
+    try {
+      sys::sync(compute);
+    } catch (...) {
     }
-  for (sys::Event* group : {copied, released, copy_begin, copy_end})
-    for (int s = 0; s < 2; ++s) sys::destroy_event(std::exchange(group[s], nullptr));
-  sys::destroy_event(std::exchange(chunks_begin, nullptr));
-  sys::destroy_event(std::exchange(chunks_end, nullptr));
-  sys::destroy_stream(std::exchange(copy, nullptr));
+  }
+  for (sys::Event* e : {&upload_begin, &upload_end, &chunks_begin, &chunks_end}) sys::destroy_event(std::exchange(*e, nullptr));
   sys::destroy_stream(std::exchange(compute, nullptr));
 }
 
@@ -73,36 +62,33 @@ GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, Th
       streams_(options.device),
       d_error_(error_word()),
       dict_(streams_.compute, d_error_.data()),
+      judge_(streams_.compute, d_error_.data()),
+      rows_(streams_.compute),
       filters_(cfg_.filters),
       table_(std::make_unique<DeviceWindowTable>(streams_.compute, options.min_table_slots, d_error_.data())),
       pipeline_(streams_.compute, d_error_.data()),
       selector_(streams_.compute, d_error_.data()),
-      packer_(pool),
-      rows_d_{DeviceArray<DeviceEvent>(nullptr, false), DeviceArray<DeviceEvent>(nullptr, false)} {
+      times_d_(streams_.compute),
+      rows_d_(streams_.compute) {
   // Chunks are bounded so that their expansion into group keys (events x slots) stays within
   // kMaxChunkExpansions.
   const size_t per_event = static_cast<size_t>(filters_.slots());
   limits_.events = std::clamp<size_t>(opt_.chunk_events, 1, std::max<size_t>(1, kMaxChunkExpansions / per_event));
-
   if (opt_.staging_events > 0) {
-    const size_t rows = std::min(opt_.staging_events, limits_.events);
-    for (int s = 0; s < 2; ++s) {
-      rows_h_[s].reserve_discard(rows);
-      rows_d_[s].reserve_discard(rows);
-    }
+    times_d_.reserve_discard(opt_.staging_events);
+    rows_d_.reserve_discard(std::min(opt_.staging_events, limits_.events));
   }
   // The tables come and go with minutes: keep freed memory in the pool instead of returning
   // it to the driver at every synchronisation.
   sys::keep_freed_memory(opt_.device);
   // The filter upload and the error word's memset ran on the legacy default stream, which the
-  // engine's non-blocking streams do not wait for: finish them before any kernel can read them.
+  // engine's non-blocking stream does not wait for: finish them before any kernel can read them.
   sys::device_sync();
 }
 
 GpuBackend::~GpuBackend() {
   try {
     sys::select_device(opt_.device);
-    sys::sync(streams_.copy);
     sys::sync(streams_.compute);
   } catch (...) {
     // A device that failed cannot be waited for; what it still holds is released with it.
@@ -111,68 +97,60 @@ GpuBackend::~GpuBackend() {
 
 void GpuBackend::select_device() const { sys::select_device(opt_.device); }
 
+bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) {
+  select_device();
+  const size_t n = batch.size();
+  if (n == 0) {
+    judge_.judge(nullptr, 0, rule, out);
+    return true;
+  }
+  // The columns the rows are built from go up with the times, so the judgement's one
+  // synchronisation covers them all.
+  sys::record(streams_.upload_begin, streams_.compute);
+  times_d_.reserve_discard(n);
+  sys::copy_async(times_d_.data(), batch.t_ms.data(), n * sizeof(int64_t), sys::Copy::HostToDevice, streams_.compute);
+  if (filters_.uses_users()) filters_.user_tokens(batch, pool_, tokens_);
+  else tokens_.clear();
+  rows_.upload(batch, tokens_);
+  sys::record(streams_.upload_end, streams_.compute);
+  judge_.judge(times_d_.data(), n, rule, out);
+  copy_seconds_ += sys::seconds_between(streams_.upload_begin, streams_.upload_end);
+  return true;
+}
+
 void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
   select_device();
-  kept_.clear();
-  for (size_t i = j.begin; i < j.end; ++i)
-    if (j.verdict[i] != Verdict::DroppedLate) kept_.push_back(static_cast<uint32_t>(i));
-  if (kept_.empty()) return;
+  const size_t kept = (j.end - j.begin) - j.dropped.size();
+  if (kept == 0) return;
   {
     StageClock c(dict_seconds_);
-    d_ads_ = dict_.intern(AdsIn{{batch.text.data(), batch.text.size()},
-                                {batch.ad_off.data(), batch.size()},
-                                {batch.ad_len.data(), batch.size()},
-                                {batch.ad_hash.data(), batch.size()},
-                                kept_});
+    AdsIn in{{batch.text.data(), batch.text.size()},
+             {batch.ad_off.data(), batch.size()},
+             {batch.ad_len.data(), batch.size()},
+             {batch.ad_hash.data(), batch.size()},
+             {}};
+    in.d_kept = judge_.kept();
+    in.kept_n = kept;
+    d_ads_ = dict_.intern(in);
   }
-  run_chunks(batch, j, tally);
+  run_chunks(j, kept, tally);
 }
 
-PackedChunk GpuBackend::stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos) {
-  if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
-    sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
-  // The pinned buffer may be rewritten once its previous upload is done.
-  sys::sync(streams_.copied[slot]);
-  PackedChunk c = packer_.pack(batch, kept_, j, pos, limits_, filters_, rows_h_[slot]);
-  pos = c.end;
-  if (rows_d_[slot].size() < c.size()) {
-    // The device buffer may be replaced once the kernels of its previous chunk are done.
-    sys::sync(streams_.released[slot]);
-    rows_d_[slot].reserve_discard(c.size());
-  }
-  sys::wait(streams_.copy, streams_.released[slot]);
-  sys::record(streams_.copy_begin[slot], streams_.copy);
-  sys::copy_async(rows_d_[slot].data(), rows_h_[slot].data(), c.size() * sizeof(DeviceEvent), sys::Copy::HostToDevice,
-                  streams_.copy);
-  sys::record(streams_.copy_end[slot], streams_.copy);
-  sys::record(streams_.copied[slot], streams_.copy);
-  return c;
-}
-
-void GpuBackend::run_chunks(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
-  size_t pos = 0;
-  int slot = 0;
-  PackedChunk cur = stage(batch, j, slot, pos);
-  // The span starts once the first upload is done, so it holds no copy time.
-  sys::wait(streams_.compute, streams_.copied[slot]);
+void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally) {
+  const KeptEvents events{judge_.kept(), kept, judge_.verdict(), judge_.local(), j.minutes};
   sys::record(streams_.chunks_begin, streams_.compute);
-  pipeline_.start(cur, rows_d_[slot].data(), d_ads_ + cur.begin, streams_.copied[slot], *table_, filters_.ref());
   ChunkCounts counts;
-  while (true) {
-    // Pack and upload the next chunk while the device works on this one.
-    std::optional<PackedChunk> next;
-    if (pos < kept_.size()) next = stage(batch, j, slot ^ 1, pos);
-    pipeline_.finish(cur, *table_, filters_.ref(), streams_.released[slot], counts);
-    // finish() synchronised with kernels that waited for this slot's upload: its events are done.
-    copy_seconds_ += sys::seconds_between(streams_.copy_begin[slot], streams_.copy_end[slot]);
-    absorb(cur, counts, j, tally);
-    if (!next) break;
-    slot ^= 1;
-    cur = std::move(*next);
-    pipeline_.start(cur, rows_d_[slot].data(), d_ads_ + cur.begin, streams_.copied[slot], *table_, filters_.ref());
+  for (size_t pos = 0; pos < kept;) {
+    if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
+      sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
+    const PackedChunk chunk = rows_.build(events, pos, limits_.events, rows_d_);
+    pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, *table_, filters_.ref());
+    pipeline_.finish(chunk, *table_, filters_.ref(), counts);
+    absorb(chunk, counts, j, tally);
+    pos = chunk.end;
   }
   sys::record(streams_.chunks_end, streams_.compute);
-  pipeline_.drain(*table_);  // synchronises the compute stream
+  pipeline_.drain(*table_);  // synchronises the stream
   chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
 }
 

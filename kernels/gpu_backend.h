@@ -1,15 +1,16 @@
 // The GPU engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
-// Host, per batch: the kept events' ad bytes, lengths and hashes go to the device as the decoder
-//   wrote them; each event is packed from the batch's columns into a 64-byte row (fingerprint,
-//   the fields filters read); rows go to the device in chunks.
-// Device (kernels/): per batch, the ad dictionary (device_dictionary.h: indexes in first
-//   appearance order, only new names copied back); per chunk, exact first-copy dedup and the
-//   group-by into per-minute tables (chunk_pipeline.h, device_window_table.h); per emitted
-//   minute, top-N candidates (topn_select.h).
-// Staging: two pinned host buffers and two device input buffers in a ring; the host packs chunk
-//   k+1 and its copy runs on a second stream while the kernels of chunk k run.
+// Per batch, the host copies columns and reads back counters; it touches no event (except to
+// give user ids their filter tokens, only where some filter names user ids):
+//   judge(): the event times and the columns rows are built from go up; the device judges the
+//     events against the watermark (device_judge.h) and lists the kept ones; the counted
+//     minutes and the dropped events come back in one synchronisation;
+//   count(): the ad bytes, offsets, lengths and hashes go up and the dictionary interns the
+//     kept events (device_dictionary.h: indexes in first appearance order, only new names come
+//     back); then per chunk of kept events the device builds the rows (device_rows.h), dedups
+//     exactly and groups into per-minute tables (chunk_pipeline.h, device_window_table.h).
+// Per emitted minute: top-N candidates on the device (topn_select.h).
 // Errors: device failures (device out of memory included) throw std::runtime_error; a batch that
 //   throws part-way may be partly counted, so the engine is then restored from a checkpoint
 //   (the same holds for the CPU engine and std::bad_alloc).
@@ -24,9 +25,10 @@
 #include "host/engine/thread_pool.h"
 #include "kernels/chunk_pipeline.h"
 #include "kernels/device_dictionary.h"
+#include "kernels/device_judge.h"
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
-#include "kernels/event_packer.h"
+#include "kernels/device_rows.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
 #include "kernels/system/runtime.h"
@@ -34,10 +36,9 @@
 
 namespace clickagg::CLICKAGG_DEVICE_NS {
 
-// The compute stream (all kernels, table memory), the copy stream (chunk uploads) and, per
-// staging slot, "copied" (upload done) and "released" (kernels done reading the slot) events.
-// The timing events only measure (stage_seconds): each slot's upload, and a batch's chunk work
-// on the compute stream; they are read once a synchronisation has passed them.
+// The one stream every copy and kernel runs on, and timing events that only measure
+// (stage_seconds): a batch's column uploads and its chunk work, read once a synchronisation has
+// passed them.
 class DeviceStreams {
  public:
   explicit DeviceStreams(int device);
@@ -46,11 +47,8 @@ class DeviceStreams {
   DeviceStreams& operator=(const DeviceStreams&) = delete;
 
   sys::Stream compute = nullptr;
-  sys::Stream copy = nullptr;
-  sys::Event copied[2] = {nullptr, nullptr};
-  sys::Event released[2] = {nullptr, nullptr};
-  sys::Event copy_begin[2] = {nullptr, nullptr};
-  sys::Event copy_end[2] = {nullptr, nullptr};
+  sys::Event upload_begin = nullptr;
+  sys::Event upload_end = nullptr;
   sys::Event chunks_begin = nullptr;
   sys::Event chunks_end = nullptr;
 
@@ -65,6 +63,9 @@ class GpuBackend final : public EngineBackend {
 
   std::string_view name() const override { return CLICKAGG_DEVICE_SYSTEM_NAME; }
   AdNamesPtr names() const override { return dict_.names(); }
+  // On the device (device_judge.h): out's verdict and local arrays stay null (count() reads
+  // the device's).
+  bool judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) override;
   void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) override;
   void window_rows(int64_t minute, std::vector<CountRow>& out) override;
   void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) override;
@@ -78,16 +79,15 @@ class GpuBackend final : public EngineBackend {
   void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) override;
   void restored() override;
   // "dictionary": interning the batch's ads (host clock: the upload of the ad columns, the
-  // kernels, the synchronisation and the new names' readback); "h2d_copy": uploads of packed
-  // chunks (copy stream); "device_chunks": the chunk pipeline's span on the compute stream
-  // (dedup and group-by kernels, with the short waits while the host reads sizes back). The
-  // driver adds its own stages (emission among them).
+  // kernels, the synchronisation and the new names' readback); "h2d_copy": the uploads of the
+  // event times and the row columns; "device_chunks": the chunks' span on the stream (row
+  // building, dedup and group-by kernels, with the short waits while the host reads sizes
+  // back). The driver adds its own stages: its "judge" holds the device judgement.
   std::vector<std::pair<std::string, double>> stage_seconds() const override;
 
  private:
   void select_device() const;
-  void run_chunks(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally);
-  PackedChunk stage(const EventColumns& batch, const BatchJudgement& j, int slot, size_t& pos);
+  void run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally);
   void absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j, BatchTally& tally);
 
   EngineConfig cfg_;
@@ -101,16 +101,17 @@ class GpuBackend final : public EngineBackend {
   DeviceStreams streams_;
   DeviceArray<unsigned> d_error_;
   DeviceDictionary dict_;
+  DeviceJudge judge_;
+  DeviceRows rows_;
   DeviceFilterTable filters_;
   mutable std::unique_ptr<DeviceWindowTable> table_;
   ChunkPipeline pipeline_;
   mutable TopNSelector selector_;
-  EventPacker packer_;
-  PinnedArray<DeviceEvent> rows_h_[2];
-  DeviceArray<DeviceEvent> rows_d_[2];
+  DeviceArray<int64_t> times_d_;
+  DeviceArray<DeviceEvent> rows_d_;
 
   // Per-batch scratch.
-  std::vector<uint32_t> kept_;
+  std::vector<uint32_t> tokens_;     // user tokens by event (only when filters name user ids)
   const uint32_t* d_ads_ = nullptr;  // the kept events' ad indexes (device), by kept position
   std::vector<TopNCandidate> candidates_;
   // A snapshot being restored, uploaded by restored().

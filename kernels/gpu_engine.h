@@ -18,7 +18,7 @@ struct GpuOptions {
   int device = 0;                               // CUDA device ordinal (the host system has one)
   size_t chunk_events = size_t(1) << 22;        // events per device chunk (batches are split)
   uint64_t min_table_slots = 1024;              // first capacity of each minute's tables
-  // Staging buffers (pinned host and device rows) for this many events are allocated when the
+  // Device buffers (event times, chunk rows) for this many events are allocated when the
   // engine is made, instead of growing with the first batches (benchmarks, latency).
   size_t staging_events = 0;
   // Failure injection for tests: the chunk (counted from 1 across every engine sharing the

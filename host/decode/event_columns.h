@@ -157,6 +157,8 @@ class EventColumns {
   Country country_of(size_t i) const;
   // The codes behind indexes kFixedCountries + k.
   const std::vector<Country>& extra_countries() const { return extra_countries_; }
+  // The codes of events whose index is kCountryOverflow: (event, code), by event.
+  const std::vector<std::pair<uint32_t, Country>>& overflow_countries() const { return overflow_countries_; }
 
   Column<int64_t> t_ms;         // event time, UTC milliseconds
   Column<uint64_t> position;    // where the record came from (line, byte offset, Kafka offset)

@@ -33,6 +33,8 @@ class Scratch {
 
 // out[i] = in[0] + ... + in[i - 1]; out[0] = 0.
 void exclusive_sum(Scratch& s, const uint32_t* in, uint32_t* out, size_t n);
+// out[i] = max(init, in[0], ..., in[i - 1]); out[0] = init.
+void exclusive_max(Scratch& s, const int64_t* in, int64_t* out, size_t n, int64_t init);
 void sort_keys(Scratch& s, const unsigned long long* in, unsigned long long* out, size_t n, int begin_bit, int end_bit);
 void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out,
                 const unsigned long long* values_in, unsigned long long* values_out, size_t n, int begin_bit,

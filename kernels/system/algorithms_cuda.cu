@@ -4,6 +4,7 @@
 #include <cub/device/device_reduce.cuh>
 #include <cub/device/device_run_length_encode.cuh>
 #include <cub/device/device_scan.cuh>
+#include <cuda/functional>
 #include <cuda/std/functional>
 #include <stdexcept>
 
@@ -40,6 +41,12 @@ void run(Scratch& s, const char* name, Call&& call) {
 void exclusive_sum(Scratch& s, const uint32_t* in, uint32_t* out, size_t n) {
   run(s, "cub::DeviceScan::ExclusiveSum", [&](void* t, size_t& b) {
     return cub::DeviceScan::ExclusiveSum(t, b, in, out, items(n), s.stream());
+  });
+}
+
+void exclusive_max(Scratch& s, const int64_t* in, int64_t* out, size_t n, int64_t init) {
+  run(s, "cub::DeviceScan::ExclusiveScan", [&](void* t, size_t& b) {
+    return cub::DeviceScan::ExclusiveScan(t, b, in, out, ::cuda::maximum<int64_t>{}, init, items(n), s.stream());
   });
 }
 

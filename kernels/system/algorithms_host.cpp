@@ -2,6 +2,7 @@
 // "device" arrays, which are host memory here. Stable sorts compare the keys' bits
 // [begin_bit, end_bit) only, as CUB's radix sort does.
 #include <thrust/copy.h>
+#include <thrust/functional.h>
 #include <thrust/iterator/constant_iterator.h>
 #include <thrust/reduce.h>
 #include <thrust/scan.h>
@@ -29,6 +30,10 @@ BitsLess bits_less(int begin_bit, int end_bit) {
 
 void exclusive_sum(Scratch&, const uint32_t* in, uint32_t* out, size_t n) {
   thrust::exclusive_scan(thrust::omp::par, in, in + n, out, 0u);
+}
+
+void exclusive_max(Scratch&, const int64_t* in, int64_t* out, size_t n, int64_t init) {
+  thrust::exclusive_scan(thrust::omp::par, in, in + n, out, init, thrust::maximum<int64_t>());
 }
 
 void sort_keys(Scratch&, const unsigned long long* in, unsigned long long* out, size_t n, int begin_bit, int end_bit) {

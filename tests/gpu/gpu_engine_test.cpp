@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "host/common/time_util.h"
+#include "host/decode/event_columns.h"
+#include "kernels/device_layout.h"
 #include "kernels/gpu_engine.h"
 #include "tests/gpu/gpu_test_support.h"
 
@@ -169,6 +171,56 @@ TEST(GpuVsCpu, LargeBatchesManyFilters) {
   few.step_ms = 5;
   const Stream t = make_stream(few);
   expect_same(run_both(t, config(1024, {1, 2}, 10), 15'000, dev::GpuOptions{}), "1024 filters");
+}
+
+// Country codes outside the two-letter table reach the device through the batch's own table
+// and, past its 16-bit room, through its overflow list; filters naming such codes must match
+// them there exactly as on the host.
+TEST(GpuVsCpu, CountriesBeyondTheTwoLetterCodes) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 31;
+  spec.events = 90'000;
+  spec.ads = 200;
+  spec.step_ms = 1;
+  Stream s = make_stream(spec);
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    if (i % 10 == 0) s.events[i].country = country("eu-west");
+    else if (i % 10 != 5) s.events[i].country = country(("q" + std::to_string(i)).c_str());
+  }
+  // The stream in one batch does overflow the table (what the comparison is about).
+  const EventColumns cols = columns_of(s.events);
+  ASSERT_FALSE(cols.overflow_countries().empty());
+  ASSERT_FALSE(cols.extra_countries().empty());
+  EngineConfig cfg = config(0, {1, 5}, 10);
+  cfg.filters = FilterSet({FilterDef{3, "odd", {country("EU-WEST"), country("Q11"), country("Q89999")}, {}, {}},
+                           FilterDef{9, "early-and-late", {country("Q7"), country("Q89991"), country("US")}, {}, {}}});
+  for (size_t batch : {size_t(100'000), size_t(20'000)}) {
+    const Runs r = run_both(s, cfg, batch, dev::GpuOptions{});
+    expect_same(r, "batch " + std::to_string(batch));
+  }
+}
+
+// More distinct minutes in one batch than one chunk holds: the batch is cut into chunks of at
+// most that many events.
+TEST(GpuVsCpu, MoreMinutesInABatchThanAChunkHolds) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 41;
+  spec.events = 50'000;
+  spec.ads = 30;
+  spec.late_pct = 0;
+  spec.very_late_pct = 0;
+  Stream s = make_stream(spec);
+  const int64_t minutes = 40'000;  // past kMaxChunkMinutes (32 768)
+  for (size_t i = 0; i < s.events.size(); ++i)
+    s.events[i].t_ms = kT0 + (static_cast<int64_t>(i) * 7919 % minutes) * 60'000 + static_cast<int64_t>(i % 60'000);
+  EngineConfig cfg = config(2, {1}, 3);
+  cfg.allowed_lateness_ms = (minutes + 10) * 60'000;  // nothing dropped: every minute counted
+  const Runs r = run_both(s, cfg, s.events.size(), dev::GpuOptions{});
+  expect_same(r, "one batch over 40 000 minutes");
+  EXPECT_EQ(r.cpu_stats.dropped_late, 0u);
+  EXPECT_GT(r.cpu_stats.windows_closed, static_cast<uint64_t>(dev::kMaxChunkMinutes));
 }
 
 // Thousands of ads with equal counts: the device keeps all of them as candidates and the host

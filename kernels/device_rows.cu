@@ -1,0 +1,164 @@
+#include "kernels/device_rows.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/system/launch.h"
+#include "kernels/system/warp.h"
+
+namespace clickagg::CLICKAGG_DEVICE_NS {
+
+namespace {
+
+// 1. Events per batch minute among kept positions [begin, begin + n).
+struct Histogram {
+  const uint32_t* kept;
+  const uint32_t* local;
+  unsigned* hist;
+  CLICKAGG_DEV void operator()(unsigned long long r, bool active) const {
+    const uint32_t l = active ? local[kept[r]] : 0u;
+    sys::count_into(hist, l, active);
+  }
+};
+
+// 2. One row per kept position of the chunk (kept and rows start at the chunk's first).
+struct Build {
+  const uint32_t* kept;
+  const Verdict* verdict;
+  const uint32_t* local;
+  const uint16_t* chunk_local;
+  const Hash128* fp;
+  const Ip16* ip;
+  const uint16_t* country;
+  const uint32_t* tokens;  // null: no filter names user ids
+  const DeviceCountry* extra;
+  const uint32_t* overflow_event;  // ascending
+  const DeviceCountry* overflow_code;
+  uint32_t overflow_n;
+  DeviceEvent* rows;
+  CLICKAGG_DEV void operator()(unsigned long long r, bool active) const {
+    if (!active) return;
+    const uint32_t i = kept[r];
+    DeviceEvent e{};
+    for (int b = 0; b < 16; ++b) e.ip[b] = ip[i].b[b];
+    const uint16_t c = country[i];
+    if (c < kFixedCountries) {
+      e.country[0] = static_cast<char>('A' + c / 26);
+      e.country[1] = static_cast<char>('A' + c % 26);
+      e.country_len = 2;
+    } else {
+      const DeviceCountry* code = nullptr;
+      if (c != kCountryOverflow) {
+        code = extra + (c - kFixedCountries);
+      } else {
+        uint32_t lo = 0, hi = overflow_n;  // the entry for event i (the batch lists every one)
+        while (lo < hi) {
+          const uint32_t mid = lo + (hi - lo) / 2;
+          if (overflow_event[mid] < i) lo = mid + 1;
+          else hi = mid;
+        }
+        code = overflow_code + lo;
+      }
+      for (int b = 0; b < 16; ++b) e.country[b] = code->code[b];
+      e.country_len = static_cast<uint8_t>(code->len);
+    }
+    e.fp_lo = fp[i].lo;
+    e.fp_hi = fp[i].hi;
+    e.user_token = tokens != nullptr ? tokens[i] : kNoToken;
+    e.minute_late = static_cast<uint16_t>(chunk_local[local[i]] | (verdict[i] == Verdict::ClosedLate ? kLateFlag : 0u));
+    rows[r] = e;
+  }
+};
+
+DeviceCountry device_country(const Country& c) {
+  DeviceCountry d{};
+  std::memcpy(d.code, c.code.data(), sizeof d.code);
+  d.len = c.len;
+  return d;
+}
+
+template <class T>
+void put(DeviceArray<T>& d, const T* h, size_t n, sys::Stream stream) {
+  d.reserve_discard(n);
+  if (n > 0) sys::copy_async(d.data(), h, n * sizeof(T), sys::Copy::HostToDevice, stream);
+}
+
+}  // namespace
+
+DeviceRows::DeviceRows(sys::Stream stream)
+    : stream_(stream),
+      fp_(stream),
+      ip_(stream),
+      country_(stream),
+      tokens_(stream),
+      extra_(stream),
+      overflow_event_(stream),
+      overflow_code_(stream),
+      hist_(stream),
+      chunk_local_(stream) {}
+
+void DeviceRows::upload(const EventColumns& batch, std::span<const uint32_t> user_tokens) {
+  const size_t n = batch.size();
+  put(fp_, batch.fp.data(), n, stream_);
+  put(ip_, batch.ip.data(), n, stream_);
+  put(country_, batch.country.data(), n, stream_);
+  has_tokens_ = !user_tokens.empty();
+  if (has_tokens_) put(tokens_, user_tokens.data(), n, stream_);
+
+  // The small tables go through pinned staging, rewritten only after the next synchronisation.
+  const auto& extra = batch.extra_countries();
+  extra_h_.reserve_discard(std::max<size_t>(extra.size(), 1));
+  for (size_t k = 0; k < extra.size(); ++k) extra_h_[k] = device_country(extra[k]);
+  put(extra_, extra_h_.data(), extra.size(), stream_);
+  const auto& over = batch.overflow_countries();
+  overflow_n_ = over.size();
+  overflow_event_h_.reserve_discard(std::max<size_t>(overflow_n_, 1));
+  overflow_code_h_.reserve_discard(std::max<size_t>(overflow_n_, 1));
+  for (size_t k = 0; k < overflow_n_; ++k) {
+    overflow_event_h_[k] = over[k].first;
+    overflow_code_h_[k] = device_country(over[k].second);
+  }
+  put(overflow_event_, overflow_event_h_.data(), overflow_n_, stream_);
+  put(overflow_code_, overflow_code_h_.data(), overflow_n_, stream_);
+}
+
+PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, size_t max_events, DeviceArray<DeviceEvent>& rows) {
+  const size_t m = k.minutes.size();
+  if (begin >= k.kept_n || m == 0) throw std::logic_error("GPU engine: an empty chunk");
+  // A chunk of at most kMaxChunkMinutes events has at most that many minutes.
+  if (m > kMaxChunkMinutes) max_events = std::min<size_t>(max_events, kMaxChunkMinutes);
+  PackedChunk c;
+  c.begin = begin;
+  c.end = begin + std::min(max_events, k.kept_n - begin);
+  const size_t n = c.size();
+
+  hist_.reserve_discard(m);
+  sys::fill_async(hist_.data(), 0, m * sizeof(unsigned), stream_);
+  sys::launch(stream_, n, Histogram{k.kept + begin, k.local, hist_.data()}, "rows_histogram");
+  hist_h_.reserve_discard(m);
+  sys::copy_async(hist_h_.data(), hist_.data(), m * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
+  sys::sync(stream_);
+
+  chunk_local_h_.reserve_discard(m);
+  for (size_t l = 0; l < m; ++l) {
+    const unsigned events = hist_h_[l];
+    chunk_local_h_[l] = static_cast<uint16_t>(c.minutes.size());
+    if (events == 0) continue;
+    c.minutes.push_back(k.minutes[l]);
+    c.minute_events.push_back(events);
+  }
+  if (c.minutes.size() > kMaxChunkMinutes) throw std::logic_error("GPU engine: chunk past its minutes");
+  put(chunk_local_, chunk_local_h_.data(), m, stream_);
+
+  rows.reserve_discard(n);
+  sys::launch(stream_, n,
+              Build{k.kept + begin, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
+                    has_tokens_ ? tokens_.data() : nullptr, extra_.data(), overflow_event_.data(),
+                    overflow_code_.data(), static_cast<uint32_t>(overflow_n_), rows.data()},
+              "rows_build");
+  return c;
+}
+
+}  // namespace clickagg::CLICKAGG_DEVICE_NS

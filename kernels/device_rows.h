@@ -1,0 +1,76 @@
+// The device builds each chunk's 64-byte DeviceEvent rows (device_layout.h) itself, from the
+// batch's columns uploaded once as the decoder wrote them (fingerprint, IP, country index and,
+// where filters name user ids, user tokens) and from the judgement left on the device
+// (device_judge.h: the kept events, their verdicts and batch minute indexes). The host copies
+// columns and reads back a few counters; it touches no event.
+//
+// Per chunk (kept positions [begin, end)):
+//   1. a histogram of the chunk's events over the batch's minutes (warp-aggregated counters),
+//      read back in one synchronisation: the chunk's minutes are those with events, numbered
+//      in ascending order (chunk-local ids), with their event counts for the tables' sizing;
+//   2. build: each row from its event's columns, its minute as the chunk-local id, its verdict
+//      as the late flag; countries are decoded from their index (a fixed two-letter index, the
+//      batch's table of other codes, or the batch's overflow list by event).
+// A chunk holds at most kMaxChunkMinutes distinct minutes: a batch with more distinct minutes
+// than that (hostile input only) is cut into chunks of at most that many events.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "host/decode/event_columns.h"
+#include "host/engine/judge_rule.h"
+#include "kernels/chunk_pipeline.h"
+#include "kernels/device_layout.h"
+#include "kernels/device_memory.h"
+#include "kernels/system/runtime.h"
+
+namespace clickagg::CLICKAGG_DEVICE_NS {
+
+// The judgement the rows are built from, on the device: kept[k] is the batch position of the
+// k-th event not dropped (kept_n of them); verdict and local are indexed by batch position;
+// minutes are the batch's counted minutes (host), which local indexes.
+struct KeptEvents {
+  const uint32_t* kept = nullptr;
+  size_t kept_n = 0;
+  const Verdict* verdict = nullptr;
+  const uint32_t* local = nullptr;
+  std::span<const int64_t> minutes;
+};
+
+class DeviceRows {
+ public:
+  explicit DeviceRows(sys::Stream stream);
+  DeviceRows(const DeviceRows&) = delete;
+  DeviceRows& operator=(const DeviceRows&) = delete;
+
+  // Queues the upload of the batch's columns the rows need; `user_tokens` (one per event, or
+  // empty when no filter names user ids) is copied too. The batch must stay unchanged until
+  // the stream has passed the copies (the caller's next synchronisation).
+  void upload(const EventColumns& batch, std::span<const uint32_t> user_tokens);
+
+  // Cuts the chunk of kept positions starting at `begin` (at most max_events of them, fewer
+  // where the batch has more minutes than a chunk holds) and builds its rows into `rows`.
+  PackedChunk build(const KeptEvents& k, size_t begin, size_t max_events, DeviceArray<DeviceEvent>& rows);
+
+ private:
+  sys::Stream stream_;
+  DeviceArray<Hash128> fp_;
+  DeviceArray<Ip16> ip_;
+  DeviceArray<uint16_t> country_;
+  DeviceArray<uint32_t> tokens_;
+  DeviceArray<DeviceCountry> extra_;
+  DeviceArray<uint32_t> overflow_event_;
+  DeviceArray<DeviceCountry> overflow_code_;
+  size_t overflow_n_ = 0;
+  bool has_tokens_ = false;
+  DeviceArray<unsigned> hist_;
+  DeviceArray<uint16_t> chunk_local_;
+  PinnedArray<unsigned> hist_h_;
+  PinnedArray<uint16_t> chunk_local_h_;
+  // Staging of the batch's small tables (uploaded from here: pinned, stable until the sync).
+  PinnedArray<DeviceCountry> extra_h_, overflow_code_h_;
+  PinnedArray<uint32_t> overflow_event_h_;
+};
+
+}  // namespace clickagg::CLICKAGG_DEVICE_NS
