@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <memory_resource>
 #include <utility>
 
 #include "kernels/system/runtime.h"
@@ -119,5 +120,13 @@ class PinnedArray {
   T* ptr_ = nullptr;
   size_t size_ = 0;
 };
+
+// Pinned host memory as a memory resource, for buffers the host fills and the device reads
+// whole (a batch's columns, host/decode/event_columns.h): their copies run at the link's speed,
+// without the driver staging them through a bounce buffer. One per process and never destroyed,
+// since batches may outlive the engine that asked for it; allocations are at least 256-byte
+// aligned. Allocating pinned memory is slow (it maps pages): for buffers that are kept and
+// reused, not for per-batch ones.
+std::pmr::memory_resource* pinned_memory();
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

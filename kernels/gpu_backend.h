@@ -2,7 +2,8 @@
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
 // Per batch, the host copies columns and reads back counters; it touches no event (except to
-// give user ids their filter tokens, only where some filter names user ids):
+// give user ids their filter tokens, only where some filter names user ids). Callers decode
+// batches into pinned memory (batch_memory()), so the copies need no staging:
 //   judge(): the event times and the columns rows are built from go up; the device judges the
 //     events against the watermark (device_judge.h) and lists the kept ones; the counted
 //     minutes and the dropped events come back in one synchronisation;
@@ -63,6 +64,7 @@ class GpuBackend final : public EngineBackend {
 
   std::string_view name() const override { return CLICKAGG_DEVICE_SYSTEM_NAME; }
   AdNamesPtr names() const override { return dict_.names(); }
+  std::pmr::memory_resource* batch_memory() const override { return pinned_memory(); }
   // On the device (device_judge.h): out's verdict and local arrays stay null (count() reads
   // the device's).
   bool judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) override;

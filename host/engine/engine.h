@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +71,11 @@ class Engine {
   virtual void finish(ResultSink& sink) = 0;
   // Forgets a revoked partition: it no longer holds the watermark back.
   virtual void drop_partition(uint32_t partition) = 0;
+
+  // Where a caller should build this engine's batches (EventColumns' memory resource): pinned
+  // host memory for a GPU engine, whose uploads then need no staging; the heap otherwise.
+  // Valid for the whole process, so batches may outlive the engine.
+  virtual std::pmr::memory_resource* batch_memory() const { return std::pmr::new_delete_resource(); }
 
   virtual EngineStats stats() const = 0;
   // Cumulative seconds spent per internal stage (a GPU engine's copies and kernels), for

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +49,8 @@ class EngineBackend {
   virtual std::string_view name() const = 0;
   // The dictionary results name their ads by.
   virtual AdNamesPtr names() const = 0;
+  // Engine::batch_memory().
+  virtual std::pmr::memory_resource* batch_memory() const { return std::pmr::new_delete_resource(); }
 
   // Judges a whole batch (judge_rule.h, batch_judge.h) where the backend has its own means to
   // (the GPU backend, on its device); false leaves it to the driver's HostJudge. The result is

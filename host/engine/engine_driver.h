@@ -38,6 +38,7 @@ class EngineDriver final : public Engine {
   void tick(int64_t now_ms, ResultSink& sink) override;
   void finish(ResultSink& sink) override;
   void drop_partition(uint32_t partition) override { wm_.drop(partition); }
+  std::pmr::memory_resource* batch_memory() const override { return backend_->batch_memory(); }
   EngineStats stats() const override;
   // The backend's stages, then the driver's: "judge" (watermark verdicts), "sort" (ordering a
   // window's rows) and "emit" (everything emission takes, backend stages included).

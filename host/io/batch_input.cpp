@@ -9,7 +9,8 @@ namespace clickagg {
 
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
                             std::FILE* rejects, const std::function<void(const EventColumns&)>& consume,
-                            const EventTimeBound& bound, const InputProgress& progress) {
+                            const EventTimeBound& bound, const InputProgress& progress,
+                            std::pmr::memory_resource* batch_memory) {
   // Map everything first: an unreadable file fails the run before any output is produced.
   std::vector<std::unique_ptr<MappedFile>> files;
   std::vector<std::string> labels;
@@ -26,7 +27,7 @@ BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format
   }
 
   BatchInputStats st;
-  EventColumns batch;
+  EventColumns batch(batch_memory);
   batch.reserve(batch_size, batch_size * 24);
   RecordDecoder decoder(format);
   uint64_t bytes_before = 0;  // of the files already read

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdio>
 #include <functional>
+#include <memory_resource>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -36,10 +37,11 @@ using InputProgress = std::function<void(const BatchInputStats& so_far, uint64_t
 // (the batch is reused after the call). The path "-" is standard input (kStdinPath). Rejects
 // (malformed, or dated beyond `bound`) are written as "FILE:line N: reason", standard input's
 // as "stdin:line N: reason". Throws InputError when an input cannot be read (before any event
-// is consumed).
+// is consumed). The batch's buffers come from `batch_memory` (an engine's batch_memory()).
 BatchInputStats read_inputs(const std::vector<std::string>& paths, Format format, size_t batch_size,
                             std::FILE* rejects, const std::function<void(const EventColumns&)>& consume,
-                            const EventTimeBound& bound = {}, const InputProgress& progress = {});
+                            const EventTimeBound& bound = {}, const InputProgress& progress = {},
+                            std::pmr::memory_resource* batch_memory = std::pmr::new_delete_resource());
 
 inline constexpr const char* kStdinPath = "-";
 

@@ -42,7 +42,8 @@ BatchOutcome run_batch_job(const BatchJob& job, std::FILE* rejects, std::FILE* l
   const auto t0 = std::chrono::steady_clock::now();
   out.input = read_inputs(
       job.inputs, job.format, job.batch_size, rejects,
-      [&](const EventColumns& batch) { engine->process(0, batch, 0, *out.results); }, bound, job.progress);
+      [&](const EventColumns& batch) { engine->process(0, batch, 0, *out.results); }, bound, job.progress,
+      engine->batch_memory());
   engine->finish(*out.results);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out.stats = engine->stats();

@@ -50,6 +50,7 @@ PartitionTask::PartitionTask(zmq::context_t& ctx, const TaskConfig& cfg, uint32_
   std::filesystem::create_directories(dir_);
   lock_ = PartitionLock(dir_, cfg.lock_wait);
   engine_ = make_engine(cfg.engine_kind, cfg.engine);
+  events_ = EventColumns(engine_->batch_memory());
   uint64_t last_seq = 0;
   const std::optional<Checkpoint> cp = load_checkpoint(dir_);
   if (cp) {

@@ -2,7 +2,9 @@
 // emit exactly the same windows, lists, late records and statistics, in the same order.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <memory_resource>
 #include <sstream>
 
 #include "host/common/time_util.h"
@@ -221,6 +223,40 @@ TEST(GpuVsCpu, MoreMinutesInABatchThanAChunkHolds) {
   expect_same(r, "one batch over 40 000 minutes");
   EXPECT_EQ(r.cpu_stats.dropped_late, 0u);
   EXPECT_GT(r.cpu_stats.windows_closed, static_cast<uint64_t>(dev::kMaxChunkMinutes));
+}
+
+// Batches built in the engine's batch memory (pinned on CUDA, so its uploads are truly
+// asynchronous) and reused call after call, as the aggregator does: every call must be done
+// reading its batch when it returns.
+TEST(GpuVsCpu, ReusedBatchesInTheEnginesBatchMemory) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 51;
+  spec.events = 30'000;
+  spec.ads = 500;
+  spec.step_ms = 20;
+  const Stream s = make_stream(spec);
+  const EngineConfig cfg = config(4, {1, 5}, 10);
+  auto cpu = make_cpu_engine(cfg);
+  auto gpu = dev::make_gpu_engine(cfg, tight_options(1000));
+  EXPECT_NE(gpu->batch_memory(), std::pmr::new_delete_resource());
+  Runs r;
+  EventColumns batch(gpu->batch_memory());
+  int64_t now = 0;
+  for (size_t i = 0; i < s.events.size();) {
+    const size_t end = std::min(s.events.size(), i + 1 + (i * 7919) % 3000);
+    batch.clear();
+    for (size_t k = i; k < end; ++k) batch.append(s.events[k]);
+    cpu->process(0, batch, now, r.cpu);
+    gpu->process(0, batch, now, r.gpu);
+    ++now;
+    i = end;
+  }
+  cpu->finish(r.cpu);
+  gpu->finish(r.gpu);
+  r.cpu_stats = cpu->stats();
+  r.gpu_stats = gpu->stats();
+  expect_same(r, "reused batches");
 }
 
 // Thousands of ads with equal counts: the device keeps all of them as candidates and the host

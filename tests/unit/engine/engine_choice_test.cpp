@@ -3,9 +3,12 @@
 // without a usable device is refused with the reason; `gpu-portable` needs no device.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <memory_resource>
 #include <stdexcept>
 #include <string>
 
+#include "host/decode/event_columns.h"
 #include "host/engine/engine.h"
 #include "host/engines/engines.h"
 
@@ -33,6 +36,21 @@ TEST(EngineChoice, GpuPortableNeedsNoDevice) {
   EXPECT_EQ(make_engine(EngineKind::GpuPortable, EngineConfig{})->name(), "gpu-portable");
 #else
   EXPECT_THROW(make_engine(EngineKind::GpuPortable, EngineConfig{}), std::runtime_error);
+#endif
+}
+
+// Batches go where the engine reads them fastest: the heap for the CPU engine, one
+// process-wide pinned resource for GPU engines (shared by every engine, so a batch may outlive
+// the engine it was built for).
+TEST(EngineChoice, BatchMemoryIsTheHeapForTheCpuEngineAndPinnedForGpuEngines) {
+  EXPECT_EQ(make_engine(EngineKind::Cpu, EngineConfig{})->batch_memory(), std::pmr::new_delete_resource());
+#if defined(CLICKAGG_HAVE_GPU_PORTABLE)
+  std::pmr::memory_resource* pinned = make_engine(EngineKind::GpuPortable, EngineConfig{})->batch_memory();
+  EXPECT_NE(pinned, std::pmr::new_delete_resource());
+  EXPECT_EQ(make_engine(EngineKind::GpuPortable, EngineConfig{})->batch_memory(), pinned);
+  EventColumns batch(pinned);  // the engine that named it is gone
+  batch.reserve(10'000, 100'000);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(batch.t_ms.data()) % 64, 0u);
 #endif
 }
 
