@@ -188,6 +188,7 @@ struct Packed {
   std::vector<gpu::PinnedArray<gpu::DeviceEvent>> rows_h;
   std::vector<gpu::DeviceArray<gpu::DeviceEvent>> rows_d;
   gpu::DeviceArray<uint32_t> ads_d{nullptr, false};  // ad index per event (the dictionary's output)
+  uint32_t ads = 0;                                  // distinct ads (every index is below)
 };
 
 Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const gpu::DeviceFilterTable& ftable,
@@ -212,6 +213,7 @@ Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const
   in.kept_n = kept;
   const uint32_t* ads = dict.intern(in);
   Packed p;
+  p.ads = dict.size();
   p.ads_d.assign_exact(kept);
   CLICKAGG_CUDA(cudaMemcpyAsync(p.ads_d.data(), ads, kept * sizeof(uint32_t), cudaMemcpyDeviceToDevice, stream));
   gpu::ChunkLimits limits;
@@ -255,7 +257,7 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
       if (copy_in)
         CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_d[k].data(), p.rows_h[k].data(), c.size() * sizeof(gpu::DeviceEvent),
                                       cudaMemcpyHostToDevice, stream));
-      pipeline.start(c, p.rows_d[k].data(), p.ads_d.data() + c.begin, table, ftable.ref());
+      pipeline.start(c, p.rows_d[k].data(), p.ads_d.data() + c.begin, p.ads, table, ftable.ref());
       pipeline.finish(c, table, ftable.ref(), counts);
       for (size_t l = 0; l < counts.open.size(); ++l) counted += counts.open[l] + counts.late[l];
     }

@@ -61,6 +61,7 @@ struct Expand {
   const uint32_t* expansions;
   const uint32_t* offsets;
   FilterTableRef filters;
+  ChunkKeyLayout layout;
   unsigned long long* keys;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
@@ -70,11 +71,11 @@ struct Expand {
     const DeviceEvent& e = rows[i];
     const uint32_t l = local_minute(e);
     unsigned long long* out = keys + offsets[i];
-    out[0] = chunk_key(l, count_key(0, ads[i]));
+    out[0] = layout.key(l, 0, ads[i]);
     uint32_t k = 1;
     for (uint32_t f = 0; f < filters.count; ++f) {
       if (!block::filter_matches(filters, f, e)) continue;
-      if (k < want) out[k] = chunk_key(l, count_key(f + 1, ads[i]));
+      if (k < want) out[k] = layout.key(l, f + 1, ads[i]);
       ++k;
     }
     if (k != want) sys::fetch_or(error, kErrExpansion);
@@ -86,10 +87,11 @@ struct Expand {
 struct Distinct {
   const unsigned long long* unique;
   const int* runs;
+  ChunkKeyLayout layout;
   unsigned* distinct;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     const bool valid = active && i < static_cast<unsigned long long>(*runs);
-    sys::count_into(distinct, valid ? chunk_key_minute(unique[i]) : 0u, valid);
+    sys::count_into(distinct, valid ? layout.minute(unique[i]) : 0u, valid);
   }
 };
 
@@ -99,6 +101,7 @@ struct Insert {
   const unsigned long long* unique;
   const uint32_t* run_len;
   const CountTableRef* refs;
+  ChunkKeyLayout layout;
   unsigned* new_keys;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
@@ -106,8 +109,8 @@ struct Insert {
     uint32_t l = 0;
     if (active) {
       const unsigned long long ck = unique[i];
-      l = chunk_key_minute(ck);
-      fresh = block::count_add(refs[l], ck & kCountKeyMask, run_len[i], error);
+      l = layout.minute(ck);
+      fresh = block::count_add(refs[l], layout.count_key_of(ck), run_len[i], error);
     }
     sys::count_into(new_keys, l, fresh);
   }
@@ -149,7 +152,7 @@ void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
   pending_minutes_.clear();
 }
 
-void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads,
+void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint32_t ads,
                           DeviceWindowTable& table, const FilterTableRef& filters) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();
@@ -158,6 +161,7 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
   rows_ = d_rows;
   ads_ = d_ads;
   n_ = n;
+  layout_ = chunk_key_layout(ads, filters.count + 1ull);
 
   fp_refs_.resize(minutes);
   for (size_t l = 0; l < minutes; ++l) fp_refs_[l] = table.reserve_fingerprints(chunk.minutes[l], chunk.minute_events[l]);
@@ -207,14 +211,15 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
   sorted_.reserve_discard(e);
   unique_.reserve_discard(e);
   run_len_.reserve_discard(e);
-  sys::launch(stream_, n_, Expand{rows_, ads_, exp_.data(), offs_.data(), filters, keys_.data(), d_error_}, "expand");
+  sys::launch(stream_, n_, Expand{rows_, ads_, exp_.data(), offs_.data(), filters, layout_, keys_.data(), d_error_},
+              "expand");
 
-  const int end_bit = kChunkMinuteShift + bits_for(minutes);
+  const int end_bit = layout_.end_bit(minutes);
   sys::sort_keys(temp_, keys_.data(), sorted_.data(), e, 0, end_bit);
   sys::run_length_encode(temp_, sorted_.data(), unique_.data(), run_len_.data(), runs_.data(), e);
   distinct_.reserve_discard(minutes);
   sys::fill_async(distinct_.data(), 0, minutes * sizeof(unsigned), stream_);
-  sys::launch(stream_, e, Distinct{unique_.data(), runs_.data(), distinct_.data()}, "distinct");
+  sys::launch(stream_, e, Distinct{unique_.data(), runs_.data(), layout_, distinct_.data()}, "distinct");
   sys::copy_async(&rb_[0].runs, runs_.data(), sizeof(int), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb_[0].distinct, distinct_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
@@ -230,7 +235,7 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
                   stream_);
   new_keys_.reserve_discard(minutes);
   sys::fill_async(new_keys_.data(), 0, minutes * sizeof(unsigned), stream_);
-  sys::launch(stream_, runs, Insert{unique_.data(), run_len_.data(), d_count_refs_.data(), new_keys_.data(), d_error_},
+  sys::launch(stream_, runs, Insert{unique_.data(), run_len_.data(), d_count_refs_.data(), layout_, new_keys_.data(), d_error_},
               "insert");
   sys::copy_async(rb_[0].new_keys, new_keys_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);

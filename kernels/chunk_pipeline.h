@@ -9,10 +9,11 @@
 //   key seen in an earlier chunk or batch is a duplicate), for any thread interleaving, because
 //   the minimum does not depend on the order of the atomics. Counted events also count the
 //   filters they match, giving each event's number of group keys.
-// Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys, sorted
-//   and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count)
-//   per distinct group of the chunk. Hot ads therefore never serialise on an
-//   atomic; the number of distinct groups per minute is read back to size the count tables.
+// Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys packed
+//   tight (device_layout.h: ChunkKeyLayout, usually under 32 bits), sorted on those bits and
+//   run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count) per
+//   distinct group of the chunk. Hot ads therefore never serialise on an atomic; the number of
+//   distinct groups per minute is read back to size the count tables.
 // Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table.
 //
 // The host synchronises twice per chunk (after phases 1 and 2) to learn exact sizes; phase 3's
@@ -54,10 +55,10 @@ class ChunkPipeline {
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
   // Phase 1 for `chunk`, whose rows d_rows were written earlier on this stream; d_ads[r] is
-  // row r's ad index (device memory; both read until finish()). Reserves room in the minutes'
-  // fingerprint tables first.
-  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, DeviceWindowTable& table,
-             const FilterTableRef& filters);
+  // row r's ad index, below `ads` (device memory; both read until finish()). Reserves room in
+  // the minutes' fingerprint tables first.
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint32_t ads,
+             DeviceWindowTable& table, const FilterTableRef& filters);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
   // count tables and issues phase 3.
   void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters, ChunkCounts& out);
@@ -86,6 +87,7 @@ class ChunkPipeline {
   const DeviceEvent* rows_ = nullptr;
   const uint32_t* ads_ = nullptr;
   size_t n_ = 0;
+  ChunkKeyLayout layout_;
   // Minutes of the last phase 3 whose new-key counts are not noted yet.
   std::vector<int64_t> pending_minutes_;
 

@@ -66,26 +66,46 @@ static_assert(std::is_trivially_copyable_v<FilterTableRef>);
 
 // --- group keys ----------------------------------------------------------------------------
 // A count table is per minute, so its key is (slot, ad): slot in bits 32..42 (0..1024), ad in
-// bits 0..31. Inside one chunk the chunk-local minute id is added in bits 43..57.
+// bits 0..31.
 constexpr int kSlotShift = 32;
-constexpr int kChunkMinuteShift = 43;
-constexpr uint64_t kCountKeyMask = (1ull << kChunkMinuteShift) - 1;
+constexpr int kCountKeyBits = 43;
 
 CLICKAGG_HD uint64_t count_key(uint32_t slot, uint32_t ad) {
   return (static_cast<uint64_t>(slot) << kSlotShift) | ad;
 }
-CLICKAGG_HD uint32_t key_slot(uint64_t key) { return static_cast<uint32_t>((key & kCountKeyMask) >> kSlotShift); }
+CLICKAGG_HD uint32_t key_slot(uint64_t key) { return static_cast<uint32_t>(key >> kSlotShift); }
 CLICKAGG_HD uint32_t key_ad(uint64_t key) { return static_cast<uint32_t>(key); }
-CLICKAGG_HD uint64_t chunk_key(uint32_t local_minute, uint64_t key) {
-  return (static_cast<uint64_t>(local_minute) << kChunkMinuteShift) | key;
-}
-CLICKAGG_HD uint32_t chunk_key_minute(uint64_t ck) { return static_cast<uint32_t>(ck >> kChunkMinuteShift); }
 
 // Smallest b with 2^b >= n (0 for n <= 1): how many key bits a sort has to look at.
 CLICKAGG_HD int bits_for(uint64_t n) {
   int b = 0;
   while (b < 64 && (1ull << b) < n) ++b;
   return b;
+}
+
+// Inside one chunk a group is (chunk-local minute, slot, ad), packed tight: ad in the low
+// ad_bits, slot above it, minute above both. The chunk's sort then looks at
+// bits_for(minutes) + slot_bits + ad_bits bits only: about 26 for 2 M ads, 4 filters and one
+// minute (4 radix passes), against 44 with the fields at fixed places.
+struct ChunkKeyLayout {
+  int ad_bits = 32, slot_bits = 11;
+  CLICKAGG_HD unsigned long long key(uint32_t minute, uint32_t slot, uint32_t ad) const {
+    return (static_cast<unsigned long long>(minute) << (slot_bits + ad_bits)) |
+           (static_cast<unsigned long long>(slot) << ad_bits) | ad;
+  }
+  CLICKAGG_HD uint32_t minute(unsigned long long k) const { return static_cast<uint32_t>(k >> (slot_bits + ad_bits)); }
+  // The count table's key of chunk key k.
+  CLICKAGG_HD uint64_t count_key_of(unsigned long long k) const {
+    const auto slot = static_cast<uint32_t>((k >> ad_bits) & ((1ull << slot_bits) - 1));
+    const auto ad = static_cast<uint32_t>(k & ((1ull << ad_bits) - 1));
+    return count_key(slot, ad);
+  }
+  CLICKAGG_HD int end_bit(uint64_t minutes) const { return ad_bits + slot_bits + bits_for(minutes); }
+};
+
+// The tightest layout for ad indexes below `ads` and group slots below `slots`.
+CLICKAGG_HD ChunkKeyLayout chunk_key_layout(uint64_t ads, uint64_t slots) {
+  return ChunkKeyLayout{bits_for(ads), bits_for(slots)};
 }
 
 // --- device error word ---------------------------------------------------------------------

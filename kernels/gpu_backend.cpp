@@ -144,7 +144,7 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
     if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
       sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
     const PackedChunk chunk = rows_.build(events, pos, limits_.events, rows_d_);
-    pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, *table_, filters_.ref());
+    pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, dict_.size(), *table_, filters_.ref());
     pipeline_.finish(chunk, *table_, filters_.ref(), counts);
     absorb(chunk, counts, j, tally);
     pos = chunk.end;

@@ -166,7 +166,7 @@ void TopNSelector::reduce() {
   tmp_counts_.reserve_discard(acc_n_);
   unsigned long long* runs = cursor_.data();  // the next gather appends after the sums
   sys::sort_pairs(temp_, keys_.data(), tmp_keys_.data(), counts_.data(), tmp_counts_.data(), acc_n_, 0,
-                  kChunkMinuteShift);
+                  kCountKeyBits);
   sys::reduce_by_key(temp_, tmp_keys_.data(), keys_.data(), tmp_counts_.data(), counts_.data(), runs, acc_n_);
   sys::copy_async(&found, runs, sizeof found, sys::Copy::DeviceToHost, stream_);
   check_error();
