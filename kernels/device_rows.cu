@@ -97,7 +97,14 @@ DeviceRows::DeviceRows(sys::Stream stream)
       overflow_event_(stream),
       overflow_code_(stream),
       hist_(stream),
-      chunk_local_(stream) {}
+      chunk_local_(stream) {
+  hist_copied_ = sys::create_event(false);
+}
+
+DeviceRows::~DeviceRows() {
+  // The stream's owner waits for its work before the buffers go; the event may go first.
+  sys::destroy_event(hist_copied_);
+}
 
 void DeviceRows::upload(const EventColumns& batch, std::span<const uint32_t> user_tokens) {
   const size_t n = batch.size();
@@ -124,22 +131,31 @@ void DeviceRows::upload(const EventColumns& batch, std::span<const uint32_t> use
   put(overflow_code_, overflow_code_h_.data(), overflow_n_, stream_);
 }
 
-PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, size_t max_events, DeviceArray<DeviceEvent>& rows) {
+void DeviceRows::histogram(const KeptEvents& k, size_t begin, size_t max_events) {
   const size_t m = k.minutes.size();
   if (begin >= k.kept_n || m == 0) throw std::logic_error("GPU engine: an empty chunk");
   // A chunk of at most kMaxChunkMinutes events has at most that many minutes.
   if (m > kMaxChunkMinutes) max_events = std::min<size_t>(max_events, kMaxChunkMinutes);
-  PackedChunk c;
-  c.begin = begin;
-  c.end = begin + std::min(max_events, k.kept_n - begin);
-  const size_t n = c.size();
-
+  hist_begin_ = begin;
+  hist_end_ = begin + std::min(max_events, k.kept_n - begin);
   hist_.reserve_discard(m);
   sys::fill_async(hist_.data(), 0, m * sizeof(unsigned), stream_);
-  sys::launch(stream_, n, Histogram{k.kept + begin, k.local, hist_.data()}, "rows_histogram");
+  sys::launch(stream_, hist_end_ - begin, Histogram{k.kept + begin, k.local, hist_.data()}, "rows_histogram");
+  // The pinned buffer is rewritten only after build() has read the previous histogram.
   hist_h_.reserve_discard(m);
   sys::copy_async(hist_h_.data(), hist_.data(), m * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
-  sys::sync(stream_);
+  sys::record(hist_copied_, stream_);
+}
+
+PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, DeviceArray<DeviceEvent>& rows) {
+  if (hist_begin_ != begin) throw std::logic_error("GPU engine: a chunk built before its histogram");
+  hist_begin_ = SIZE_MAX;  // consumed here
+  sys::sync(hist_copied_);
+  const size_t m = k.minutes.size();
+  PackedChunk c;
+  c.begin = begin;
+  c.end = hist_end_;
+  const size_t n = c.size();
 
   chunk_local_h_.reserve_discard(m);
   for (size_t l = 0; l < m; ++l) {

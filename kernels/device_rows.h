@@ -6,8 +6,11 @@
 //
 // Per chunk (kept positions [begin, end)):
 //   1. a histogram of the chunk's events over the batch's minutes (warp-aggregated counters),
-//      read back in one synchronisation: the chunk's minutes are those with events, numbered
-//      in ascending order (chunk-local ids), with their event counts for the tables' sizing;
+//      copied back: the chunk's minutes are those with events, numbered in ascending order
+//      (chunk-local ids), with their event counts for the tables' sizing. histogram() queues it
+//      ahead, so that a synchronisation the caller makes anyway (the dictionary's for the
+//      first chunk, the pipeline's for the next) brings it back: build() then only checks an
+//      event that has completed;
 //   2. build: each row from its event's columns, its minute as the chunk-local id, its verdict
 //      as the late flag; countries are decoded from their index (a fixed two-letter index, the
 //      batch's table of other codes, or the batch's overflow list by event).
@@ -15,6 +18,7 @@
 // than that (hostile input only) is cut into chunks of at most that many events.
 #pragma once
 #include <cstdint>
+#include <cstddef>
 #include <span>
 #include <vector>
 
@@ -49,9 +53,13 @@ class DeviceRows {
   // the stream has passed the copies (the caller's next synchronisation).
   void upload(const EventColumns& batch, std::span<const uint32_t> user_tokens);
 
-  // Cuts the chunk of kept positions starting at `begin` (at most max_events of them, fewer
-  // where the batch has more minutes than a chunk holds) and builds its rows into `rows`.
-  PackedChunk build(const KeptEvents& k, size_t begin, size_t max_events, DeviceArray<DeviceEvent>& rows);
+  // Queues step 1 for the chunk of kept positions starting at `begin`: at most max_events of
+  // them, fewer where the batch has more minutes than a chunk holds.
+  void histogram(const KeptEvents& k, size_t begin, size_t max_events);
+  // Cuts the chunk histogram() queued last (it must start at `begin`) and builds its rows into
+  // `rows`.
+  PackedChunk build(const KeptEvents& k, size_t begin, DeviceArray<DeviceEvent>& rows);
+  ~DeviceRows();
 
  private:
   sys::Stream stream_;
@@ -64,6 +72,9 @@ class DeviceRows {
   DeviceArray<DeviceCountry> overflow_code_;
   size_t overflow_n_ = 0;
   bool has_tokens_ = false;
+  // The histogram queued last: its chunk and the event recorded once its copy is queued.
+  size_t hist_begin_ = SIZE_MAX, hist_end_ = 0;
+  sys::Event hist_copied_ = nullptr;
   DeviceArray<unsigned> hist_;
   DeviceArray<uint16_t> chunk_local_;
   PinnedArray<unsigned> hist_h_;

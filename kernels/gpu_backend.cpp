@@ -122,6 +122,8 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
   select_device();
   const size_t kept = (j.end - j.begin) - j.dropped.size();
   if (kept == 0) return;
+  // The first chunk's histogram comes back with the dictionary's synchronisation.
+  rows_.histogram(kept_events(j, kept), 0, limits_.events);
   {
     StageClock c(dict_seconds_);
     AdsIn in{{batch.text.data(), batch.text.size()},
@@ -137,14 +139,16 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
 }
 
 void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally) {
-  const KeptEvents events{judge_.kept(), kept, judge_.verdict(), judge_.local(), j.minutes};
+  const KeptEvents events = kept_events(j, kept);
   sys::record(streams_.chunks_begin, streams_.compute);
   ChunkCounts counts;
   for (size_t pos = 0; pos < kept;) {
     if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
       sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
-    const PackedChunk chunk = rows_.build(events, pos, limits_.events, rows_d_);
+    const PackedChunk chunk = rows_.build(events, pos, rows_d_);
     pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, dict_.size(), *table_, filters_.ref());
+    // The next chunk's histogram comes back with this one's synchronisations.
+    if (chunk.end < kept) rows_.histogram(events, chunk.end, limits_.events);
     pipeline_.finish(chunk, *table_, filters_.ref(), counts);
     absorb(chunk, counts, j, tally);
     pos = chunk.end;
@@ -152,6 +156,10 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
   sys::record(streams_.chunks_end, streams_.compute);
   pipeline_.drain(*table_);  // synchronises the stream
   chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
+}
+
+KeptEvents GpuBackend::kept_events(const BatchJudgement& j, size_t kept) const {
+  return KeptEvents{judge_.kept(), kept, judge_.verdict(), judge_.local(), j.minutes};
 }
 
 void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j,

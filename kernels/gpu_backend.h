@@ -90,6 +90,7 @@ class GpuBackend final : public EngineBackend {
  private:
   void select_device() const;
   void run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally);
+  KeptEvents kept_events(const BatchJudgement& j, size_t kept) const;
   void absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j, BatchTally& tally);
 
   EngineConfig cfg_;
