@@ -55,6 +55,7 @@ struct Resolve {
 };
 
 // Phase 2a: one chunk key per (counted event, slot it counts into), at the event's offset.
+template <class Key>
 struct Expand {
   const DeviceEvent* rows;
   const uint32_t* ads;
@@ -62,7 +63,7 @@ struct Expand {
   const uint32_t* offsets;
   FilterTableRef filters;
   ChunkKeyLayout layout;
-  unsigned long long* keys;
+  Key* keys;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     if (!active) return;
@@ -70,12 +71,12 @@ struct Expand {
     if (want == 0) return;
     const DeviceEvent& e = rows[i];
     const uint32_t l = local_minute(e);
-    unsigned long long* out = keys + offsets[i];
-    out[0] = layout.key(l, 0, ads[i]);
+    Key* out = keys + offsets[i];
+    out[0] = static_cast<Key>(layout.key(l, 0, ads[i]));
     uint32_t k = 1;
     for (uint32_t f = 0; f < filters.count; ++f) {
       if (!block::filter_matches(filters, f, e)) continue;
-      if (k < want) out[k] = layout.key(l, f + 1, ads[i]);
+      if (k < want) out[k] = static_cast<Key>(layout.key(l, f + 1, ads[i]));
       ++k;
     }
     if (k != want) sys::fetch_or(error, kErrExpansion);
@@ -84,8 +85,9 @@ struct Expand {
 
 // Phase 2b: distinct groups per local minute (the room the count tables must have). Launched
 // over all keys, as the number of runs is on the device only until the next sync.
+template <class Key>
 struct Distinct {
-  const unsigned long long* unique;
+  const Key* unique;
   const int* runs;
   ChunkKeyLayout layout;
   unsigned* distinct;
@@ -97,8 +99,9 @@ struct Distinct {
 
 // Phase 3: add every distinct group of the chunk to its minute's table (keys are distinct
 // here, so no two threads ever add to the same slot's key at once).
+template <class Key>
 struct Insert {
-  const unsigned long long* unique;
+  const Key* unique;
   const uint32_t* run_len;
   const CountTableRef* refs;
   ChunkKeyLayout layout;
@@ -108,7 +111,7 @@ struct Insert {
     bool fresh = false;
     uint32_t l = 0;
     if (active) {
-      const unsigned long long ck = unique[i];
+      const unsigned long long ck = unique[i];  // widened
       l = layout.minute(ck);
       fresh = block::count_add(refs[l], layout.count_key_of(ck), run_len[i], error);
     }
@@ -206,20 +209,32 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
   if (e == 0) return;
   if (e > kMaxChunkExpansions) throw std::logic_error("GPU engine: chunk expanded past its limit");
 
-  // Phase 2.
+  // Phase 2, on keys of 32 bits where the layout fits them (the usual case: half the bytes
+  // through every sort pass), of 64 otherwise.
+  if (layout_.end_bit(minutes) <= 32) group<uint32_t>(chunk, table, filters, e);
+  else group<unsigned long long>(chunk, table, filters, e);
+}
+
+template <class Key>
+void ChunkPipeline::group(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
+                          uint64_t e) {
+  const size_t minutes = chunk.minutes.size();
+  // The buffers are sized in 64-bit words and hold either width.
   keys_.reserve_discard(e);
   sorted_.reserve_discard(e);
   unique_.reserve_discard(e);
   run_len_.reserve_discard(e);
-  sys::launch(stream_, n_, Expand{rows_, ads_, exp_.data(), offs_.data(), filters, layout_, keys_.data(), d_error_},
+  Key* keys = reinterpret_cast<Key*>(keys_.data());
+  Key* sorted = reinterpret_cast<Key*>(sorted_.data());
+  Key* unique = reinterpret_cast<Key*>(unique_.data());
+  sys::launch(stream_, n_, Expand<Key>{rows_, ads_, exp_.data(), offs_.data(), filters, layout_, keys, d_error_},
               "expand");
 
-  const int end_bit = layout_.end_bit(minutes);
-  sys::sort_keys(temp_, keys_.data(), sorted_.data(), e, 0, end_bit);
-  sys::run_length_encode(temp_, sorted_.data(), unique_.data(), run_len_.data(), runs_.data(), e);
+  sys::sort_keys(temp_, keys, sorted, e, 0, layout_.end_bit(minutes));
+  sys::run_length_encode(temp_, sorted, unique, run_len_.data(), runs_.data(), e);
   distinct_.reserve_discard(minutes);
   sys::fill_async(distinct_.data(), 0, minutes * sizeof(unsigned), stream_);
-  sys::launch(stream_, e, Distinct{unique_.data(), runs_.data(), layout_, distinct_.data()}, "distinct");
+  sys::launch(stream_, e, Distinct<Key>{unique, runs_.data(), layout_, distinct_.data()}, "distinct");
   sys::copy_async(&rb_[0].runs, runs_.data(), sizeof(int), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb_[0].distinct, distinct_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
@@ -235,8 +250,8 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
                   stream_);
   new_keys_.reserve_discard(minutes);
   sys::fill_async(new_keys_.data(), 0, minutes * sizeof(unsigned), stream_);
-  sys::launch(stream_, runs, Insert{unique_.data(), run_len_.data(), d_count_refs_.data(), layout_, new_keys_.data(), d_error_},
-              "insert");
+  sys::launch(stream_, runs,
+              Insert<Key>{unique, run_len_.data(), d_count_refs_.data(), layout_, new_keys_.data(), d_error_}, "insert");
   sys::copy_async(rb_[0].new_keys, new_keys_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   pending_minutes_ = chunk.minutes;

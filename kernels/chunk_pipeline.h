@@ -10,8 +10,8 @@
 //   the minimum does not depend on the order of the atomics. Counted events also count the
 //   filters they match, giving each event's number of group keys.
 // Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys packed
-//   tight (device_layout.h: ChunkKeyLayout, usually under 32 bits), sorted on those bits and
-//   run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count) per
+//   tight (device_layout.h: ChunkKeyLayout, usually under 32 bits: then 32-bit keys), sorted on
+//   those bits and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count) per
 //   distinct group of the chunk. Hot ads therefore never serialise on an atomic; the number of
 //   distinct groups per minute is read back to size the count tables.
 // Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table.
@@ -75,6 +75,9 @@ class ChunkPipeline {
     uint32_t distinct[kMaxChunkMinutes];
     uint32_t new_keys[kMaxChunkMinutes];
   };
+  // Phases 2 and 3 on keys of type Key (32 or 64 bits), for e expansions.
+  template <class Key>
+  void group(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters, uint64_t e);
   void sync_and_check();
   void absorb_pending(DeviceWindowTable& table);
 
@@ -97,7 +100,7 @@ class ChunkPipeline {
   DeviceArray<CountTableRef> d_count_refs_;
   DeviceArray<uint32_t> slot_, exp_, offs_;
   DeviceArray<unsigned> counted_, distinct_, new_keys_;
-  DeviceArray<unsigned long long> keys_, sorted_, unique_;
+  DeviceArray<unsigned long long> keys_, sorted_, unique_;  // 64-bit words, holding keys of either width
   DeviceArray<uint32_t> run_len_;
   DeviceArray<int> runs_;
 };

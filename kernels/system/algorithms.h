@@ -36,6 +36,7 @@ void exclusive_sum(Scratch& s, const uint32_t* in, uint32_t* out, size_t n);
 // out[i] = max(init, in[0], ..., in[i - 1]); out[0] = init.
 void exclusive_max(Scratch& s, const int64_t* in, int64_t* out, size_t n, int64_t init);
 void sort_keys(Scratch& s, const unsigned long long* in, unsigned long long* out, size_t n, int begin_bit, int end_bit);
+void sort_keys(Scratch& s, const uint32_t* in, uint32_t* out, size_t n, int begin_bit, int end_bit);
 void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out,
                 const unsigned long long* values_in, unsigned long long* values_out, size_t n, int begin_bit,
                 int end_bit);
@@ -44,6 +45,7 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
 // Runs of equal keys in sorted `in`: each key once, its run length, and *d_runs the number.
 void run_length_encode(Scratch& s, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n);
+void run_length_encode(Scratch& s, const uint32_t* in, uint32_t* unique, uint32_t* lengths, int* d_runs, size_t n);
 // Sums of `values` per run of equal keys in sorted `keys_in`; *d_runs the number of runs.
 void reduce_by_key(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out,
                    const unsigned long long* values_in, unsigned long long* values_out, unsigned long long* d_runs,

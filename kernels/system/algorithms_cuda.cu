@@ -56,6 +56,12 @@ void sort_keys(Scratch& s, const unsigned long long* in, unsigned long long* out
   });
 }
 
+void sort_keys(Scratch& s, const uint32_t* in, uint32_t* out, size_t n, int begin_bit, int end_bit) {
+  run(s, "cub::DeviceRadixSort::SortKeys", [&](void* t, size_t& b) {
+    return cub::DeviceRadixSort::SortKeys(t, b, in, out, items(n), begin_bit, end_bit, s.stream());
+  });
+}
+
 void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out,
                 const unsigned long long* values_in, unsigned long long* values_out, size_t n, int begin_bit,
                 int end_bit) {
@@ -75,6 +81,12 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
 
 void run_length_encode(Scratch& s, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n) {
+  run(s, "cub::DeviceRunLengthEncode::Encode", [&](void* t, size_t& b) {
+    return cub::DeviceRunLengthEncode::Encode(t, b, in, unique, lengths, d_runs, items(n), s.stream());
+  });
+}
+
+void run_length_encode(Scratch& s, const uint32_t* in, uint32_t* unique, uint32_t* lengths, int* d_runs, size_t n) {
   run(s, "cub::DeviceRunLengthEncode::Encode", [&](void* t, size_t& b) {
     return cub::DeviceRunLengthEncode::Encode(t, b, in, unique, lengths, d_runs, items(n), s.stream());
   });

@@ -17,7 +17,10 @@ namespace {
 
 struct BitsLess {
   unsigned long long mask;
-  bool operator()(unsigned long long a, unsigned long long b) const { return (a & mask) < (b & mask); }
+  template <class T>
+  bool operator()(T a, T b) const {
+    return (a & mask) < (b & mask);
+  }
 };
 
 BitsLess bits_less(int begin_bit, int end_bit) {
@@ -41,6 +44,11 @@ void sort_keys(Scratch&, const unsigned long long* in, unsigned long long* out, 
   thrust::stable_sort(thrust::omp::par, out, out + n, bits_less(begin_bit, end_bit));
 }
 
+void sort_keys(Scratch&, const uint32_t* in, uint32_t* out, size_t n, int begin_bit, int end_bit) {
+  thrust::copy(thrust::omp::par, in, in + n, out);
+  thrust::stable_sort(thrust::omp::par, out, out + n, bits_less(begin_bit, end_bit));
+}
+
 void sort_pairs(Scratch&, const unsigned long long* keys_in, unsigned long long* keys_out,
                 const unsigned long long* values_in, unsigned long long* values_out, size_t n, int begin_bit,
                 int end_bit) {
@@ -58,6 +66,12 @@ void sort_pairs(Scratch&, const unsigned long long* keys_in, unsigned long long*
 
 void run_length_encode(Scratch&, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n) {
+  const auto end = thrust::reduce_by_key(thrust::omp::par, in, in + n, thrust::constant_iterator<uint32_t>(1), unique,
+                                         lengths);
+  *d_runs = static_cast<int>(end.first - unique);
+}
+
+void run_length_encode(Scratch&, const uint32_t* in, uint32_t* unique, uint32_t* lengths, int* d_runs, size_t n) {
   const auto end = thrust::reduce_by_key(thrust::omp::par, in, in + n, thrust::constant_iterator<uint32_t>(1), unique,
                                          lengths);
   *d_runs = static_cast<int>(end.first - unique);

@@ -259,6 +259,23 @@ TEST(GpuVsCpu, ReusedBatchesInTheEnginesBatchMemory) {
   expect_same(r, "reused batches");
 }
 
+// Chunk keys past 32 bits (about 21 000 ads: 15 bits, 1025 slots: 11, a hundred minutes in one
+// chunk: 7) take the 64-bit sort; everything else in these tests fits 32.
+TEST(GpuVsCpu, ChunkKeysWiderThan32Bits) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 61;
+  spec.events = 30'000;
+  spec.ads = 40'000;   // ~21 000 of them appear
+  spec.step_ms = 200;  // ~100 minutes of event time in the one batch
+  spec.users = 50;
+  const Stream s = make_stream(spec);
+  ASSERT_GT(dev::chunk_key_layout(16'385, 1025).end_bit(65), 32);
+  EngineConfig cfg = config(1024, {1, 2}, 3);
+  cfg.allowed_lateness_ms = 200 * 60'000;
+  expect_same(run_both(s, cfg, s.events.size(), dev::GpuOptions{}), "wide keys");
+}
+
 // Thousands of ads with equal counts: the device keeps all of them as candidates and the host
 // ranks them by ad_id bytes.
 TEST(GpuVsCpu, TopNTiesAreBrokenByAdIdBytes) {
