@@ -222,7 +222,7 @@ Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const
   for (size_t pos = 0; pos < kept;) {
     p.rows_d.emplace_back(nullptr, false);
     rows.histogram(events, pos, limits.events);
-    p.chunks.push_back(rows.build(events, pos, p.rows_d.back()));
+    p.chunks.push_back(rows.build(events, pos, ftable.ref(), p.rows_d.back()));
     const gpu::PackedChunk& c = p.chunks.back();
     p.rows_h.emplace_back();
     p.rows_h.back().reserve_discard(c.size());

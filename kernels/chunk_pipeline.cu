@@ -72,13 +72,13 @@ struct Expand {
     const DeviceEvent& e = rows[i];
     const uint32_t l = local_minute(e);
     Key* out = keys + offsets[i];
-    out[0] = static_cast<Key>(layout.key(l, 0, ads[i]));
+    const uint32_t ad = ads[i];
+    out[0] = static_cast<Key>(layout.key(l, 0, ad));
     uint32_t k = 1;
-    for (uint32_t f = 0; f < filters.count; ++f) {
-      if (!block::filter_matches(filters, f, e)) continue;
-      if (k < want) out[k] = static_cast<Key>(layout.key(l, f + 1, ads[i]));
+    block::for_each_match(filters, e, [&](uint32_t f) {
+      if (k < want) out[k] = static_cast<Key>(layout.key(l, f + 1, ad));
       ++k;
-    }
+    });
     if (k != want) sys::fetch_or(error, kErrExpansion);
   }
 };

@@ -23,15 +23,19 @@ constexpr uint32_t kMaxChunkMinutes = 1u << 15;
 constexpr uint64_t kMaxChunkExpansions = 1ull << 28;  // group keys per chunk (events x slots)
 constexpr uint32_t kLateFlag = 0x8000u;
 constexpr uint32_t kNoToken = 0xFFFFFFFFu;
+// Filters are evaluated once per event, when its row is built, into a 64-bit mask; with more
+// filters than that, the kernels that need an event's matches evaluate them where they need them.
+constexpr uint32_t kMaskFilters = 64;
 
 struct alignas(16) DeviceEvent {
   uint8_t ip[16];         // IPv6 bytes (IPv4 mapped)
   char country[16];       // normalised code; only the first country_len bytes are meaningful
   uint64_t fp_lo, fp_hi;  // dedup fingerprint (host/decode/dedup_key.h)
+  uint64_t matches;       // bit k: filter k matches (written once, where there are kMaskFilters or fewer)
   uint32_t user_token;    // index of the filter user id equal to user_id, or kNoToken
   uint16_t minute_late;   // bits 0..14: chunk-local minute id; bit 15: judged ClosedLate
   uint8_t country_len;    // 0..16
-  uint8_t reserved[9];    // (the ad index is a column of its own: device_dictionary.h)
+  uint8_t reserved;       // (the ad index is a column of its own: device_dictionary.h)
 };
 static_assert(sizeof(DeviceEvent) == 64, "one row is one 64-byte line");
 static_assert(std::is_trivially_copyable_v<DeviceEvent>);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/block/event_match.h"
 #include "kernels/system/launch.h"
 #include "kernels/system/warp.h"
 
@@ -23,7 +24,8 @@ struct Histogram {
   }
 };
 
-// 2. One row per kept position of the chunk (kept and rows start at the chunk's first).
+// 2. One row per kept position of the chunk (kept and rows start at the chunk's first), with
+// the event's filter matches evaluated once.
 struct Build {
   const uint32_t* kept;
   const Verdict* verdict;
@@ -37,6 +39,7 @@ struct Build {
   const uint32_t* overflow_event;  // ascending
   const DeviceCountry* overflow_code;
   uint32_t overflow_n;
+  FilterTableRef filters;
   DeviceEvent* rows;
   CLICKAGG_DEV void operator()(unsigned long long r, bool active) const {
     if (!active) return;
@@ -69,6 +72,9 @@ struct Build {
     e.user_token = tokens != nullptr ? tokens[i] : kNoToken;
     e.minute_late = static_cast<uint16_t>(chunk_local[local[i]] | (verdict[i] == Verdict::ClosedLate ? kLateFlag : 0u));
     rows[r] = e;
+    // Matched against the stored row: the country's bytes are walked by a loop of its own
+    // length, which on a row in registers would put the whole row in local memory.
+    if (filters.count <= kMaskFilters) rows[r].matches = block::match_mask(filters, rows[r]);
   }
 };
 
@@ -147,7 +153,8 @@ void DeviceRows::histogram(const KeptEvents& k, size_t begin, size_t max_events)
   sys::record(hist_copied_, stream_);
 }
 
-PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, DeviceArray<DeviceEvent>& rows) {
+PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTableRef& filters,
+                              DeviceArray<DeviceEvent>& rows) {
   if (hist_begin_ != begin) throw std::logic_error("GPU engine: a chunk built before its histogram");
   hist_begin_ = SIZE_MAX;  // consumed here
   sys::sync(hist_copied_);
@@ -172,7 +179,7 @@ PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, DeviceArray<Dev
   sys::launch(stream_, n,
               Build{k.kept + begin, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
                     has_tokens_ ? tokens_.data() : nullptr, extra_.data(), overflow_event_.data(),
-                    overflow_code_.data(), static_cast<uint32_t>(overflow_n_), rows.data()},
+                    overflow_code_.data(), static_cast<uint32_t>(overflow_n_), filters, rows.data()},
               "rows_build");
   return c;
 }

@@ -12,7 +12,7 @@
 //      first chunk, the pipeline's for the next) brings it back: build() then only checks an
 //      event that has completed;
 //   2. build: each row from its event's columns, its minute as the chunk-local id, its verdict
-//      as the late flag; countries are decoded from their index (a fixed two-letter index, the
+//      as the late flag, the filters it matches as a mask (evaluated here only); countries are decoded from their index (a fixed two-letter index, the
 //      batch's table of other codes, or the batch's overflow list by event).
 // A chunk holds at most kMaxChunkMinutes distinct minutes: a batch with more distinct minutes
 // than that (hostile input only) is cut into chunks of at most that many events.
@@ -57,8 +57,8 @@ class DeviceRows {
   // them, fewer where the batch has more minutes than a chunk holds.
   void histogram(const KeptEvents& k, size_t begin, size_t max_events);
   // Cuts the chunk histogram() queued last (it must start at `begin`) and builds its rows into
-  // `rows`.
-  PackedChunk build(const KeptEvents& k, size_t begin, DeviceArray<DeviceEvent>& rows);
+  // `rows`, each with its mask of matching `filters` (where there are kMaskFilters or fewer).
+  PackedChunk build(const KeptEvents& k, size_t begin, const FilterTableRef& filters, DeviceArray<DeviceEvent>& rows);
   ~DeviceRows();
 
  private:

@@ -145,7 +145,7 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
   for (size_t pos = 0; pos < kept;) {
     if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
       sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
-    const PackedChunk chunk = rows_.build(events, pos, rows_d_);
+    const PackedChunk chunk = rows_.build(events, pos, filters_.ref(), rows_d_);
     pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, dict_.size(), *table_, filters_.ref());
     // The next chunk's histogram comes back with this one's synchronisations.
     if (chunk.end < kept) rows_.histogram(events, chunk.end, limits_.events);

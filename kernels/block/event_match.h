@@ -1,5 +1,6 @@
 // Per-event device functions: filter matching (FilterDef::matches, field by field).
 #pragma once
+#include <cuda/std/bit>
 #include <cstdint>
 
 #include "host/common/ip.h"
@@ -40,10 +41,32 @@ CLICKAGG_DEV bool filter_matches(const FilterTableRef& ft, uint32_t k, const Dev
   return true;
 }
 
+// Bit k set where filter k matches (ft.count <= kMaskFilters).
+CLICKAGG_DEV uint64_t match_mask(const FilterTableRef& ft, const DeviceEvent& e) {
+  uint64_t mask = 0;
+  for (uint32_t k = 0; k < ft.count; ++k)
+    if (filter_matches(ft, k, e)) mask |= 1ull << k;
+  return mask;
+}
+
+// How many filters event e matches: from its row's mask, or evaluated past kMaskFilters.
 CLICKAGG_DEV uint32_t count_matches(const FilterTableRef& ft, const DeviceEvent& e) {
+  if (ft.count <= kMaskFilters) return static_cast<uint32_t>(cuda::std::popcount(e.matches));
   uint32_t n = 0;
   for (uint32_t k = 0; k < ft.count; ++k) n += filter_matches(ft, k, e) ? 1u : 0u;
   return n;
+}
+
+// f(k) for every filter k event e matches, ascending: from its row's mask, or evaluated past
+// kMaskFilters.
+template <class F>
+CLICKAGG_DEV void for_each_match(const FilterTableRef& ft, const DeviceEvent& e, F&& f) {
+  if (ft.count <= kMaskFilters) {
+    for (uint64_t m = e.matches; m != 0; m &= m - 1) f(static_cast<uint32_t>(cuda::std::countr_zero(m)));
+    return;
+  }
+  for (uint32_t k = 0; k < ft.count; ++k)
+    if (filter_matches(ft, k, e)) f(k);
 }
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS::block
