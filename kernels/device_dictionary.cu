@@ -172,12 +172,6 @@ struct Reinsert {
   }
 };
 
-template <class T>
-void upload(DeviceArray<T>& d, std::span<const T> h, sys::Stream stream) {
-  d.reserve_discard(h.size());
-  if (!h.empty()) sys::copy_async(d.data(), h.data(), h.size() * sizeof(T), sys::Copy::HostToDevice, stream);
-}
-
 }  // namespace
 
 DeviceDictionary::DeviceDictionary(sys::Stream stream, unsigned* d_error)
@@ -229,11 +223,11 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
   name_len_.reserve_keep(size_ + n, size_);
   arena_.reserve_keep(arena_used_ + in.text.size(), arena_used_);
 
-  upload(text_, in.text, stream_);
-  upload(off_, in.off, stream_);
-  upload(len_, in.len, stream_);
-  upload(in_hash_, std::span<const unsigned long long>(reinterpret_cast<const unsigned long long*>(in.hash.data()), in.hash.size()), stream_);
-  if (in.d_kept == nullptr) upload(kept_, in.kept, stream_);
+  upload_async(text_, in.text.data(), in.text.size(), stream_);
+  upload_async(off_, in.off.data(), in.off.size(), stream_);
+  upload_async(len_, in.len.data(), in.len.size(), stream_);
+  upload_async(in_hash_, reinterpret_cast<const unsigned long long*>(in.hash.data()), in.hash.size(), stream_);
+  if (in.d_kept == nullptr) upload_async(kept_, in.kept.data(), in.kept.size(), stream_);
   const uint32_t* kept = in.d_kept != nullptr ? in.d_kept : kept_.data();
   for (DeviceArray<uint32_t>* a : {&slot_of_, &flag_, &rank_, &bytes_, &byte_off_, &ids_}) a->reserve_discard(n);
   new_event_.reserve_discard(n + 2);  // the call's totals follow the new names' events

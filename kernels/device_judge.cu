@@ -173,8 +173,7 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   const size_t m = runs_.size();
   minutes_h_.reserve_discard(m);
   std::copy(runs_.begin(), runs_.end(), minutes_h_.data());
-  minutes_.reserve_discard(m);
-  sys::copy_async(minutes_.data(), minutes_h_.data(), m * sizeof(int64_t), sys::Copy::HostToDevice, stream_);
+  upload_async(minutes_, minutes_h_.data(), m, stream_);
   sys::launch(stream_, n, Local{d_t, verdict_.data(), minutes_.data(), static_cast<uint32_t>(m), local_.data()},
               "judge_local");
 }

@@ -121,6 +121,15 @@ class PinnedArray {
   size_t size_ = 0;
 };
 
+// Queues the copy of n values from host memory into d (grown as needed, its old contents
+// dropped) on `stream`. Pageable sources are copied before this returns; pinned ones must stay
+// unchanged until the stream has passed the copy.
+template <class T>
+void upload_async(DeviceArray<T>& d, const T* h, size_t n, sys::Stream stream) {
+  d.reserve_discard(n);
+  if (n > 0) sys::copy_async(d.data(), h, n * sizeof(T), sys::Copy::HostToDevice, stream);
+}
+
 // Pinned host memory as a memory resource, for buffers the host fills and the device reads
 // whole (a batch's columns, host/decode/event_columns.h): their copies run at the link's speed,
 // without the driver staging them through a bounce buffer. One per process and never destroyed,

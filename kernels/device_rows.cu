@@ -85,12 +85,6 @@ DeviceCountry device_country(const Country& c) {
   return d;
 }
 
-template <class T>
-void put(DeviceArray<T>& d, const T* h, size_t n, sys::Stream stream) {
-  d.reserve_discard(n);
-  if (n > 0) sys::copy_async(d.data(), h, n * sizeof(T), sys::Copy::HostToDevice, stream);
-}
-
 }  // namespace
 
 DeviceRows::DeviceRows(sys::Stream stream)
@@ -114,17 +108,17 @@ DeviceRows::~DeviceRows() {
 
 void DeviceRows::upload(const EventColumns& batch, std::span<const uint32_t> user_tokens) {
   const size_t n = batch.size();
-  put(fp_, batch.fp.data(), n, stream_);
-  put(ip_, batch.ip.data(), n, stream_);
-  put(country_, batch.country.data(), n, stream_);
+  upload_async(fp_, batch.fp.data(), n, stream_);
+  upload_async(ip_, batch.ip.data(), n, stream_);
+  upload_async(country_, batch.country.data(), n, stream_);
   has_tokens_ = !user_tokens.empty();
-  if (has_tokens_) put(tokens_, user_tokens.data(), n, stream_);
+  if (has_tokens_) upload_async(tokens_, user_tokens.data(), n, stream_);
 
   // The small tables go through pinned staging, rewritten only after the next synchronisation.
   const auto& extra = batch.extra_countries();
   extra_h_.reserve_discard(std::max<size_t>(extra.size(), 1));
   for (size_t k = 0; k < extra.size(); ++k) extra_h_[k] = device_country(extra[k]);
-  put(extra_, extra_h_.data(), extra.size(), stream_);
+  upload_async(extra_, extra_h_.data(), extra.size(), stream_);
   const auto& over = batch.overflow_countries();
   overflow_n_ = over.size();
   overflow_event_h_.reserve_discard(std::max<size_t>(overflow_n_, 1));
@@ -133,8 +127,8 @@ void DeviceRows::upload(const EventColumns& batch, std::span<const uint32_t> use
     overflow_event_h_[k] = over[k].first;
     overflow_code_h_[k] = device_country(over[k].second);
   }
-  put(overflow_event_, overflow_event_h_.data(), overflow_n_, stream_);
-  put(overflow_code_, overflow_code_h_.data(), overflow_n_, stream_);
+  upload_async(overflow_event_, overflow_event_h_.data(), overflow_n_, stream_);
+  upload_async(overflow_code_, overflow_code_h_.data(), overflow_n_, stream_);
 }
 
 void DeviceRows::histogram(const KeptEvents& k, size_t begin, size_t max_events) {
@@ -173,7 +167,7 @@ PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTab
     c.minute_events.push_back(events);
   }
   if (c.minutes.size() > kMaxChunkMinutes) throw std::logic_error("GPU engine: chunk past its minutes");
-  put(chunk_local_, chunk_local_h_.data(), m, stream_);
+  upload_async(chunk_local_, chunk_local_h_.data(), m, stream_);
 
   rows.reserve_discard(n);
   sys::launch(stream_, n,

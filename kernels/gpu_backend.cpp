@@ -107,8 +107,7 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
   // The columns the rows are built from go up with the times, so the judgement's one
   // synchronisation covers them all.
   sys::record(streams_.upload_begin, streams_.compute);
-  times_d_.reserve_discard(n);
-  sys::copy_async(times_d_.data(), batch.t_ms.data(), n * sizeof(int64_t), sys::Copy::HostToDevice, streams_.compute);
+  upload_async(times_d_, batch.t_ms.data(), n, streams_.compute);
   if (filters_.uses_users()) filters_.user_tokens(batch, pool_, tokens_);
   else tokens_.clear();
   rows_.upload(batch, tokens_);
