@@ -54,7 +54,8 @@ class EngineBackend {
 
   // Judges a whole batch (judge_rule.h, batch_judge.h) where the backend has its own means to
   // (the GPU backend, on its device); false leaves it to the driver's HostJudge. The result is
-  // the same either way.
+  // the same either way. A backend that judges may keep the per-event verdicts to itself
+  // (out.verdict and out.local null): the driver then calls count() for that batch next.
   virtual bool judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) {
     (void)batch, (void)rule, (void)out;
     return false;
