@@ -2,7 +2,7 @@
 // batch's columns uploaded once as the decoder wrote them (fingerprint, IP, country index and,
 // where filters name user ids, user tokens) and from the judgement left on the device
 // (device_judge.h: the kept events, their verdicts and batch minute indexes). The host copies
-// columns and reads back a few counters; it touches no event.
+// columns and reads back a few counters; it touches no event here.
 //
 // Per chunk (kept positions [begin, end)):
 //   1. a histogram of the chunk's events over the batch's minutes (warp-aggregated counters),
@@ -12,13 +12,14 @@
 //      first chunk, the pipeline's for the next) brings it back: build() then only checks an
 //      event that has completed;
 //   2. build: each row from its event's columns, its minute as the chunk-local id, its verdict
-//      as the late flag, the filters it matches as a mask (evaluated here only); countries are decoded from their index (a fixed two-letter index, the
-//      batch's table of other codes, or the batch's overflow list by event).
+//      as the late flag, the filters it matches as a mask (evaluated here only); countries are
+//      decoded from their index (a fixed two-letter index, the batch's table of other codes,
+//      or the batch's overflow list by event).
 // A chunk holds at most kMaxChunkMinutes distinct minutes: a batch with more distinct minutes
 // than that (hostile input only) is cut into chunks of at most that many events.
 #pragma once
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -45,6 +46,7 @@ struct KeptEvents {
 class DeviceRows {
  public:
   explicit DeviceRows(sys::Stream stream);
+  ~DeviceRows();
   DeviceRows(const DeviceRows&) = delete;
   DeviceRows& operator=(const DeviceRows&) = delete;
 
@@ -59,7 +61,6 @@ class DeviceRows {
   // Cuts the chunk histogram() queued last (it must start at `begin`) and builds its rows into
   // `rows`, each with its mask of matching `filters` (where there are kMaskFilters or fewer).
   PackedChunk build(const KeptEvents& k, size_t begin, const FilterTableRef& filters, DeviceArray<DeviceEvent>& rows);
-  ~DeviceRows();
 
  private:
   sys::Stream stream_;
