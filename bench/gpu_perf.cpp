@@ -35,7 +35,6 @@
 #include "host/engine/engine.h"
 #include "host/engines/engines.h"
 #include "host/engine/engine_backend.h"
-#include "host/engine/thread_pool.h"
 #include "host/gen/event_set.h"
 #include "kernels/chunk_pipeline.h"
 #include "kernels/device_dictionary.h"
@@ -191,8 +190,7 @@ struct Packed {
   uint32_t ads = 0;                                  // distinct ads (every index is below)
 };
 
-Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const gpu::DeviceFilterTable& ftable,
-            ThreadPool& pool) {
+Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const gpu::DeviceFilterTable& ftable) {
   const size_t n = b.size();
   gpu::DeviceJudge judge(stream, d_error);
   gpu::DeviceRows rows(stream);
@@ -200,9 +198,7 @@ Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const
   gpu::DeviceArray<int64_t> t(nullptr, false);
   t.assign_exact(n);
   CLICKAGG_CUDA(cudaMemcpy(t.data(), b.t_ms.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
-  std::vector<uint32_t> tokens;
-  if (ftable.uses_users()) ftable.user_tokens(b, pool, tokens);
-  rows.upload(b, tokens);
+  rows.upload(b, ftable.uses_users());
   JudgeRule rule;
   rule.delay_ms = int64_t(1) << 60;
   BatchJudgement j;
@@ -222,7 +218,7 @@ Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const
   for (size_t pos = 0; pos < kept;) {
     p.rows_d.emplace_back(nullptr, false);
     rows.histogram(events, pos, limits.events);
-    p.chunks.push_back(rows.build(events, pos, ftable.ref(), p.rows_d.back()));
+    p.chunks.push_back(rows.build(events, pos, ftable.ref(), ftable.users(), dict.text(), p.rows_d.back()));
     const gpu::PackedChunk& c = p.chunks.back();
     p.rows_h.emplace_back();
     p.rows_h.back().reserve_discard(c.size());
@@ -234,13 +230,13 @@ Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const
   return p;
 }
 
-void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool copy_in, int reps, ThreadPool& pool) {
+void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool copy_in, int reps) {
   gpu::DeviceArray<unsigned> error(nullptr, false);
   error.assign_exact(1);
   CLICKAGG_CUDA(cudaMemset(error.data(), 0, sizeof(unsigned)));
   gpu::DeviceFilterTable ftable(make_filters(nfilters));
   CLICKAGG_CUDA(cudaDeviceSynchronize());
-  Packed p = pack(stream, error.data(), w.columns, ftable, pool);
+  Packed p = pack(stream, error.data(), w.columns, ftable);
   gpu::ChunkPipeline pipeline(stream, error.data());
   gpu::ChunkCounts counts;
   uint64_t counted = 0;
@@ -455,12 +451,11 @@ int main(int argc, char** argv) {
 
   cudaStream_t stream = nullptr;
   CLICKAGG_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  ThreadPool pool(std::thread::hardware_concurrency());
   try {
     bounds(stream, events, reps);
     for (const Workload& w : work)
-      for (int f : {0, 4, 32}) device_pipeline(stream, w, f, false, reps, pool);
-    device_pipeline(stream, main_work, 4, true, reps, pool);
+      for (int f : {0, 4, 32}) device_pipeline(stream, w, f, false, reps);
+    device_pipeline(stream, main_work, 4, true, reps);
     for (const Workload& w : work) dictionary(stream, w, reps);
     judging(stream, main_work, reps);
     for (const Workload& w : work) whole_engine(true, w, 4, std::min(reps, 3));

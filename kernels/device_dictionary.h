@@ -60,6 +60,9 @@ class DeviceDictionary {
   // Interns the kept events' ads; returns the device array of their indexes (position k: the
   // k-th kept event's), valid until the next call. New names are added to names() before it returns.
   const uint32_t* intern(const AdsIn& in);
+  // The last intern() call's text buffer on the device (the batch's ad and user id bytes),
+  // valid until the next call.
+  const char* text() const { return text_.data(); }
   // The same for names given on the host (restoring state); returns their indexes.
   std::vector<uint32_t> intern_names(std::span<const std::string_view> names);
 

@@ -68,6 +68,23 @@ struct FilterTableRef {
 };
 static_assert(std::is_trivially_copyable_v<FilterTableRef>);
 
+// The user ids filters name, for the device to give each event its token: open addressing
+// over the ids' bytes_hash64 (the hash the decoder wrote in the user_hash column), linear
+// probing; equal hashes are settled on the bytes. mask == 0: no filter names a user id.
+struct UserSlot {
+  uint64_t hash;
+  uint32_t token;  // kNoToken: empty
+  uint32_t off;    // the id's bytes: names[off, off + len)
+  uint32_t len;
+  uint32_t reserved;
+};
+struct UserTableRef {
+  const UserSlot* slots = nullptr;
+  const char* names = nullptr;
+  uint64_t mask = 0;  // capacity - 1
+};
+static_assert(std::is_trivially_copyable_v<UserTableRef> && sizeof(UserSlot) == 24);
+
 // --- group keys ----------------------------------------------------------------------------
 // A count table is per minute, so its key is (slot, ad): slot in bits 32..42 (0..1024), ad in
 // bits 0..31.

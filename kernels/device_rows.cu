@@ -34,7 +34,11 @@ struct Build {
   const Hash128* fp;
   const Ip16* ip;
   const uint16_t* country;
-  const uint32_t* tokens;  // null: no filter names user ids
+  UserTableRef users;  // mask 0: no filter names user ids
+  const uint64_t* user_hash;
+  const uint32_t* user_off;
+  const uint16_t* user_len;
+  const char* text;
   const DeviceCountry* extra;
   const uint32_t* overflow_event;  // ascending
   const DeviceCountry* overflow_code;
@@ -69,7 +73,7 @@ struct Build {
     }
     e.fp_lo = fp[i].lo;
     e.fp_hi = fp[i].hi;
-    e.user_token = tokens != nullptr ? tokens[i] : kNoToken;
+    e.user_token = users.mask != 0 ? block::user_token_of(users, user_hash[i], text + user_off[i], user_len[i]) : kNoToken;
     e.minute_late = static_cast<uint16_t>(chunk_local[local[i]] | (verdict[i] == Verdict::ClosedLate ? kLateFlag : 0u));
     rows[r] = e;
     // Matched against the stored row: the country's bytes are walked by a loop of its own
@@ -92,7 +96,9 @@ DeviceRows::DeviceRows(sys::Stream stream)
       fp_(stream),
       ip_(stream),
       country_(stream),
-      tokens_(stream),
+      user_hash_(stream),
+      user_off_(stream),
+      user_len_(stream),
       extra_(stream),
       overflow_event_(stream),
       overflow_code_(stream),
@@ -106,13 +112,17 @@ DeviceRows::~DeviceRows() {
   sys::destroy_event(hist_copied_);
 }
 
-void DeviceRows::upload(const EventColumns& batch, std::span<const uint32_t> user_tokens) {
+void DeviceRows::upload(const EventColumns& batch, bool users) {
   const size_t n = batch.size();
   upload_async(fp_, batch.fp.data(), n, stream_);
   upload_async(ip_, batch.ip.data(), n, stream_);
   upload_async(country_, batch.country.data(), n, stream_);
-  has_tokens_ = !user_tokens.empty();
-  if (has_tokens_) upload_async(tokens_, user_tokens.data(), n, stream_);
+  has_users_ = users;
+  if (users) {
+    upload_async(user_hash_, batch.user_hash.data(), n, stream_);
+    upload_async(user_off_, batch.user_off.data(), n, stream_);
+    upload_async(user_len_, batch.user_len.data(), n, stream_);
+  }
 
   // The small tables go through pinned staging, rewritten only after the next synchronisation.
   const auto& extra = batch.extra_countries();
@@ -148,7 +158,7 @@ void DeviceRows::histogram(const KeptEvents& k, size_t begin, size_t max_events)
 }
 
 PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTableRef& filters,
-                              DeviceArray<DeviceEvent>& rows) {
+                              const UserTableRef& users, const char* text, DeviceArray<DeviceEvent>& rows) {
   if (hist_begin_ != begin) throw std::logic_error("GPU engine: a chunk built before its histogram");
   hist_begin_ = SIZE_MAX;  // consumed here
   sys::sync(hist_copied_);
@@ -172,7 +182,8 @@ PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTab
   rows.reserve_discard(n);
   sys::launch(stream_, n,
               Build{k.kept + begin, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
-                    has_tokens_ ? tokens_.data() : nullptr, extra_.data(), overflow_event_.data(),
+                    has_users_ ? users : UserTableRef{}, user_hash_.data(), user_off_.data(), user_len_.data(), text,
+                    extra_.data(), overflow_event_.data(),
                     overflow_code_.data(), static_cast<uint32_t>(overflow_n_), filters, rows.data()},
               "rows_build");
   return c;

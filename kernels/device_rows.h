@@ -1,8 +1,8 @@
 // The device builds each chunk's 64-byte DeviceEvent rows (device_layout.h) itself, from the
 // batch's columns uploaded once as the decoder wrote them (fingerprint, IP, country index and,
-// where filters name user ids, user tokens) and from the judgement left on the device
-// (device_judge.h: the kept events, their verdicts and batch minute indexes). The host copies
-// columns and reads back a few counters; it touches no event here.
+// where filters name user ids, the user ids' hashes and places) and from the judgement left on
+// the device (device_judge.h: the kept events, their verdicts and batch minute indexes). The
+// host copies columns and reads back a few counters; it touches no event.
 //
 // Per chunk (kept positions [begin, end)):
 //   1. a histogram of the chunk's events over the batch's minutes (warp-aggregated counters),
@@ -12,7 +12,8 @@
 //      first chunk, the pipeline's for the next) brings it back: build() then only checks an
 //      event that has completed;
 //   2. build: each row from its event's columns, its minute as the chunk-local id, its verdict
-//      as the late flag, the filters it matches as a mask (evaluated here only); countries are
+//      as the late flag, its user token (a probe of the filters' user ids), the filters it
+//      matches as a mask (evaluated here only); countries are
 //      decoded from their index (a fixed two-letter index, the batch's table of other codes,
 //      or the batch's overflow list by event).
 // A chunk holds at most kMaxChunkMinutes distinct minutes: a batch with more distinct minutes
@@ -50,29 +51,34 @@ class DeviceRows {
   DeviceRows(const DeviceRows&) = delete;
   DeviceRows& operator=(const DeviceRows&) = delete;
 
-  // Queues the upload of the batch's columns the rows need; `user_tokens` (one per event, or
-  // empty when no filter names user ids) is copied too. The batch must stay unchanged until
-  // the stream has passed the copies (the caller's next synchronisation).
-  void upload(const EventColumns& batch, std::span<const uint32_t> user_tokens);
+  // Queues the upload of the batch's columns the rows need (with the user ids' hashes,
+  // offsets and lengths where `users`: some filter names user ids). The batch must stay
+  // unchanged until the stream has passed the copies (the caller's next synchronisation).
+  void upload(const EventColumns& batch, bool users);
 
   // Queues step 1 for the chunk of kept positions starting at `begin`: at most max_events of
   // them, fewer where the batch has more minutes than a chunk holds.
   void histogram(const KeptEvents& k, size_t begin, size_t max_events);
   // Cuts the chunk histogram() queued last (it must start at `begin`) and builds its rows into
-  // `rows`, each with its mask of matching `filters` (where there are kMaskFilters or fewer).
-  PackedChunk build(const KeptEvents& k, size_t begin, const FilterTableRef& filters, DeviceArray<DeviceEvent>& rows);
+  // `rows`, each with its mask of matching `filters` (where there are kMaskFilters or fewer)
+  // and its user token, looked up in `users` with the user id's bytes from `text` (the batch's
+  // text buffer on the device).
+  PackedChunk build(const KeptEvents& k, size_t begin, const FilterTableRef& filters, const UserTableRef& users,
+                    const char* text, DeviceArray<DeviceEvent>& rows);
 
  private:
   sys::Stream stream_;
   DeviceArray<Hash128> fp_;
   DeviceArray<Ip16> ip_;
   DeviceArray<uint16_t> country_;
-  DeviceArray<uint32_t> tokens_;
+  DeviceArray<uint64_t> user_hash_;
+  DeviceArray<uint32_t> user_off_;
+  DeviceArray<uint16_t> user_len_;
   DeviceArray<DeviceCountry> extra_;
   DeviceArray<uint32_t> overflow_event_;
   DeviceArray<DeviceCountry> overflow_code_;
   size_t overflow_n_ = 0;
-  bool has_tokens_ = false;
+  bool has_users_ = false;
   // The histogram queued last: its chunk and the event recorded once its copy is queued.
   size_t hist_begin_ = SIZE_MAX, hist_end_ = 0;
   sys::Event hist_copied_ = nullptr;

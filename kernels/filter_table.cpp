@@ -3,6 +3,7 @@
 #include <cstring>
 #include <map>
 
+#include "host/common/bytes_hash.h"
 #include "kernels/system/runtime.h"
 
 namespace clickagg::CLICKAGG_DEVICE_NS {
@@ -26,12 +27,25 @@ DeviceFilterTable::DeviceFilterTable(const FilterSet& filters) : count_(static_c
   std::map<std::string, uint32_t> distinct;
   for (const FilterDef& d : filters.defs())
     for (const std::string& u : d.user_ids) distinct.emplace(u, 0);
-  user_names_.reserve(distinct.size());
-  for (auto& [name, token] : distinct) {
-    token = static_cast<uint32_t>(user_names_.size());
-    user_names_.push_back(name);
+  uint32_t next_token = 0;
+  for (auto& [name, token] : distinct) token = next_token++;
+  if (!distinct.empty()) {
+    // Load at most 1/2, so probes end at an empty slot.
+    uint64_t cap = 2;
+    while (cap < 2 * distinct.size()) cap *= 2;
+    std::vector<UserSlot> slots(cap, UserSlot{0, kNoToken, 0, 0, 0});
+    std::vector<char> bytes;
+    for (const auto& [name, token] : distinct) {
+      const uint64_t h = bytes_hash64(name.data(), name.size());
+      uint64_t i = h & (cap - 1);
+      while (slots[i].token != kNoToken) i = (i + 1) & (cap - 1);
+      slots[i] = UserSlot{h, token, static_cast<uint32_t>(bytes.size()), static_cast<uint32_t>(name.size()), 0};
+      bytes.insert(bytes.end(), name.begin(), name.end());
+    }
+    upload(user_slots_, slots);
+    upload(user_bytes_, bytes);
+    user_mask_ = cap - 1;
   }
-  for (uint32_t t = 0; t < user_names_.size(); ++t) tokens_.emplace(std::string_view(user_names_[t]), t);
 
   for (const FilterDef& d : filters.defs()) {
     ids_.push_back(d.id);
@@ -60,18 +74,6 @@ DeviceFilterTable::DeviceFilterTable(const FilterSet& filters) : count_(static_c
 
 FilterTableRef DeviceFilterTable::ref() const {
   return FilterTableRef{filters_.data(), countries_.data(), cidrs_.data(), users_.data(), count_};
-}
-
-void DeviceFilterTable::user_tokens(const EventColumns& batch, ThreadPool& pool, std::vector<uint32_t>& out) const {
-  const size_t n = batch.size();
-  out.resize(n);
-  auto fill = [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) out[i] = user_token(batch.user_id(i));
-  };
-  constexpr size_t kParallelFrom = 1 << 15;  // below this, threads cost more than they save
-  const unsigned parts = n < kParallelFrom ? 1 : pool.size();
-  if (parts == 1) fill(0, n);
-  else pool.run([&](unsigned t) { fill(n * t / parts, n * (t + 1) / parts); });
 }
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

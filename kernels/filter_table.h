@@ -1,6 +1,6 @@
-// The engine's FilterSet laid out for the device (device_layout.h), and the user-id tokens the
-// host gives each event: filters compare user ids by token on the device, so the strings are
-// matched once on the host (a hash lookup per event, only when some filter names user ids).
+// The engine's FilterSet laid out for the device (device_layout.h). Filters compare user ids
+// by token: each distinct user id any filter names is a token, and the device finds an event's
+// token in a hash table of those ids (UserTableRef) when its row is built.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,9 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "host/decode/event_columns.h"
 #include "host/engine/filters.h"
-#include "host/engine/thread_pool.h"
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/system/runtime.h"
@@ -27,20 +25,16 @@ class DeviceFilterTable {
   uint32_t slots() const { return count_ + 1; }
   // Filter id counted in a group slot (0 for slot 0, "all clicks").
   uint16_t filter_id(uint32_t slot) const { return slot == 0 ? 0 : ids_[slot - 1]; }
-  bool uses_users() const { return !tokens_.empty(); }
-  // The token of `user` (kNoToken when no filter names it).
-  uint32_t user_token(std::string_view user) const {
-    auto it = tokens_.find(user);
-    return it == tokens_.end() ? kNoToken : it->second;
-  }
-  // Every event's token, on the pool's threads (a large batch in parallel ranges).
-  void user_tokens(const EventColumns& batch, ThreadPool& pool, std::vector<uint32_t>& out) const;
+  bool uses_users() const { return user_mask_ != 0; }
+  // The user ids filters name, by hash, for the device to give each event its token.
+  UserTableRef users() const { return UserTableRef{user_slots_.data(), user_bytes_.data(), user_mask_}; }
 
  private:
   uint32_t count_ = 0;
   std::vector<uint16_t> ids_;
-  std::vector<std::string> user_names_;  // owns the strings the token map views
-  std::unordered_map<std::string_view, uint32_t> tokens_;
+  uint64_t user_mask_ = 0;
+  DeviceArray<UserSlot> user_slots_{nullptr, false};
+  DeviceArray<char> user_bytes_{nullptr, false};
   DeviceArray<DeviceFilter> filters_{nullptr, false};
   DeviceArray<DeviceCountry> countries_{nullptr, false};
   DeviceArray<Cidr> cidrs_{nullptr, false};

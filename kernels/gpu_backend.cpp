@@ -55,10 +55,9 @@ void DeviceStreams::release() noexcept {
   sys::destroy_stream(std::exchange(compute, nullptr));
 }
 
-GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options, ThreadPool& pool)
+GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options)
     : cfg_(config),
       opt_(options),
-      pool_(pool),
       streams_(options.device),
       d_error_(error_word()),
       dict_(streams_.compute, d_error_.data()),
@@ -108,9 +107,7 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
   // synchronisation covers them all.
   sys::record(streams_.upload_begin, streams_.compute);
   upload_async(times_d_, batch.t_ms.data(), n, streams_.compute);
-  if (filters_.uses_users()) filters_.user_tokens(batch, pool_, tokens_);
-  else tokens_.clear();
-  rows_.upload(batch, tokens_);
+  rows_.upload(batch, filters_.uses_users());
   sys::record(streams_.upload_end, streams_.compute);
   judge_.judge(times_d_.data(), n, rule, out);
   copy_seconds_ += sys::seconds_between(streams_.upload_begin, streams_.upload_end);
@@ -144,7 +141,7 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
   for (size_t pos = 0; pos < kept;) {
     if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
       sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
-    const PackedChunk chunk = rows_.build(events, pos, filters_.ref(), rows_d_);
+    const PackedChunk chunk = rows_.build(events, pos, filters_.ref(), filters_.users(), dict_.text(), rows_d_);
     pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, dict_.size(), *table_, filters_.ref());
     // The next chunk's histogram comes back with this one's synchronisations.
     if (chunk.end < kept) rows_.histogram(events, chunk.end, limits_.events);
@@ -251,8 +248,9 @@ bool device_available(std::string*) { return true; }
 std::unique_ptr<Engine> make_gpu_engine(const EngineConfig& config, const GpuOptions& options) {
   std::string why;
   if (!device_available(&why)) throw std::runtime_error("no usable CUDA device: " + why);
-  return std::make_unique<EngineDriver>(config, [options](const EngineConfig& c, ThreadPool& pool) {
-    return std::make_unique<GpuBackend>(c, options, pool);
+  // The driver's thread pool is not needed: the host does no per-event work here.
+  return std::make_unique<EngineDriver>(config, [options](const EngineConfig& c, ThreadPool&) {
+    return std::make_unique<GpuBackend>(c, options);
   });
 }
 

@@ -1,9 +1,8 @@
 // The GPU engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
-// Per batch, the host copies columns and reads back counters; it touches no event (except to
-// give user ids their filter tokens, only where some filter names user ids). Callers decode
-// batches into pinned memory (batch_memory()), so the copies need no staging:
+// Per batch, the host copies columns and reads back counters; it touches no event. Callers
+// decode batches into pinned memory (batch_memory()), so the copies need no staging:
 //   judge(): the event times and the columns rows are built from go up; the device judges the
 //     events against the watermark (device_judge.h) and lists the kept ones; the counted
 //     minutes and the dropped events come back in one synchronisation;
@@ -23,7 +22,6 @@
 
 #include "host/engine/engine.h"
 #include "host/engine/engine_backend.h"
-#include "host/engine/thread_pool.h"
 #include "kernels/chunk_pipeline.h"
 #include "kernels/device_dictionary.h"
 #include "kernels/device_judge.h"
@@ -59,7 +57,7 @@ class DeviceStreams {
 
 class GpuBackend final : public EngineBackend {
  public:
-  GpuBackend(const EngineConfig& config, const GpuOptions& options, ThreadPool& pool);
+  GpuBackend(const EngineConfig& config, const GpuOptions& options);
   ~GpuBackend() override;
 
   std::string_view name() const override { return CLICKAGG_DEVICE_SYSTEM_NAME; }
@@ -95,7 +93,6 @@ class GpuBackend final : public EngineBackend {
 
   EngineConfig cfg_;
   GpuOptions opt_;
-  ThreadPool& pool_;
   ChunkLimits limits_;
   double dict_seconds_ = 0, copy_seconds_ = 0, chunk_seconds_ = 0;  // stage_seconds()
 
@@ -114,7 +111,6 @@ class GpuBackend final : public EngineBackend {
   DeviceArray<DeviceEvent> rows_d_;
 
   // Per-batch scratch.
-  std::vector<uint32_t> tokens_;     // user tokens by event (only when filters name user ids)
   const uint32_t* d_ads_ = nullptr;  // the kept events' ad indexes (device), by kept position
   std::vector<TopNCandidate> candidates_;
   // A snapshot being restored, uploaded by restored().

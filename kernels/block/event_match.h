@@ -41,6 +41,20 @@ CLICKAGG_DEV bool filter_matches(const FilterTableRef& ft, uint32_t k, const Dev
   return true;
 }
 
+// The token of the user id p[0, len) with bytes_hash64 `hash`, or kNoToken when no filter
+// names it (t.mask != 0).
+CLICKAGG_DEV uint32_t user_token_of(const UserTableRef& t, uint64_t hash, const char* p, uint32_t len) {
+  for (uint64_t i = hash & t.mask, probes = 0; probes <= t.mask; ++probes, i = (i + 1) & t.mask) {
+    const UserSlot s = t.slots[i];
+    if (s.token == kNoToken) return kNoToken;
+    if (s.hash != hash || s.len != len) continue;
+    bool same = true;
+    for (uint32_t b = 0; b < len && same; ++b) same = t.names[s.off + b] == p[b];
+    if (same) return s.token;
+  }
+  return kNoToken;
+}
+
 // Bit k set where filter k matches (ft.count <= kMaskFilters).
 CLICKAGG_DEV uint64_t match_mask(const FilterTableRef& ft, const DeviceEvent& e) {
   uint64_t mask = 0;
