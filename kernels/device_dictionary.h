@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "host/engine/ad_names.h"
+#include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/system/algorithms.h"
 #include "kernels/system/runtime.h"
@@ -60,6 +61,8 @@ class DeviceDictionary {
   // Interns the kept events' ads; returns the device array of their indexes (position k: the
   // k-th kept event's), valid until the next call. New names are added to names() before it returns.
   const uint32_t* intern(const AdsIn& in);
+  // The committed names on the device (valid until the next intern()).
+  NamesRef names_ref() const { return NamesRef{arena_.data(), name_off_.data(), name_len_.data()}; }
   // The last intern() call's text buffer on the device (the batch's ad and user id bytes),
   // valid until the next call.
   const char* text() const { return text_.data(); }

@@ -129,6 +129,31 @@ CLICKAGG_HD ChunkKeyLayout chunk_key_layout(uint64_t ads, uint64_t slots) {
   return ChunkKeyLayout{bits_for(ads), bits_for(slots)};
 }
 
+// --- ad names --------------------------------------------------------------------------------
+// The dictionary's names on the device (device_dictionary.h): ad index i's bytes are
+// arena[off[i], off[i] + len[i]).
+struct NamesRef {
+  const char* arena = nullptr;
+  const uint32_t* off = nullptr;
+  const uint8_t* len = nullptr;
+};
+
+// Orders (slot << 32 | ad) items by slot, then by the ad's name bytes as unsigned chars, a
+// shorter name before its extensions: the top-N tie-break of host/engine/topn_order.h.
+struct SlotNameLess {
+  NamesRef names;
+  CLICKAGG_HD bool operator()(unsigned long long a, unsigned long long b) const {
+    if ((a >> 32) != (b >> 32)) return (a >> 32) < (b >> 32);
+    const auto x = static_cast<uint32_t>(a), y = static_cast<uint32_t>(b);
+    const auto* p = reinterpret_cast<const unsigned char*>(names.arena + names.off[x]);
+    const auto* q = reinterpret_cast<const unsigned char*>(names.arena + names.off[y]);
+    const uint32_t lp = names.len[x], lq = names.len[y];
+    for (uint32_t i = 0; i < lp && i < lq; ++i)
+      if (p[i] != q[i]) return p[i] < q[i];
+    return lp < lq;
+  }
+};
+
 // --- device error word ---------------------------------------------------------------------
 // Kernels never trap: they set a bit in the engine's error word, which the host checks at
 // every synchronisation and turns into an exception. These are invariant violations (the host

@@ -197,8 +197,8 @@ void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
   for (uint32_t age = 0; age < max_window && wi < nwin; ++age) {
     selector_.add_minute(*table_, q.minute - static_cast<int64_t>(age));
     while (wi < nwin && q.windows[wi] == age + 1) {
-      // Candidates include every ad tied with the N-th: the driver's name order settles them.
-      selector_.candidates(q.top_n, slots, candidates_);
+      // Exactly the top N per slot, ties settled by name on the device.
+      selector_.candidates(q.top_n, slots, dict_.names_ref(), candidates_);
       for (const TopNCandidate& c : candidates_) {
         if (c.ad >= dict_.size() || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
         out[c.slot * nwin + wi].push_back(TopNEntry{c.ad, c.count});

@@ -55,50 +55,114 @@ struct Segment {
   }
 };
 
-// How many of slot s's entries are candidates: all when there are at most top_n, else every
-// entry whose count is at least the top_n-th count (binary search: counts never rise).
+// Slot s's run [b, e) of sorted ranks, against its top_n: `strict` entries rank above the
+// N-th count and are in; the next `tied` share the N-th count, of which `need` are in, the
+// first by name. A slot with at most top_n entries keeps them all (strict = e - b).
 struct Take {
   const unsigned long long* rank;
   const unsigned long long* seg_begin;
   const unsigned long long* seg_end;
   uint32_t top_n;
-  unsigned long long* take;
+  unsigned long long* strict;
+  unsigned long long* tied;
+  unsigned long long* need;
   CLICKAGG_DEV void operator()(unsigned long long s, bool active) const {
     if (!active) return;
     const unsigned long long b = seg_begin[s], e = seg_end[s];
     if (e - b <= top_n) {
-      take[s] = e - b;
+      strict[s] = e - b;
+      tied[s] = need[s] = 0;
       return;
     }
     const unsigned long long nth = rank_count(rank[b + top_n - 1]);
-    unsigned long long lo = b + top_n, hi = e;
+    // Counts never rise along the run: the first entry at the N-th count, and the first below.
+    unsigned long long lo = b, hi = b + top_n - 1;
+    while (lo < hi) {
+      const unsigned long long mid = lo + (hi - lo) / 2;
+      if (rank_count(rank[mid]) > nth) lo = mid + 1;
+      else hi = mid;
+    }
+    const unsigned long long first = lo;
+    lo = b + top_n, hi = e;
     while (lo < hi) {
       const unsigned long long mid = lo + (hi - lo) / 2;
       if (rank_count(rank[mid]) < nth) hi = mid;
       else lo = mid + 1;
     }
-    take[s] = lo - b;
+    strict[s] = first - b;
+    tied[s] = lo - first;
+    need[s] = b + top_n - first;
   }
 };
 
+// Entries above the N-th count go out; those tied with it go to the tie list (slot << 32 | ad),
+// unless all of them are in.
 struct Keep {
   const unsigned long long* rank;
   const uint32_t* ad;
   const unsigned long long* seg_begin;
-  const unsigned long long* take;
+  const unsigned long long* strict;
+  const unsigned long long* tied;
+  const unsigned long long* need;
   unsigned long long* out_rank;
   uint32_t* out_ad;
-  unsigned long long* cursor;
+  unsigned long long* out_cursor;
+  unsigned long long* ties;
+  unsigned long long* tie_cursor;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    bool out = false, tie = false;
+    uint32_t s = 0;
+    if (active) {
+      s = rank_slot(rank[i]);
+      const unsigned long long pos = i - seg_begin[s];
+      const unsigned long long in = strict[s] + (tied[s] == need[s] ? tied[s] : 0);
+      out = pos < in;
+      tie = !out && pos < strict[s] + tied[s];
+    }
+    const unsigned long long o = sys::append_slot(out_cursor, out);
+    if (out) {
+      out_rank[o] = rank[i];
+      out_ad[o] = ad[i];
+    }
+    const unsigned long long t = sys::append_slot(tie_cursor, tie);
+    if (tie) ties[t] = (static_cast<unsigned long long>(s) << 32) | ad[i];
+  }
+};
+
+// [tie_begin[s], ...) is slot s's run in the sorted tie list.
+struct TieSegment {
+  const unsigned long long* ties;
+  unsigned long long* tie_begin;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (!active) return;
+    const auto s = static_cast<uint32_t>(ties[i] >> 32);
+    if (i == 0 || static_cast<uint32_t>(ties[i - 1] >> 32) != s) tie_begin[s] = i;
+  }
+};
+
+// The first `need` of each slot's ties, by name, go out at the N-th count.
+struct KeepTies {
+  const unsigned long long* ties;
+  const unsigned long long* tie_begin;
+  const unsigned long long* need;
+  const unsigned long long* rank;       // the sorted ranks, for the N-th count
+  const unsigned long long* seg_begin;  // and where each slot's run starts
+  uint32_t top_n;
+  unsigned long long* out_rank;
+  uint32_t* out_ad;
+  unsigned long long* out_cursor;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool keep = false;
+    unsigned long long r = 0;
     if (active) {
-      const uint32_t s = rank_slot(rank[i]);
-      keep = i - seg_begin[s] < take[s];
+      const auto s = static_cast<uint32_t>(ties[i] >> 32);
+      keep = i - tie_begin[s] < need[s];
+      r = rank[seg_begin[s] + top_n - 1];
     }
-    const unsigned long long pos = sys::append_slot(cursor, keep);
+    const unsigned long long o = sys::append_slot(out_cursor, keep);
     if (keep) {
-      out_rank[pos] = rank[i];
-      out_ad[pos] = ad[i];
+      out_rank[o] = r;
+      out_ad[o] = static_cast<uint32_t>(ties[i]);
     }
   }
 };
@@ -119,11 +183,15 @@ TopNSelector::TopNSelector(sys::Stream stream, unsigned* d_error)
       ad_(stream),
       ad_sorted_(stream),
       out_ad_(stream),
+      ties_(stream),
       seg_begin_(stream),
       seg_end_(stream),
-      take_(stream),
+      strict_(stream),
+      tied_(stream),
+      need_(stream),
+      tie_begin_(stream),
       cursor_(stream) {
-  cursor_.reserve_discard(2);
+  cursor_.reserve_discard(3);
 }
 
 void TopNSelector::check_error() {
@@ -174,7 +242,7 @@ void TopNSelector::reduce() {
   dirty_ = false;
 }
 
-void TopNSelector::candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCandidate>& out) {
+void TopNSelector::candidates(uint32_t top_n, uint32_t slots, const NamesRef& names, std::vector<TopNCandidate>& out) {
   out.clear();
   reduce();
   const uint64_t m = acc_n_;
@@ -186,9 +254,9 @@ void TopNSelector::candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCa
   ad_sorted_.reserve_discard(m);
   out_rank_.reserve_discard(m);
   out_ad_.reserve_discard(m);
-  seg_begin_.reserve_discard(slots);
-  seg_end_.reserve_discard(slots);
-  take_.reserve_discard(slots);
+  ties_.reserve_discard(m);
+  for (DeviceArray<unsigned long long>* a : {&seg_begin_, &seg_end_, &strict_, &tied_, &need_, &tie_begin_})
+    a->reserve_discard(slots);
 
   sys::launch(stream_, m, Rank{keys_.data(), counts_.data(), rank_.data(), ad_.data(), d_error_}, "rank");
   const int end_bit = kRankCountBits + bits_for(slots);
@@ -196,16 +264,32 @@ void TopNSelector::candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCa
   sys::fill_async(seg_begin_.data(), 0, slots * sizeof(unsigned long long), stream_);
   sys::fill_async(seg_end_.data(), 0, slots * sizeof(unsigned long long), stream_);
   sys::launch(stream_, m, Segment{rank_sorted_.data(), m, seg_begin_.data(), seg_end_.data()}, "segment");
-  sys::launch(stream_, slots, Take{rank_sorted_.data(), seg_begin_.data(), seg_end_.data(), top_n, take_.data()}, "take");
-  sys::fill_async(cursor_.data() + 1, 0, sizeof(unsigned long long), stream_);
+  sys::launch(stream_, slots,
+              Take{rank_sorted_.data(), seg_begin_.data(), seg_end_.data(), top_n, strict_.data(), tied_.data(),
+                   need_.data()},
+              "take");
+  sys::fill_async(cursor_.data() + 1, 0, 2 * sizeof(unsigned long long), stream_);
   sys::launch(stream_, m,
-              Keep{rank_sorted_.data(), ad_sorted_.data(), seg_begin_.data(), take_.data(), out_rank_.data(),
-                   out_ad_.data(), cursor_.data() + 1},
+              Keep{rank_sorted_.data(), ad_sorted_.data(), seg_begin_.data(), strict_.data(), tied_.data(), need_.data(),
+                   out_rank_.data(), out_ad_.data(), cursor_.data() + 1, ties_.data(), cursor_.data() + 2},
               "keep");
-  unsigned long long kept = 0;
-  sys::copy_async(&kept, cursor_.data() + 1, sizeof kept, sys::Copy::DeviceToHost, stream_);
+  unsigned long long found[2] = {0, 0};  // kept, tied to settle by name
+  sys::copy_async(found, cursor_.data() + 1, sizeof found, sys::Copy::DeviceToHost, stream_);
   check_error();
-  if (kept > m) throw std::logic_error("GPU engine: more top-N candidates than entries");
+  if (found[0] > m || found[1] > m) throw std::logic_error("GPU engine: more top-N candidates than entries");
+  if (found[1] > 0) {
+    // Ties at the N-th place: each slot keeps the first names (the CPU engine's tie-break).
+    sys::sort_by_slot_and_name(temp_, ties_.data(), found[1], names);
+    sys::launch(stream_, found[1], TieSegment{ties_.data(), tie_begin_.data()}, "tie_segment");
+    sys::launch(stream_, found[1],
+                KeepTies{ties_.data(), tie_begin_.data(), need_.data(), rank_sorted_.data(), seg_begin_.data(), top_n,
+                         out_rank_.data(), out_ad_.data(), cursor_.data() + 1},
+                "keep_ties");
+    sys::copy_async(found, cursor_.data() + 1, sizeof(unsigned long long), sys::Copy::DeviceToHost, stream_);
+    check_error();
+    if (found[0] > m) throw std::logic_error("GPU engine: more top-N entries than entries");
+  }
+  const uint64_t kept = found[0];
   host_rank_.resize(kept);
   host_ad_.resize(kept);
   if (kept > 0) {

@@ -1,26 +1,25 @@
 // Top-N selection on the device for one minute e and a growing window: the counts of minutes
 // e, e-1, ... are gathered into an accumulator; at each window size the accumulator is summed
-// per (slot, ad) (a sort and a reduce-by-key, system/algorithms.h) and, per slot, the
-// candidates for its top N are selected and copied back.
+// per (slot, ad) (a sort and a reduce-by-key, system/algorithms.h) and, per slot, the top N are
+// selected and copied back: exactly min(N, groups) per slot.
 //
-// Exact tie-breaks: the ranking is count descending, then ad_id bytes ascending, and ad ids are
-// strings the device does not hold. So the device sorts each slot's sums by count alone and
-// keeps every ad whose sum is at least the N-th largest sum of the slot (all ads tied with the
-// N-th included); the host then orders those candidates by (count, name) and keeps N. Every ad
-// that can be in the exact top N is a candidate, so the result equals the CPU engine's; only
-// long ties at the N-th place make the candidate list longer than N.
+// Exact tie-breaks: the ranking is count descending, then ad_id bytes ascending. The device
+// sorts each slot's sums by count; the entries above the N-th count are in; of those tied with
+// the N-th count (usually none past the N-th place), the first by name bytes are in, sorted on
+// the device with the dictionary's names (SlotNameLess). The result equals the CPU engine's.
 //
-// Example (tests/gpu/topn_select_test.cpp):
+// Example (tests/gpu/device_window_table_test.cpp):
 //   TopNSelector sel(stream, d_error);
 //   sel.begin();
 //   sel.add_minute(table, e);            // window of 1
-//   sel.candidates(100, slots, out);
+//   sel.candidates(100, slots, names, out);
 //   sel.add_minute(table, e - 1);        // window of 2 (continues the same accumulation)
-//   sel.candidates(100, slots, out);
+//   sel.candidates(100, slots, names, out);
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
 #include "kernels/system/algorithms.h"
@@ -44,9 +43,9 @@ class TopNSelector {
   void begin();
   // Adds the minute's counts (if it has a table).
   void add_minute(const DeviceWindowTable& table, int64_t minute);
-  // Candidates (any order) for the top `top_n` of every slot in [0, slots) over everything
-  // added since begin(). Synchronous.
-  void candidates(uint32_t top_n, uint32_t slots, std::vector<TopNCandidate>& out);
+  // The top `top_n` (any order) of every slot in [0, slots) over everything added since
+  // begin(), ties at the N-th place settled by the ads' names. Synchronous.
+  void candidates(uint32_t top_n, uint32_t slots, const NamesRef& names, std::vector<TopNCandidate>& out);
 
  private:
   void reduce();
@@ -61,8 +60,9 @@ class TopNSelector {
   DeviceArray<unsigned long long> keys_, counts_, tmp_keys_, tmp_counts_;
   DeviceArray<unsigned long long> rank_, rank_sorted_, out_rank_;
   DeviceArray<uint32_t> ad_, ad_sorted_, out_ad_;
-  DeviceArray<unsigned long long> seg_begin_, seg_end_, take_;
-  DeviceArray<unsigned long long> cursor_;  // [0] accumulator, [1] candidate output
+  DeviceArray<unsigned long long> ties_;  // (slot << 32 | ad) tied at the N-th place
+  DeviceArray<unsigned long long> seg_begin_, seg_end_, strict_, tied_, need_, tie_begin_;
+  DeviceArray<unsigned long long> cursor_;  // [0] accumulator, [1] output, [2] ties
   std::vector<unsigned long long> host_rank_;
   std::vector<uint32_t> host_ad_;
 };

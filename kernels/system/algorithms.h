@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
 #include "kernels/system/runtime.h"
 #include "kernels/system/system.h"
@@ -42,6 +43,8 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
                 int end_bit);
 void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out, const uint32_t* values_in,
                 uint32_t* values_out, size_t n, int begin_bit, int end_bit);
+// Sorts (slot << 32 | ad) items in place by slot, then ad name bytes (SlotNameLess).
+void sort_by_slot_and_name(Scratch& s, unsigned long long* items, size_t n, const NamesRef& names);
 // Runs of equal keys in sorted `in`: each key once, its run length, and *d_runs the number.
 void run_length_encode(Scratch& s, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n);

@@ -1,5 +1,6 @@
 // The CUDA system's device-wide algorithms (algorithms.h): CUB, with the two-call temporary
 // storage pattern (the first call, with null storage, asks for the size).
+#include <cub/device/device_merge_sort.cuh>
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_reduce.cuh>
 #include <cub/device/device_run_length_encode.cuh>
@@ -76,6 +77,12 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
   run(s, "cub::DeviceRadixSort::SortPairs", [&](void* t, size_t& b) {
     return cub::DeviceRadixSort::SortPairs(t, b, keys_in, keys_out, values_in, values_out, items(n), begin_bit, end_bit,
                                            s.stream());
+  });
+}
+
+void sort_by_slot_and_name(Scratch& s, unsigned long long* keys, size_t n, const NamesRef& names) {
+  run(s, "cub::DeviceMergeSort::SortKeys", [&](void* t, size_t& b) {
+    return cub::DeviceMergeSort::SortKeys(t, b, keys, items(n), SlotNameLess{names}, s.stream());
   });
 }
 

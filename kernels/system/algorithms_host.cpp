@@ -64,6 +64,10 @@ void sort_pairs(Scratch&, const unsigned long long* keys_in, unsigned long long*
   thrust::stable_sort_by_key(thrust::omp::par, keys_out, keys_out + n, values_out, bits_less(begin_bit, end_bit));
 }
 
+void sort_by_slot_and_name(Scratch&, unsigned long long* items, size_t n, const NamesRef& names) {
+  thrust::sort(thrust::omp::par, items, items + n, SlotNameLess{names});
+}
+
 void run_length_encode(Scratch&, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n) {
   const auto end = thrust::reduce_by_key(thrust::omp::par, in, in + n, thrust::constant_iterator<uint32_t>(1), unique,

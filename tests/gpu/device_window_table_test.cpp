@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string>
 
 #include "host/engine/topn_order.h"
 #include "kernels/device_layout.h"
@@ -93,21 +94,45 @@ TEST_F(DeviceBlocks, ReserveKeepsEntriesAcrossGrowth) {
   EXPECT_EQ(as_map(t.counts(3)), (std::map<unsigned long long, unsigned long long>{{count_key(1, 1), 5}, {count_key(0, 2), 6}}));
 }
 
-// The selector's candidates contain every ad that can be in a slot's top N and nothing that
-// cannot: exactly the ads whose window sum is at least the N-th largest sum of the slot.
-TEST_F(DeviceBlocks, TopNCandidatesAreExactlyTheTiedPrefix) {
+// The selector returns exactly each slot's top N by (count descending, name bytes ascending):
+// long ties at the N-th place (slot 3 holds nothing else) are settled by the names on the
+// device, names whose order differs from their indexes' (and some a prefix of another).
+TEST_F(DeviceBlocks, TopNIsExactlyTheTopNByCountThenName) {
   dev::DeviceWindowTable t(stream_, 16, error_.data());
   dev::TopNSelector sel(stream_, error_.data());
   std::mt19937_64 rng(11);
-  const uint32_t slots = 4;
+  const uint32_t slots = 4, ads = 3000;
+  // Names: "n<k>" for a shuffled k, every tenth one extended ("n12" and "n12x").
+  std::vector<std::string> names(ads);
+  std::vector<uint32_t> order(ads);
+  for (uint32_t i = 0; i < ads; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  for (uint32_t i = 0; i < ads; ++i) names[i] = "n" + std::to_string(order[i] / 2) + (order[i] % 2 ? "x" : "");
+  std::string arena;
+  std::vector<uint32_t> off;
+  std::vector<uint8_t> len;
+  for (const std::string& n : names) {
+    off.push_back(static_cast<uint32_t>(arena.size()));
+    len.push_back(static_cast<uint8_t>(n.size()));
+    arena += n;
+  }
+  dev::DeviceArray<char> d_arena(stream_);
+  dev::DeviceArray<uint32_t> d_off(stream_);
+  dev::DeviceArray<uint8_t> d_len(stream_);
+  dev::upload_async(d_arena, arena.data(), arena.size(), stream_);
+  dev::upload_async(d_off, off.data(), off.size(), stream_);
+  dev::upload_async(d_len, len.data(), len.size(), stream_);
+  dev::sys::sync(stream_);
+  const dev::NamesRef ref{d_arena.data(), d_off.data(), d_len.data()};
+
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> sums;  // (slot, ad) -> sum over added minutes
   const int64_t e = 1000;
   for (int64_t m = e - 4; m <= e; ++m) {
     std::vector<CountSlot> in;
-    for (uint32_t ad = 0; ad < 3000; ++ad) {
+    for (uint32_t ad = 0; ad < ads; ++ad) {
       for (uint32_t s = 0; s < slots; ++s) {
         if (rng() % 3 == 0) continue;
-        const uint64_t c = 1 + rng() % (s == 3 ? 1 : 4);  // slot 3: all ties
+        const uint64_t c = 1 + rng() % (s == 3 ? 1 : 4);  // slot 3: long ties
         in.push_back({count_key(s, ad), c});
       }
     }
@@ -118,18 +143,23 @@ TEST_F(DeviceBlocks, TopNCandidatesAreExactlyTheTiedPrefix) {
     const int64_t m = e - age;
     for (const CountSlot& c : t.counts(m)) sums[{dev::key_slot(c.key), dev::key_ad(c.key)}] += c.count;
     sel.add_minute(t, m);
-    for (uint32_t top_n : {1u, 10u, 100u}) {
+    for (uint32_t top_n : {1u, 10u, 100u, 5000u}) {
       std::vector<dev::TopNCandidate> got;
-      sel.candidates(top_n, slots, got);
+      sel.candidates(top_n, slots, ref, got);
       for (uint32_t s = 0; s < slots; ++s) {
-        std::vector<uint64_t> counts;
+        std::vector<std::pair<uint64_t, std::string>> ranked;  // (count, name)
+        std::map<std::string, uint32_t> ad_of;
         for (const auto& [key, c] : sums)
-          if (key.first == s) counts.push_back(c);
-        std::sort(counts.rbegin(), counts.rend());
-        const uint64_t nth = counts.size() <= top_n ? 0 : counts[top_n - 1];
+          if (key.first == s) {
+            ranked.emplace_back(c, names[key.second]);
+            ad_of[names[key.second]] = key.second;
+          }
+        std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+          return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
+        if (ranked.size() > top_n) ranked.resize(top_n);
         std::set<std::pair<uint32_t, uint64_t>> want, have;
-        for (const auto& [key, c] : sums)
-          if (key.first == s && c >= nth) want.insert({key.second, c});
+        for (const auto& [c, name] : ranked) want.insert({ad_of[name], c});
         for (const auto& g : got)
           if (g.slot == s) have.insert({g.ad, g.count});
         EXPECT_EQ(have, want) << "age " << age << ", top " << top_n << ", slot " << s;
@@ -144,7 +174,7 @@ TEST_F(DeviceBlocks, TopNOfNothingIsEmpty) {
   sel.begin();
   sel.add_minute(t, 5);
   std::vector<dev::TopNCandidate> got{{1, 1, 1}};
-  sel.candidates(10, 3, got);
+  sel.candidates(10, 3, dev::NamesRef{}, got);
   EXPECT_TRUE(got.empty());
 }
 

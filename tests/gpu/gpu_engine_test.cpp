@@ -276,8 +276,8 @@ TEST(GpuVsCpu, ChunkKeysWiderThan32Bits) {
   expect_same(run_both(s, cfg, s.events.size(), dev::GpuOptions{}), "wide keys");
 }
 
-// Thousands of ads with equal counts: the device keeps all of them as candidates and the host
-// ranks them by ad_id bytes.
+// Thousands of ads with equal counts: the device settles the ties at the N-th place by ad_id
+// bytes and returns exactly N.
 TEST(GpuVsCpu, TopNTiesAreBrokenByAdIdBytes) {
   CLICKAGG_REQUIRE_GPU();
   StreamSpec spec;
