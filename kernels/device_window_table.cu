@@ -130,6 +130,7 @@ DeviceWindowTable::DeviceWindowTable(sys::Stream stream, uint64_t min_slots, uns
       min_slots_(next_pow2(std::max<uint64_t>(min_slots, 2))),
       d_error_(d_error),
       scratch_(stream),
+      sort_temp_(stream),
       counter_(stream) {}
 
 uint64_t DeviceWindowTable::capacity_for(uint64_t keys) const {
@@ -297,7 +298,7 @@ void DeviceWindowTable::gather_counts_async(int64_t minute, unsigned long long* 
               "count_gather");
 }
 
-std::vector<CountSlot> DeviceWindowTable::counts(int64_t minute) {
+std::vector<CountSlot> DeviceWindowTable::counts(int64_t minute, const NamesRef* order) {
   std::vector<CountSlot> out;
   auto it = counts_.find(minute);
   if (it == counts_.end() || it->second.size == 0) return out;
@@ -307,6 +308,8 @@ std::vector<CountSlot> DeviceWindowTable::counts(int64_t minute) {
   unsigned long long* d_counts = d_keys + n;
   unsigned long long* cursor = scratch_counter();
   gather_counts_async(minute, d_keys, d_counts, cursor, n);
+  // Count keys are slot << 32 | ad, the items SlotNameLess orders.
+  if (order != nullptr) sys::sort_pairs_by_slot_and_name(sort_temp_, d_keys, d_counts, n, *order);
   std::vector<unsigned long long> keys(n), counts(n);
   unsigned long long found = 0;
   sys::copy_async(keys.data(), d_keys, n * sizeof(unsigned long long), sys::Copy::DeviceToHost, stream_);

@@ -27,6 +27,7 @@
 
 #include "host/common/hash128.h"
 #include "kernels/device_memory.h"
+#include "kernels/system/algorithms.h"
 #include "kernels/system/runtime.h"
 #include "kernels/table_ref.h"
 
@@ -70,8 +71,9 @@ class DeviceWindowTable {
   std::vector<int64_t> count_minutes() const;
   void forget_counts(int64_t minute) { counts_.erase(minute); }
 
-  // Every (key, count) of the minute (any order). Synchronous.
-  std::vector<CountSlot> counts(int64_t minute);
+  // Every (key, count) of the minute: in any order, or, given the ads' names, by slot and then
+  // name bytes (the order results are emitted in, sorted on the device). Synchronous.
+  std::vector<CountSlot> counts(int64_t minute, const NamesRef* order = nullptr);
   // Adds counts (merging equal keys). Synchronous.
   void insert_counts(int64_t minute, std::span<const CountSlot> items);
   void insert_counts_async(const CountTableRef& ref, const CountSlot* d_items, size_t n, unsigned long long* d_inserted);
@@ -111,6 +113,7 @@ class DeviceWindowTable {
   std::map<int64_t, FpTable> fps_;
   std::map<int64_t, CountTable> counts_;
   DeviceArray<unsigned char> scratch_;       // staging for the synchronous calls
+  sys::Scratch sort_temp_;                   // the ordered counts' sort
   DeviceArray<unsigned long long> counter_;  // one counter for the synchronous calls
 };
 

@@ -177,7 +177,8 @@ std::vector<std::pair<std::string, double>> GpuBackend::stage_seconds() const {
 
 void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
   select_device();
-  const std::vector<CountSlot> entries = table_->counts(minute);
+  const NamesRef names = dict_.names_ref();
+  const std::vector<CountSlot> entries = table_->counts(minute, &names);
   out.reserve(out.size() + entries.size());
   for (const CountSlot& e : entries) {
     const uint32_t ad = key_ad(e.key), slot = key_slot(e.key);

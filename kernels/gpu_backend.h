@@ -67,7 +67,9 @@ class GpuBackend final : public EngineBackend {
   // the device's).
   bool judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) override;
   void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) override;
+  // Sorted on the device, by filter and then name bytes (the dictionary's names).
   void window_rows(int64_t minute, std::vector<CountRow>& out) override;
+  bool rows_in_order() const override { return true; }
   void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) override;
   void purge(int64_t minute) override;
   void forget(int64_t minute) override;

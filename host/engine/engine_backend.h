@@ -65,8 +65,10 @@ class EngineBackend {
   // of a key in a minute counts, into slot 0 and the slot of every filter it matches.
   virtual void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) = 0;
 
-  // Every non-zero group of `minute` (filter ids, not slots), in any order.
+  // Every non-zero group of `minute` (filter ids, not slots), in any order, or in emission
+  // order (row_order.h) where rows_in_order() says so.
   virtual void window_rows(int64_t minute, std::vector<CountRow>& out) = 0;
+  virtual bool rows_in_order() const { return false; }
   // For every slot and window size, candidates that include the N best ads by the ranking of
   // topn_order.h (more are allowed): out[slot * windows + w].
   virtual void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) = 0;

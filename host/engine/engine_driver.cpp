@@ -138,7 +138,7 @@ void EngineDriver::apply(const WindowPlan& plan, ResultSink& sink) {
     r.minute = m;
     r.correction = correction;
     backend_->window_rows(m, r.rows);
-    {
+    if (!backend_->rows_in_order()) {
       StageClock c(sort_seconds_);
       sort_rows(r.rows, *names, &pool_);
     }
@@ -190,7 +190,7 @@ void EngineDriver::save_state(std::ostream& out) const {
   for (int64_t m : minutes) {
     rows.clear();
     backend_->window_rows(m, rows);
-    sort_rows(rows, *names);
+    if (!backend_->rows_in_order()) sort_rows(rows, *names);
     snapshot::write_minute_rows(out, m, rows, *names);
   }
   put(out, snapshot::kTagSeen);

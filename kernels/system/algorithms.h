@@ -45,6 +45,9 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
                 uint32_t* values_out, size_t n, int begin_bit, int end_bit);
 // Sorts (slot << 32 | ad) items in place by slot, then ad name bytes (SlotNameLess).
 void sort_by_slot_and_name(Scratch& s, unsigned long long* items, size_t n, const NamesRef& names);
+// The same for keys with values moved along (a count table's (key, count) pairs).
+void sort_pairs_by_slot_and_name(Scratch& s, unsigned long long* keys, unsigned long long* values, size_t n,
+                                 const NamesRef& names);
 // Runs of equal keys in sorted `in`: each key once, its run length, and *d_runs the number.
 void run_length_encode(Scratch& s, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n);

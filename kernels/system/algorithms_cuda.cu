@@ -86,6 +86,13 @@ void sort_by_slot_and_name(Scratch& s, unsigned long long* keys, size_t n, const
   });
 }
 
+void sort_pairs_by_slot_and_name(Scratch& s, unsigned long long* keys, unsigned long long* values, size_t n,
+                                 const NamesRef& names) {
+  run(s, "cub::DeviceMergeSort::SortPairs", [&](void* t, size_t& b) {
+    return cub::DeviceMergeSort::SortPairs(t, b, keys, values, items(n), SlotNameLess{names}, s.stream());
+  });
+}
+
 void run_length_encode(Scratch& s, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n) {
   run(s, "cub::DeviceRunLengthEncode::Encode", [&](void* t, size_t& b) {

@@ -68,6 +68,11 @@ void sort_by_slot_and_name(Scratch&, unsigned long long* items, size_t n, const 
   thrust::sort(thrust::omp::par, items, items + n, SlotNameLess{names});
 }
 
+void sort_pairs_by_slot_and_name(Scratch&, unsigned long long* keys, unsigned long long* values, size_t n,
+                                 const NamesRef& names) {
+  thrust::sort_by_key(thrust::omp::par, keys, keys + n, values, SlotNameLess{names});
+}
+
 void run_length_encode(Scratch&, const unsigned long long* in, unsigned long long* unique, uint32_t* lengths,
                        int* d_runs, size_t n) {
   const auto end = thrust::reduce_by_key(thrust::omp::par, in, in + n, thrust::constant_iterator<uint32_t>(1), unique,
