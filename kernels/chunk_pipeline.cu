@@ -25,7 +25,7 @@ struct Claim {
     const DeviceEvent& e = rows[i];
     const FpTableRef t = refs[local_minute(e)];
     const uint32_t s = block::fp_insert_or_find(t, FpSlot{e.fp_lo, e.fp_hi}, error);
-    if (s != kNoSlot) sys::fetch_min(t.first + s, static_cast<uint32_t>(i + 1));
+    if (s != kNoSlot) sys::fetch_min(&t.slots[s].first, static_cast<uint32_t>(i + 1));
     slot_of[i] = s;
   }
 };
@@ -46,7 +46,7 @@ struct Resolve {
       const DeviceEvent& e = rows[i];
       const uint32_t s = slot_of[i];
       const uint32_t me = static_cast<uint32_t>(i + 1);
-      if (s != kNoSlot) head = sys::compare_swap(refs[local_minute(e)].first + s, me, 0u) == me;
+      if (s != kNoSlot) head = sys::compare_swap(&refs[local_minute(e)].slots[s].first, me, 0u) == me;
       expansions[i] = head ? 1u + block::count_matches(filters, e) : 0u;
       key = 2 * local_minute(e) + (is_late(e) ? 1u : 0u);
     }

@@ -15,15 +15,22 @@ namespace {
 
 // Re-inserts the committed fingerprints of `from` into the empty table `to`.
 struct FpRehash {
-  const FpSlot* from;
+  const FpEntry* from;
   FpTableRef to;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     if (!active) return;
-    const FpSlot s = from[i];
+    const FpSlot s = from[i].key;
     if (s.lo == 0 && s.hi == 0) return;
     const uint32_t at = block::fp_insert_or_find(to, s, error);
-    if (at != kNoSlot) to.first[at] = 0;  // keys are distinct here: one writer per slot
+    if (at != kNoSlot) to.slots[at].first = 0;  // keys are distinct here: one writer per entry
+  }
+};
+
+struct FpClear {
+  FpEntry* slots;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    if (active) slots[i] = FpEntry{FpSlot{0, 0}, kFirstEmpty, {0, 0, 0}};
   }
 };
 
@@ -36,10 +43,10 @@ struct FpInsert {
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool fresh = false;
     if (active) {
-      // first[] of a new slot is kFirstEmpty; committing it with a swap tells the one thread
+      // `first` of a new entry is kFirstEmpty; committing it with a swap tells the one thread
       // that inserted it apart from threads that found it (equal fingerprints in the input).
       const uint32_t at = block::fp_insert_or_find(to, in[i], error);
-      if (at != kNoSlot) fresh = sys::compare_swap(&to.first[at], kFirstEmpty, 0u) == kFirstEmpty;
+      if (at != kNoSlot) fresh = sys::compare_swap(&to.slots[at].first, kFirstEmpty, 0u) == kFirstEmpty;
     }
     (void)sys::append_slot(inserted, fresh);  // counts the new keys
   }
@@ -98,14 +105,14 @@ struct CountGather {
 };
 
 struct FpGather {
-  const FpSlot* slots;
+  const FpEntry* slots;
   FpSlot* out;
   unsigned long long* cursor;
   unsigned long long limit;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     FpSlot s{0, 0};
-    if (active) s = slots[i];
+    if (active) s = slots[i].key;
     const bool keep = s.lo != 0 || s.hi != 0;
     const unsigned long long pos = sys::append_slot(cursor, keep);
     if (!keep) return;
@@ -143,11 +150,9 @@ uint64_t DeviceWindowTable::capacity_for(uint64_t keys) const {
 }
 
 DeviceWindowTable::FpTable DeviceWindowTable::new_fp_table(uint64_t capacity) {
-  FpTable t{DeviceArray<FpSlot>(stream_), DeviceArray<uint32_t>(stream_), capacity, 0};
+  FpTable t{DeviceArray<FpEntry>(stream_), capacity, 0};
   t.slots.assign_exact(capacity);
-  t.first.assign_exact(capacity);
-  sys::fill_async(t.slots.data(), 0, capacity * sizeof(FpSlot), stream_);
-  sys::fill_async(t.first.data(), 0xFF, capacity * sizeof(uint32_t), stream_);
+  sys::launch(stream_, capacity, FpClear{t.slots.data()}, "fp_clear");
   return t;
 }
 

@@ -89,11 +89,10 @@ class DeviceWindowTable {
 
  private:
   struct FpTable {
-    DeviceArray<FpSlot> slots;
-    DeviceArray<uint32_t> first;
+    DeviceArray<FpEntry> slots;
     uint64_t capacity = 0;
     uint64_t size = 0;
-    FpTableRef ref() const { return FpTableRef{slots.data(), first.data(), capacity - 1}; }
+    FpTableRef ref() const { return FpTableRef{slots.data(), capacity - 1}; }
   };
   struct CountTable {
     DeviceArray<CountSlot> slots;

@@ -1,10 +1,11 @@
 // The trivially copyable device views ("refs") of one minute's tables, passed to kernels by
 // value or in small arrays. The owning host object is DeviceWindowTable.
 //
-// Fingerprint table (dedup): open addressing, linear probing over 16-byte slots holding the
-// 128-bit fingerprint; {0, 0} marks an empty slot (dedup_fingerprint never returns it).
-// `first` runs beside the slots: UINT32_MAX for an empty slot, 0 for a key committed by an
-// earlier chunk, and during a chunk 1 + the smallest arrival index that holds the key.
+// Fingerprint table (dedup): open addressing, linear probing over 32-byte entries: the 128-bit
+// fingerprint ({0, 0} marks an empty entry; dedup_fingerprint never returns it) and beside it,
+// in the same 32-byte sector, `first`: UINT32_MAX for an empty entry, 0 for a key committed by
+// an earlier chunk, and during a chunk 1 + the smallest arrival index that holds the key. The
+// probe, the atomicMin on `first` and the resolving compare-and-swap thus touch one sector.
 //
 // Count table (group-by): open addressing over 16-byte slots {key, count}; key ~0 is empty.
 // Keys are count_key(slot, ad) (device_layout.h); counts are 64-bit.
@@ -31,9 +32,13 @@ constexpr uint32_t kNoSlot = 0xFFFFFFFFu;
 // 2^30 distinct keys per minute at the maximum load of 1/2.
 constexpr uint64_t kMaxTableSlots = 1ull << 31;
 
+struct alignas(32) FpEntry {
+  FpSlot key;
+  uint32_t first;
+  uint32_t reserved[3];
+};
 struct FpTableRef {
-  FpSlot* slots = nullptr;
-  uint32_t* first = nullptr;
+  FpEntry* slots = nullptr;
   unsigned long long mask = 0;  // capacity - 1 (capacity is a power of two)
 };
 struct CountTableRef {
@@ -41,6 +46,6 @@ struct CountTableRef {
   unsigned long long mask = 0;
 };
 static_assert(std::is_trivially_copyable_v<FpTableRef> && std::is_trivially_copyable_v<CountTableRef>);
-static_assert(sizeof(FpSlot) == 16 && sizeof(CountSlot) == 16);
+static_assert(sizeof(FpSlot) == 16 && sizeof(CountSlot) == 16 && sizeof(FpEntry) == 32);
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -25,7 +25,7 @@ namespace clickagg::CLICKAGG_DEVICE_NS::block {
 CLICKAGG_DEV uint32_t fp_insert_or_find(const FpTableRef& t, FpSlot key, unsigned* error) {
   unsigned long long i = key.lo & t.mask;  // fingerprints are uniform already
   for (unsigned long long probes = 0; probes <= t.mask; ++probes, i = (i + 1) & t.mask) {
-    FpSlot* slot = t.slots + i;
+    FpSlot* slot = &t.slots[i].key;
     const FpSlot seen = sys::load_halves(slot);
     if (seen.lo != 0 && seen.hi != 0) {
       if (seen.lo == key.lo && seen.hi == key.hi) return static_cast<uint32_t>(i);
