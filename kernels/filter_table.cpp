@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <string>
 
 #include "host/common/bytes_hash.h"
 #include "kernels/system/runtime.h"

@@ -3,9 +3,6 @@
 // token in a hash table of those ids (UserTableRef) when its row is built.
 #pragma once
 #include <cstdint>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "host/engine/filters.h"

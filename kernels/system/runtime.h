@@ -49,7 +49,6 @@ void sync(Stream stream);
 Event create_event(bool timing);
 void destroy_event(Event event) noexcept;
 void record(Event event, Stream stream);
-void wait(Stream stream, Event event);  // later work on `stream` waits for `event`
 void sync(Event event);
 double seconds_between(Event begin, Event end);
 

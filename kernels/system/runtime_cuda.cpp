@@ -90,7 +90,6 @@ void destroy_event(Event event) noexcept {
   if (event != nullptr) (void)cudaEventDestroy(event);
 }
 void record(Event event, Stream stream) { check(cudaEventRecord(event, stream), "cudaEventRecord"); }
-void wait(Stream stream, Event event) { check(cudaStreamWaitEvent(stream, event, 0), "cudaStreamWaitEvent"); }
 void sync(Event event) { check(cudaEventSynchronize(event), "cudaEventSynchronize"); }
 double seconds_between(Event begin, Event end) {
   float ms = 0;

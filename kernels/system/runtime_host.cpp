@@ -58,7 +58,6 @@ void sync(Stream) {}
 Event create_event(bool) { return new HostEvent; }
 void destroy_event(Event event) noexcept { delete event; }
 void record(Event event, Stream) { event->at = std::chrono::steady_clock::now(); }
-void wait(Stream, Event) {}
 void sync(Event) {}
 double seconds_between(Event begin, Event end) { return std::chrono::duration<double>(end->at - begin->at).count(); }
 
