@@ -98,12 +98,14 @@ struct Distinct {
 };
 
 // Phase 3: add every distinct group of the chunk to its minute's table (keys are distinct
-// here, so no two threads ever add to the same slot's key at once).
+// here, so no two threads ever add to the same slot's key at once), and to its minute's log
+// where the minute is watched.
 template <class Key>
 struct Insert {
   const Key* unique;
   const uint32_t* run_len;
   const CountTableRef* refs;
+  const CountLogRef* logs;
   ChunkKeyLayout layout;
   unsigned* new_keys;
   unsigned* error;
@@ -113,7 +115,10 @@ struct Insert {
     if (active) {
       const unsigned long long ck = unique[i];  // widened
       l = layout.minute(ck);
-      fresh = block::count_add(refs[l], layout.count_key_of(ck), run_len[i], error);
+      const uint64_t key = layout.count_key_of(ck);
+      fresh = block::count_add(refs[l], key, run_len[i], error);
+      const CountLogRef log = logs[l];
+      if (log.items != nullptr) log.items[i - log.first] = CountSlot{key, run_len[i]};
     }
     sys::count_into(new_keys, l, fresh);
   }
@@ -127,6 +132,7 @@ ChunkPipeline::ChunkPipeline(sys::Stream stream, unsigned* d_error)
       temp_(stream),
       d_fp_refs_(stream),
       d_count_refs_(stream),
+      d_log_refs_(stream),
       slot_(stream),
       exp_(stream),
       offs_(stream),
@@ -243,15 +249,27 @@ void ChunkPipeline::group(const PackedChunk& chunk, DeviceWindowTable& table, co
 
   // Phase 3.
   count_refs_.assign(minutes, CountTableRef{});
-  for (size_t l = 0; l < minutes; ++l)
-    if (rb_[0].distinct[l] != 0) count_refs_[l] = table.reserve_counts(chunk.minutes[l], rb_[0].distinct[l]);
+  log_refs_.assign(minutes, CountLogRef{});
+  unsigned long long first = 0;  // the minute's first distinct group (they are sorted by minute)
+  for (size_t l = 0; l < minutes; ++l) {
+    const uint32_t d = rb_[0].distinct[l];
+    if (d != 0) {
+      count_refs_[l] = table.reserve_counts(chunk.minutes[l], d);
+      if (table.watched(chunk.minutes[l])) log_refs_[l] = CountLogRef{table.reserve_log(chunk.minutes[l], d), first};
+    }
+    first += d;
+  }
+  if (first != runs) throw std::logic_error("GPU engine: distinct groups per minute do not add up to the chunk's");
   d_count_refs_.reserve_discard(minutes);
   sys::copy_async(d_count_refs_.data(), count_refs_.data(), minutes * sizeof(CountTableRef), sys::Copy::HostToDevice,
+                  stream_);
+  d_log_refs_.reserve_discard(minutes);
+  sys::copy_async(d_log_refs_.data(), log_refs_.data(), minutes * sizeof(CountLogRef), sys::Copy::HostToDevice,
                   stream_);
   new_keys_.reserve_discard(minutes);
   sys::fill_async(new_keys_.data(), 0, minutes * sizeof(unsigned), stream_);
   sys::launch(stream_, runs,
-              Insert<Key>{unique, run_len_.data(), d_count_refs_.data(), layout_, new_keys_.data(), d_error_}, "insert");
+              Insert<Key>{unique, run_len_.data(), d_count_refs_.data(), d_log_refs_.data(), layout_, new_keys_.data(), d_error_}, "insert");
   sys::copy_async(rb_[0].new_keys, new_keys_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   pending_minutes_ = chunk.minutes;

@@ -14,7 +14,8 @@
 //   those bits and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count) per
 //   distinct group of the chunk. Hot ads therefore never serialise on an atomic; the number of
 //   distinct groups per minute is read back to size the count tables.
-// Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table.
+// Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table, and
+//   logged where the minute is watched (a running sum holds it: device_window_table.h).
 //
 // The host synchronises twice per chunk (after phases 1 and 2) to learn exact sizes; phase 3's
 // new-key counts are absorbed at the next synchronisation (next chunk's finish, or drain()).
@@ -96,8 +97,10 @@ class ChunkPipeline {
 
   std::vector<FpTableRef> fp_refs_;
   std::vector<CountTableRef> count_refs_;
+  std::vector<CountLogRef> log_refs_;
   DeviceArray<FpTableRef> d_fp_refs_;
   DeviceArray<CountTableRef> d_count_refs_;
+  DeviceArray<CountLogRef> d_log_refs_;
   DeviceArray<uint32_t> slot_, exp_, offs_;
   DeviceArray<unsigned> counted_, distinct_, new_keys_;
   DeviceArray<unsigned long long> keys_, sorted_, unique_;  // 64-bit words, holding keys of either width

@@ -97,6 +97,14 @@ CLICKAGG_HD uint64_t count_key(uint32_t slot, uint32_t ad) {
 CLICKAGG_HD uint32_t key_slot(uint64_t key) { return static_cast<uint32_t>(key >> kSlotShift); }
 CLICKAGG_HD uint32_t key_ad(uint64_t key) { return static_cast<uint32_t>(key); }
 
+// Groups with their counts on the device, each key once (any order): a minute's counts or a
+// window's sums, what top-N selection reads (topn_select.h).
+struct GroupsRef {
+  const unsigned long long* keys = nullptr;
+  const unsigned long long* counts = nullptr;
+  uint64_t n = 0;
+};
+
 // Smallest b with 2^b >= n (0 for n <= 1): how many key bits a sort has to look at.
 CLICKAGG_HD int bits_for(uint64_t n) {
   int b = 0;
@@ -162,5 +170,6 @@ constexpr unsigned kErrTableFull = 1u;       // a probe went round a whole table
 constexpr unsigned kErrOutputOverflow = 2u;  // a gather found more entries than expected
 constexpr unsigned kErrCountTooLarge = 4u;   // a top-N sum does not fit the rank key
 constexpr unsigned kErrExpansion = 8u;       // a chunk expanded differently in two passes
+constexpr unsigned kErrSumBelowZero = 16u;   // a window's sum lost more than it held
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

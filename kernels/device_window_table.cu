@@ -1,5 +1,6 @@
 #include "kernels/device_window_table.h"
 
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -101,6 +102,26 @@ struct CountGather {
     }
     keys[pos] = s.key;
     counts[pos] = s.count;
+  }
+};
+
+// Appends log entries (key, count) to the split key and count arrays.
+struct LogGather {
+  const CountSlot* items;
+  unsigned long long* keys;
+  unsigned long long* counts;
+  unsigned long long* cursor;
+  unsigned long long limit;
+  unsigned* error;
+  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
+    const unsigned long long pos = sys::append_slot(cursor, active);
+    if (!active) return;
+    if (pos >= limit) {
+      sys::fetch_or(error, kErrOutputOverflow);
+      return;
+    }
+    keys[pos] = items[i].key;
+    counts[pos] = items[i].count;
   }
 };
 
@@ -347,6 +368,40 @@ void DeviceWindowTable::insert_counts(int64_t minute, std::span<const CountSlot>
   sys::copy_async(&inserted, counter, sizeof inserted, sys::Copy::DeviceToHost, stream_);
   sys::sync(stream_);
   note_counts(minute, inserted);
+}
+
+void DeviceWindowTable::watch_counts(const std::set<int64_t>& minutes) {
+  for (auto it = logs_.begin(); it != logs_.end();) it = minutes.count(it->first) ? std::next(it) : logs_.erase(it);
+  for (int64_t m : minutes)
+    if (counts_.count(m) != 0 && logs_.count(m) == 0) logs_.emplace(m, CountLog{DeviceArray<CountSlot>(stream_), 0});
+}
+
+CountSlot* DeviceWindowTable::reserve_log(int64_t minute, uint64_t extra) {
+  auto it = logs_.find(minute);
+  if (it == logs_.end()) throw std::logic_error("GPU engine: a log reserved for a minute not watched");
+  CountLog& log = it->second;
+  log.items.reserve_keep(log.size + extra, log.size);
+  CountSlot* at = log.items.data() + log.size;
+  log.size += extra;
+  return at;
+}
+
+uint64_t DeviceWindowTable::log_size(int64_t minute) const {
+  auto it = logs_.find(minute);
+  return it == logs_.end() ? 0 : it->second.size;
+}
+
+void DeviceWindowTable::gather_log_async(int64_t minute, unsigned long long* d_keys, unsigned long long* d_counts,
+                                         unsigned long long* d_cursor, unsigned long long limit) const {
+  auto it = logs_.find(minute);
+  if (it == logs_.end() || it->second.size == 0) return;
+  const CountLog& log = it->second;
+  sys::launch(stream_, log.size, LogGather{log.items.data(), d_keys, d_counts, d_cursor, limit, d_error_},
+              "log_gather");
+}
+
+void DeviceWindowTable::clear_logs() {
+  for (auto& [m, log] : logs_) log.size = 0;
 }
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -22,6 +22,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -69,7 +70,10 @@ class DeviceWindowTable {
   uint64_t count_size(int64_t minute) const;
   uint64_t count_capacity(int64_t minute) const;
   std::vector<int64_t> count_minutes() const;
-  void forget_counts(int64_t minute) { counts_.erase(minute); }
+  void forget_counts(int64_t minute) {
+    counts_.erase(minute);
+    logs_.erase(minute);
+  }
 
   // Every (key, count) of the minute: in any order, or, given the ads' names, by slot and then
   // name bytes (the order results are emitted in, sorted on the device). Synchronous.
@@ -82,9 +86,28 @@ class DeviceWindowTable {
   void gather_counts_async(int64_t minute, unsigned long long* d_keys, unsigned long long* d_counts,
                            unsigned long long* d_cursor, unsigned long long limit) const;
 
+  // --- logs of watched minutes ----------------------------------------------------------------
+  // A running sum of a long top-N window (device_sliding_sum.h) holds minutes that late events
+  // can still add to. The minutes it holds are watched: what the chunk pipeline adds to a
+  // watched minute is also appended to the minute's log, for the sum to take in.
+  // Watches exactly `minutes` (those with a count table); logs of minutes left out are dropped.
+  void watch_counts(const std::set<int64_t>& minutes);
+  bool watched(int64_t minute) const { return logs_.count(minute) != 0; }
+  // Room for `extra` more log entries of a watched minute: where they go (written in stream
+  // order, after this call). The log's size counts them at once.
+  CountSlot* reserve_log(int64_t minute, uint64_t extra);
+  uint64_t log_size(int64_t minute) const;
+  // Appends the minute's log entries at d_keys/d_counts[*d_cursor ...], like
+  // gather_counts_async (a key may appear several times: once per chunk that added to it).
+  void gather_log_async(int64_t minute, unsigned long long* d_keys, unsigned long long* d_counts,
+                        unsigned long long* d_cursor, unsigned long long limit) const;
+  // Empties every log (the watch stays).
+  void clear_logs();
+
   void clear() {
     fps_.clear();
     counts_.clear();
+    logs_.clear();
   }
 
  private:
@@ -101,6 +124,11 @@ class DeviceWindowTable {
     CountTableRef ref() const { return CountTableRef{slots.data(), capacity - 1}; }
   };
 
+  struct CountLog {
+    DeviceArray<CountSlot> items;
+    uint64_t size = 0;
+  };
+
   uint64_t capacity_for(uint64_t keys) const;
   FpTable new_fp_table(uint64_t capacity);
   CountTable new_count_table(uint64_t capacity);
@@ -111,6 +139,7 @@ class DeviceWindowTable {
   unsigned* d_error_;
   std::map<int64_t, FpTable> fps_;
   std::map<int64_t, CountTable> counts_;
+  std::map<int64_t, CountLog> logs_;  // the watched minutes
   DeviceArray<unsigned char> scratch_;       // staging for the synchronous calls
   sys::Scratch sort_temp_;                   // the ordered counts' sort
   DeviceArray<unsigned long long> counter_;  // one counter for the synchronous calls

@@ -9,6 +9,7 @@
 
 #include "host/engine/engine_driver.h"
 #include "host/engine/stage_clock.h"
+#include "host/engine/window_move.h"
 #include "kernels/gpu_backend.h"
 #include "kernels/system/runtime.h"
 
@@ -191,26 +192,71 @@ void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
   select_device();
   const uint32_t slots = filters_.slots();
   const size_t nwin = q.windows.size();
-  const uint32_t max_window = q.windows.back();
-  // Window sizes ascend: one accumulation over minutes e, e-1, ... serves all of them.
-  selector_.begin();
-  size_t wi = 0;
-  for (uint32_t age = 0; age < max_window && wi < nwin; ++age) {
-    selector_.add_minute(*table_, q.minute - static_cast<int64_t>(age));
-    while (wi < nwin && q.windows[wi] == age + 1) {
-      // Exactly the top N per slot, ties settled by name on the device.
-      selector_.candidates(q.top_n, slots, dict_.names_ref(), candidates_);
-      for (const TopNCandidate& c : candidates_) {
-        if (c.ad >= dict_.size() || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
-        out[c.slot * nwin + wi].push_back(TopNEntry{c.ad, c.count});
-      }
-      ++wi;
+  const NamesRef names = dict_.names_ref();
+  if (running_.size() != nwin) {
+    running_.clear();
+    running_.resize(nwin);
+  }
+  for (size_t wi = 0; wi < nwin; ++wi) {
+    // Exactly the top N per slot, ties settled by name on the device.
+    if (q.windows[wi] == 1) {
+      selector_.minute_candidates(*table_, q.minute, q.top_n, slots, names, candidates_);
+    } else {
+      const DeviceSlidingSum& sum = position(running_[wi], q.windows[wi], q.minute);
+      selector_.candidates(sum.groups(), q.top_n, slots, names, candidates_);
+    }
+    for (const TopNCandidate& c : candidates_) {
+      if (c.ad >= dict_.size() || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
+      out[c.slot * nwin + wi].push_back(TopNEntry{c.ad, c.count});
     }
   }
+  // Every sum has taken in the logs of the minutes it holds.
+  table_->clear_logs();
+  watch_held();
+}
+
+// Moves a running sum of `window` minutes to minute e: the minutes it lacks enter, those it no
+// longer covers leave, and what was logged for the minutes it held comes in.
+DeviceSlidingSum& GpuBackend::position(RunningSum& rs, uint32_t window, int64_t e) {
+  if (!rs.sum) rs.sum = std::make_unique<DeviceSlidingSum>(streams_.compute, d_error_.data());
+  const int64_t lo = e - static_cast<int64_t>(window) + 1;
+  std::vector<int64_t> present;
+  for (int64_t m : table_->count_minutes())
+    if (m >= lo && m <= e) present.push_back(m);
+  const WindowMove mv = plan_window_move(rs.held, present, lo, e);
+  std::vector<int64_t> logged;
+  if (mv.restart) rs.sum->clear();
+  else logged.assign(rs.held.begin(), rs.held.end());
+  rs.sum->move(*table_, mv.add, mv.drop, logged);
+  apply_window_move(mv, rs.held);
+  return *rs.sum;
+}
+
+void GpuBackend::watch_held() {
+  std::set<int64_t> held;
+  for (const RunningSum& rs : running_) held.insert(rs.held.begin(), rs.held.end());
+  table_->watch_counts(held);
 }
 
 void GpuBackend::purge(int64_t minute) { table_->purge_fingerprints(minute); }
-void GpuBackend::forget(int64_t minute) { table_->forget_counts(minute); }
+
+void GpuBackend::forget(int64_t minute) {
+  bool held = false;
+  for (const RunningSum& rs : running_) held = held || rs.held.count(minute) != 0;
+  if (held) {
+    // Every sum takes in its logs, and those holding the minute take it off.
+    select_device();
+    for (RunningSum& rs : running_) {
+      if (rs.held.empty()) continue;
+      const std::vector<int64_t> logged(rs.held.begin(), rs.held.end());
+      const bool holds = rs.held.erase(minute) != 0;
+      rs.sum->move(*table_, {}, holds ? std::span<const int64_t>(&minute, 1) : std::span<const int64_t>(), logged);
+    }
+    table_->clear_logs();
+  }
+  table_->forget_counts(minute);
+  if (held) watch_held();
+}
 
 void GpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const {
   select_device();

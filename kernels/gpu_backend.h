@@ -10,13 +10,19 @@
 //     kept events (device_dictionary.h: indexes in first appearance order, only new names come
 //     back); then per chunk of kept events the device builds the rows (device_rows.h), dedups
 //     exactly and groups into per-minute tables (chunk_pipeline.h, device_window_table.h).
-// Per emitted minute: top-N candidates on the device (topn_select.h).
+// Per emitted minute: top-N candidates on the device (topn_select.h), from the minute's counts
+// for a window of one minute, and from a running sum per longer window size
+// (device_sliding_sum.h), moved from minute to minute by the rule the CPU engine follows
+// (host/engine/window_move.h). The minutes a sum holds are watched, so late counts into them
+// are logged and taken in at the sum's next move; a minute forgotten while held is taken off
+// first.
 // Errors: device failures (device out of memory included) throw std::runtime_error; a batch that
 //   throws part-way may be partly counted, so the engine is then restored from a checkpoint
 //   (the same holds for the CPU engine and std::bad_alloc).
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -28,6 +34,7 @@
 #include "kernels/device_memory.h"
 #include "kernels/device_window_table.h"
 #include "kernels/device_rows.h"
+#include "kernels/device_sliding_sum.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
 #include "kernels/system/runtime.h"
@@ -92,6 +99,12 @@ class GpuBackend final : public EngineBackend {
   void run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally);
   KeptEvents kept_events(const BatchJudgement& j, size_t kept) const;
   void absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j, BatchTally& tally);
+  struct RunningSum {
+    std::set<int64_t> held;  // minutes added in
+    std::unique_ptr<DeviceSlidingSum> sum;
+  };
+  DeviceSlidingSum& position(RunningSum& rs, uint32_t window, int64_t e);
+  void watch_held();
 
   EngineConfig cfg_;
   GpuOptions opt_;
@@ -111,6 +124,7 @@ class GpuBackend final : public EngineBackend {
   mutable TopNSelector selector_;
   DeviceArray<int64_t> times_d_;
   DeviceArray<DeviceEvent> rows_d_;
+  std::vector<RunningSum> running_;  // per top-N window size (unused for size 1)
 
   // Per-batch scratch.
   const uint32_t* d_ads_ = nullptr;  // the kept events' ad indexes (device), by kept position

@@ -17,8 +17,8 @@ namespace {
 // slot's entries by count descending. 53 bits of count: sums up to 9e15 clicks.
 constexpr int kRankCountBits = 53;
 constexpr unsigned long long kRankCountMask = (1ull << kRankCountBits) - 1;
-// Keep the accumulator within the algorithms' int item counts.
-constexpr uint64_t kMaxAccumulated = 1ull << 30;
+// Keep the groups within the algorithms' int item counts.
+constexpr uint64_t kMaxGroups = 1ull << 30;
 
 CLICKAGG_HD uint32_t rank_slot(unsigned long long r) { return static_cast<uint32_t>(r >> kRankCountBits); }
 CLICKAGG_HD unsigned long long rank_count(unsigned long long r) { return kRankCountMask - (r & kRankCountMask); }
@@ -175,8 +175,6 @@ TopNSelector::TopNSelector(sys::Stream stream, unsigned* d_error)
       temp_(stream),
       keys_(stream),
       counts_(stream),
-      tmp_keys_(stream),
-      tmp_counts_(stream),
       rank_(stream),
       rank_sorted_(stream),
       out_rank_(stream),
@@ -201,52 +199,30 @@ void TopNSelector::check_error() {
   if (error != 0) throw std::runtime_error("GPU engine: internal top-N error (code " + std::to_string(error) + ")");
 }
 
-void TopNSelector::begin() {
-  acc_n_ = 0;
-  reduced_n_ = 0;
-  dirty_ = false;
-  sys::fill_async(cursor_.data(), 0, sizeof(unsigned long long), stream_);
-}
-
-void TopNSelector::add_minute(const DeviceWindowTable& table, int64_t minute) {
-  const uint64_t size = table.count_size(minute);
-  if (size == 0) return;
-  if (acc_n_ + size > kMaxAccumulated) {
-    reduce();
-    if (acc_n_ + size > kMaxAccumulated) throw std::runtime_error("GPU engine: top-N window holds too many groups");
+void TopNSelector::minute_candidates(const DeviceWindowTable& table, int64_t minute, uint32_t top_n, uint32_t slots,
+                                    const NamesRef& names, std::vector<TopNCandidate>& out) {
+  const uint64_t n = table.count_size(minute);
+  if (n == 0) {
+    out.clear();
+    return;
   }
-  keys_.reserve_keep(acc_n_ + size, acc_n_);
-  counts_.reserve_keep(acc_n_ + size, acc_n_);
-  table.gather_counts_async(minute, keys_.data(), counts_.data(), cursor_.data(), acc_n_ + size);
-  acc_n_ += size;
-  dirty_ = true;
-  // Fold long windows as they grow, so the accumulator stays near the number of groups.
-  if (acc_n_ > 2 * reduced_n_ + (1u << 22)) reduce();
-}
-
-void TopNSelector::reduce() {
-  if (!dirty_) return;
+  keys_.reserve_discard(n);
+  counts_.reserve_discard(n);
+  sys::fill_async(cursor_.data(), 0, sizeof(unsigned long long), stream_);
+  table.gather_counts_async(minute, keys_.data(), counts_.data(), cursor_.data(), n);
   unsigned long long found = 0;
   sys::copy_async(&found, cursor_.data(), sizeof found, sys::Copy::DeviceToHost, stream_);
   check_error();
-  if (found != acc_n_) throw std::logic_error("GPU engine: top-N accumulator holds another number of entries than expected");
-  tmp_keys_.reserve_discard(acc_n_);
-  tmp_counts_.reserve_discard(acc_n_);
-  unsigned long long* runs = cursor_.data();  // the next gather appends after the sums
-  sys::sort_pairs(temp_, keys_.data(), tmp_keys_.data(), counts_.data(), tmp_counts_.data(), acc_n_, 0,
-                  kCountKeyBits);
-  sys::reduce_by_key(temp_, tmp_keys_.data(), keys_.data(), tmp_counts_.data(), counts_.data(), runs, acc_n_);
-  sys::copy_async(&found, runs, sizeof found, sys::Copy::DeviceToHost, stream_);
-  check_error();
-  acc_n_ = reduced_n_ = found;
-  dirty_ = false;
+  if (found != n) throw std::logic_error("GPU engine: count table holds another number of keys than noted");
+  candidates(GroupsRef{keys_.data(), counts_.data(), n}, top_n, slots, names, out);
 }
 
-void TopNSelector::candidates(uint32_t top_n, uint32_t slots, const NamesRef& names, std::vector<TopNCandidate>& out) {
+void TopNSelector::candidates(const GroupsRef& groups, uint32_t top_n, uint32_t slots, const NamesRef& names,
+                             std::vector<TopNCandidate>& out) {
   out.clear();
-  reduce();
-  const uint64_t m = acc_n_;
+  const uint64_t m = groups.n;
   if (m == 0 || top_n == 0) return;
+  if (m > kMaxGroups) throw std::runtime_error("GPU engine: top-N window holds too many groups");
   if (slots == 0 || slots > (1u << (64 - kRankCountBits))) throw std::logic_error("GPU engine: bad slot count");
   rank_.reserve_discard(m);
   rank_sorted_.reserve_discard(m);
@@ -258,7 +234,7 @@ void TopNSelector::candidates(uint32_t top_n, uint32_t slots, const NamesRef& na
   for (DeviceArray<unsigned long long>* a : {&seg_begin_, &seg_end_, &strict_, &tied_, &need_, &tie_begin_})
     a->reserve_discard(slots);
 
-  sys::launch(stream_, m, Rank{keys_.data(), counts_.data(), rank_.data(), ad_.data(), d_error_}, "rank");
+  sys::launch(stream_, m, Rank{groups.keys, groups.counts, rank_.data(), ad_.data(), d_error_}, "rank");
   const int end_bit = kRankCountBits + bits_for(slots);
   sys::sort_pairs(temp_, rank_.data(), rank_sorted_.data(), ad_.data(), ad_sorted_.data(), m, 0, end_bit);
   sys::fill_async(seg_begin_.data(), 0, slots * sizeof(unsigned long long), stream_);

@@ -1,7 +1,6 @@
-// Top-N selection on the device for one minute e and a growing window: the counts of minutes
-// e, e-1, ... are gathered into an accumulator; at each window size the accumulator is summed
-// per (slot, ad) (a sort and a reduce-by-key, system/algorithms.h) and, per slot, the top N are
-// selected and copied back: exactly min(N, groups) per slot.
+// Top-N selection on the device: per slot, the top N groups of a set of (key, count) groups
+// (a minute's counts, or a long window's sums: device_sliding_sum.h), exactly min(N, groups)
+// per slot, copied back.
 //
 // Exact tie-breaks: the ranking is count descending, then ad_id bytes ascending. The device
 // sorts each slot's sums by count; the entries above the N-th count are in; of those tied with
@@ -10,11 +9,8 @@
 //
 // Example (tests/gpu/device_window_table_test.cpp):
 //   TopNSelector sel(stream, d_error);
-//   sel.begin();
-//   sel.add_minute(table, e);            // window of 1
-//   sel.candidates(100, slots, names, out);
-//   sel.add_minute(table, e - 1);        // window of 2 (continues the same accumulation)
-//   sel.candidates(100, slots, names, out);
+//   sel.minute_candidates(table, e, 100, slots, names, out);   // window of 1
+//   sel.candidates(sum.groups(), 100, slots, names, out);      // a longer window's sums
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -39,30 +35,26 @@ class TopNSelector {
   TopNSelector(const TopNSelector&) = delete;
   TopNSelector& operator=(const TopNSelector&) = delete;
 
-  // Empties the accumulator.
-  void begin();
-  // Adds the minute's counts (if it has a table).
-  void add_minute(const DeviceWindowTable& table, int64_t minute);
-  // The top `top_n` (any order) of every slot in [0, slots) over everything added since
-  // begin(), ties at the N-th place settled by the ads' names. Synchronous.
-  void candidates(uint32_t top_n, uint32_t slots, const NamesRef& names, std::vector<TopNCandidate>& out);
+  // The top `top_n` (any order) of every slot in [0, slots) of `groups`, ties at the N-th
+  // place settled by the ads' names. Synchronous.
+  void candidates(const GroupsRef& groups, uint32_t top_n, uint32_t slots, const NamesRef& names,
+                  std::vector<TopNCandidate>& out);
+  // The same over one minute's counts (none if the minute has no table).
+  void minute_candidates(const DeviceWindowTable& table, int64_t minute, uint32_t top_n, uint32_t slots,
+                         const NamesRef& names, std::vector<TopNCandidate>& out);
 
  private:
-  void reduce();
   void check_error();
 
   sys::Stream stream_;
   unsigned* d_error_;
   sys::Scratch temp_;
-  uint64_t acc_n_ = 0;      // entries in keys_/counts_
-  uint64_t reduced_n_ = 0;  // entries left by the last reduce
-  bool dirty_ = false;      // entries added since the last reduce
-  DeviceArray<unsigned long long> keys_, counts_, tmp_keys_, tmp_counts_;
+  DeviceArray<unsigned long long> keys_, counts_;  // a minute's counts, gathered
   DeviceArray<unsigned long long> rank_, rank_sorted_, out_rank_;
   DeviceArray<uint32_t> ad_, ad_sorted_, out_ad_;
   DeviceArray<unsigned long long> ties_;  // (slot << 32 | ad) tied at the N-th place
   DeviceArray<unsigned long long> seg_begin_, seg_end_, strict_, tied_, need_, tie_begin_;
-  DeviceArray<unsigned long long> cursor_;  // [0] accumulator, [1] output, [2] ties
+  DeviceArray<unsigned long long> cursor_;  // [0] gather, [1] output, [2] ties
   std::vector<unsigned long long> host_rank_;
   std::vector<uint32_t> host_ad_;
 };

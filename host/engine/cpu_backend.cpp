@@ -6,6 +6,7 @@
 #include "host/engine/engine_driver.h"
 #include "host/engine/stage_clock.h"
 #include "host/engine/topn_order.h"
+#include "host/engine/window_move.h"
 
 namespace clickagg {
 
@@ -303,27 +304,17 @@ void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vec
 SlidingSum& CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
   const int64_t lo = e - static_cast<int64_t>(cfg_.topn_windows[wi]) + 1;
   RunningSum& rs = sh.running[wi];
-  std::vector<int64_t> drop, add;
-  for (int64_t m : rs.held)
-    if (m < lo || m > e) drop.push_back(m);
-  for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it)
-    if (!rs.held.count(it->first)) add.push_back(it->first);
-  if (drop.size() > rs.held.size() - drop.size()) {
-    // Cheaper to add up what the window holds than to take off what it lost.
-    rs.sums.clear();
-    rs.held.clear();
-    add.clear();
-    drop.clear();
-    for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) add.push_back(it->first);
+  std::vector<int64_t> present;
+  for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) present.push_back(it->first);
+  const WindowMove mv = plan_window_move(rs.held, present, lo, e);
+  if (mv.restart) rs.sums.clear();
+  if (mv.add != sh.entering) {
+    run_of(sh, mv.add, sh.enter_run);
+    sh.entering = mv.add;
   }
-  if (add != sh.entering) {
-    run_of(sh, add, sh.enter_run);
-    sh.entering = add;
-  }
-  run_of(sh, drop, sh.leave_run);
+  run_of(sh, mv.drop, sh.leave_run);
   rs.sums.move(sh.enter_run, sh.leave_run);
-  for (int64_t m : drop) rs.held.erase(m);
-  rs.held.insert(add.begin(), add.end());
+  apply_window_move(mv, rs.held);
   return rs.sums;
 }
 

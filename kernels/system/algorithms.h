@@ -43,6 +43,11 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
                 int end_bit);
 void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long long* keys_out, const uint32_t* values_in,
                 uint32_t* values_out, size_t n, int begin_bit, int end_bit);
+// Merges two runs of (key, value) pairs, each sorted by key, into one sorted run of n1 + n2
+// pairs (the order of equal keys is unspecified).
+void merge_pairs(Scratch& s, const unsigned long long* keys1, const unsigned long long* values1, size_t n1,
+                 const unsigned long long* keys2, const unsigned long long* values2, size_t n2,
+                 unsigned long long* keys_out, unsigned long long* values_out);
 // Sorts (slot << 32 | ad) items in place by slot, then ad name bytes (SlotNameLess).
 void sort_by_slot_and_name(Scratch& s, unsigned long long* items, size_t n, const NamesRef& names);
 // The same for keys with values moved along (a count table's (key, count) pairs).

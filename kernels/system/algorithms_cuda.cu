@@ -1,5 +1,6 @@
 // The CUDA system's device-wide algorithms (algorithms.h): CUB, with the two-call temporary
 // storage pattern (the first call, with null storage, asks for the size).
+#include <cub/device/device_merge.cuh>
 #include <cub/device/device_merge_sort.cuh>
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_reduce.cuh>
@@ -77,6 +78,16 @@ void sort_pairs(Scratch& s, const unsigned long long* keys_in, unsigned long lon
   run(s, "cub::DeviceRadixSort::SortPairs", [&](void* t, size_t& b) {
     return cub::DeviceRadixSort::SortPairs(t, b, keys_in, keys_out, values_in, values_out, items(n), begin_bit, end_bit,
                                            s.stream());
+  });
+}
+
+void merge_pairs(Scratch& s, const unsigned long long* keys1, const unsigned long long* values1, size_t n1,
+                 const unsigned long long* keys2, const unsigned long long* values2, size_t n2,
+                 unsigned long long* keys_out, unsigned long long* values_out) {
+  run(s, "cub::DeviceMerge::MergePairs", [&](void* t, size_t& b) {
+    return cub::DeviceMerge::MergePairs(t, b, keys1, values1, static_cast<int64_t>(n1), keys2, values2,
+                                        static_cast<int64_t>(n2), keys_out, values_out, ::cuda::std::less<>{},
+                                        s.stream());
   });
 }
 

@@ -4,6 +4,7 @@
 #include <thrust/copy.h>
 #include <thrust/functional.h>
 #include <thrust/iterator/constant_iterator.h>
+#include <thrust/merge.h>
 #include <thrust/reduce.h>
 #include <thrust/scan.h>
 #include <thrust/sort.h>
@@ -62,6 +63,12 @@ void sort_pairs(Scratch&, const unsigned long long* keys_in, unsigned long long*
   thrust::copy(thrust::omp::par, keys_in, keys_in + n, keys_out);
   thrust::copy(thrust::omp::par, values_in, values_in + n, values_out);
   thrust::stable_sort_by_key(thrust::omp::par, keys_out, keys_out + n, values_out, bits_less(begin_bit, end_bit));
+}
+
+void merge_pairs(Scratch&, const unsigned long long* keys1, const unsigned long long* values1, size_t n1,
+                 const unsigned long long* keys2, const unsigned long long* values2, size_t n2,
+                 unsigned long long* keys_out, unsigned long long* values_out) {
+  thrust::merge_by_key(thrust::omp::par, keys1, keys1 + n1, keys2, keys2 + n2, values1, values2, keys_out, values_out);
 }
 
 void sort_by_slot_and_name(Scratch&, unsigned long long* items, size_t n, const NamesRef& names) {

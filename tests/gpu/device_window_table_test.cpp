@@ -1,5 +1,6 @@
 // The building blocks on their own: DeviceWindowTable (one test per operation, the header's
-// example first) and TopNSelector against a brute-force ranking.
+// example first) and TopNSelector against a brute-force ranking, over a minute and over a
+// window's running sum.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "host/engine/topn_order.h"
 #include "kernels/device_layout.h"
 #include "kernels/device_memory.h"
+#include "kernels/device_sliding_sum.h"
 #include "kernels/device_window_table.h"
 #include "kernels/topn_select.h"
 #include "tests/gpu/device_fixture.h"
@@ -173,14 +175,18 @@ TEST_F(DeviceBlocks, TopNIsExactlyTheTopNByCountThenName) {
     }
     t.insert_counts(m, in);
   }
-  sel.begin();
+  dev::DeviceSlidingSum sum(stream_, error_.data());
+  std::vector<int64_t> held;
   for (uint32_t age = 0; age < 5; ++age) {
     const int64_t m = e - age;
     for (const CountSlot& c : t.counts(m)) sums[{dev::key_slot(c.key), dev::key_ad(c.key)}] += c.count;
-    sel.add_minute(t, m);
+    sum.move(t, std::vector<int64_t>{m}, {}, held);
+    held.push_back(m);
     for (uint32_t top_n : {1u, 10u, 100u, 5000u}) {
       std::vector<dev::TopNCandidate> got;
-      sel.candidates(top_n, slots, ref, got);
+      // A window of one minute straight from the minute's table; longer ones from the sum.
+      if (age == 0) sel.minute_candidates(t, e, top_n, slots, ref, got);
+      else sel.candidates(sum.groups(), top_n, slots, ref, got);
       for (uint32_t s = 0; s < slots; ++s) {
         std::vector<std::pair<uint64_t, std::string>> ranked;  // (count, name)
         std::map<std::string, uint32_t> ad_of;
@@ -206,10 +212,11 @@ TEST_F(DeviceBlocks, TopNIsExactlyTheTopNByCountThenName) {
 TEST_F(DeviceBlocks, TopNOfNothingIsEmpty) {
   dev::DeviceWindowTable t(stream_, 16, error_.data());
   dev::TopNSelector sel(stream_, error_.data());
-  sel.begin();
-  sel.add_minute(t, 5);
   std::vector<dev::TopNCandidate> got{{1, 1, 1}};
-  sel.candidates(10, 3, dev::NamesRef{}, got);
+  sel.minute_candidates(t, 5, 10, 3, dev::NamesRef{}, got);
+  EXPECT_TRUE(got.empty());
+  got = {{1, 1, 1}};
+  sel.candidates(dev::GroupsRef{}, 10, 3, dev::NamesRef{}, got);
   EXPECT_TRUE(got.empty());
 }
 

@@ -140,6 +140,31 @@ TEST(GpuVsCpu, HotKeyHalfOfAllClicks) {
   expect_same(run_both(s, config(4, {1, 5}, 20), 50'000, tight_options(4096)), "hot key, small chunks");
 }
 
+// Little or no allowed lateness: a minute's counts are forgotten right after the last list
+// that includes it, while the longest window's running sum still holds it (it is taken off
+// first); with some lateness, late counts keep landing in minutes the sums hold.
+TEST(GpuVsCpu, LongWindowsForgetMinutesTheirSumsHold) {
+  CLICKAGG_REQUIRE_GPU();
+  for (int64_t lateness_ms : {int64_t{0}, int64_t{30'000}, int64_t{90'000}}) {
+    StreamSpec spec;
+    spec.seed = 31 + static_cast<uint64_t>(lateness_ms);
+    spec.events = 20'000;
+    spec.ads = 400;
+    spec.step_ms = 30;  // about ten minutes of event time
+    const Stream s = make_stream(spec);
+    EngineConfig cfg = config(3, {1, 3, 7}, 4);
+    cfg.allowed_lateness_ms = lateness_ms;
+    for (size_t batch : {size_t(97), size_t(5000)}) {
+      const Runs r = run_both(s, cfg, batch, tight_options());
+      expect_same(r, "lateness " + std::to_string(lateness_ms) + " ms, batch " + std::to_string(batch));
+      EXPECT_GT(r.cpu.lists.size(), 0u);
+      if (lateness_ms > 0) {
+        EXPECT_GT(r.cpu_stats.late_counted, 0u);
+      }
+    }
+  }
+}
+
 TEST(GpuVsCpu, TablesGrowPastTheirInitialSize) {
   CLICKAGG_REQUIRE_GPU();
   StreamSpec spec;
