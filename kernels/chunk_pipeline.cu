@@ -1,5 +1,6 @@
 #include "kernels/chunk_pipeline.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -99,26 +100,31 @@ struct Distinct {
 
 // Phase 3: add every distinct group of the chunk to its minute's table (keys are distinct
 // here, so no two threads ever add to the same slot's key at once), and to its minute's log
-// where the minute is watched.
+// where the minute is watched. A minute with more distinct groups than its table has room for
+// is left whole for the host, which grows the table and runs this again for it.
 template <class Key>
 struct Insert {
   const Key* unique;
   const uint32_t* run_len;
-  const CountTableRef* refs;
-  const CountLogRef* logs;
+  const int* runs;
+  const unsigned* distinct;  // per chunk minute
+  const uint32_t* first;     // the chunk minute's first group (groups are sorted by minute)
+  const InsertTarget* targets;
   ChunkKeyLayout layout;
   unsigned* new_keys;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool fresh = false;
     uint32_t l = 0;
-    if (active) {
+    if (active && i < static_cast<unsigned long long>(*runs)) {
       const unsigned long long ck = unique[i];  // widened
       l = layout.minute(ck);
-      const uint64_t key = layout.count_key_of(ck);
-      fresh = block::count_add(refs[l], key, run_len[i], error);
-      const CountLogRef log = logs[l];
-      if (log.items != nullptr) log.items[i - log.first] = CountSlot{key, run_len[i]};
+      const InsertTarget t = targets[l];
+      if (t.table.slots != nullptr && distinct[l] <= t.room) {
+        const uint64_t key = layout.count_key_of(ck);
+        fresh = block::count_add(t.table, key, run_len[i], error);
+        if (t.log != nullptr) t.log[i - first[l]] = CountSlot{key, run_len[i]};
+      }
     }
     sys::count_into(new_keys, l, fresh);
   }
@@ -131,14 +137,14 @@ ChunkPipeline::ChunkPipeline(sys::Stream stream, unsigned* d_error)
       d_error_(d_error),
       temp_(stream),
       d_fp_refs_(stream),
-      d_count_refs_(stream),
-      d_log_refs_(stream),
+      d_targets_(stream),
       slot_(stream),
       exp_(stream),
       offs_(stream),
       counted_(stream),
       distinct_(stream),
       new_keys_(stream),
+      first_(stream),
       keys_(stream),
       sorted_(stream),
       unique_(stream),
@@ -155,10 +161,44 @@ void ChunkPipeline::sync_and_check() {
     throw std::runtime_error("GPU engine: internal table error (code " + std::to_string(rb_[0].error) + ")");
 }
 
+// The last phase 3 is complete (a synchronisation has passed it): note its new keys and logs,
+// and insert the minutes it left to the host. The chunk's groups are still on the device: the
+// next chunk's phase 2 has not been queued yet.
 void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
-  for (size_t l = 0; l < pending_minutes_.size(); ++l)
-    if (rb_[0].new_keys[l] != 0) table.note_counts(pending_minutes_[l], rb_[0].new_keys[l]);
-  pending_minutes_.clear();
+  Pending& p = pending_;
+  if (!p.active) return;
+  p.active = false;
+  const size_t minutes = p.minutes.size();
+  uint64_t total = 0;
+  bool deferred = false;
+  targets_.assign(minutes, InsertTarget{});
+  for (size_t l = 0; l < minutes; ++l) {
+    const uint32_t d = rb_[0].distinct[l];
+    total += d;
+    if (d == 0) continue;
+    if (d > p.room[l]) {
+      // Exactly the room the minute's groups need now.
+      deferred = true;
+      const int64_t minute = p.minutes[l];
+      targets_[l] = InsertTarget{table.reserve_counts(minute, d), ~0ull, nullptr};
+      if (p.logged[l] != 0) targets_[l].log = table.reserve_log(minute, d);
+      continue;
+    }
+    if (rb_[0].new_keys[l] != 0) table.note_counts(p.minutes[l], rb_[0].new_keys[l]);
+    if (p.logged[l] != 0) table.note_log(p.minutes[l], d);
+  }
+  if (total != static_cast<uint64_t>(rb_[0].runs))
+    throw std::logic_error("GPU engine: distinct groups per minute do not add up to the chunk's");
+  if (!deferred) return;
+  const uint64_t runs = total;
+  if (p.wide) launch_insert<unsigned long long>(runs);
+  else launch_insert<uint32_t>(runs);
+  sync_and_check();
+  for (size_t l = 0; l < minutes; ++l) {
+    if (targets_[l].table.slots == nullptr) continue;
+    table.note_counts(p.minutes[l], rb_[0].new_keys[l]);
+    if (targets_[l].log != nullptr) table.note_log(p.minutes[l], rb_[0].distinct[l]);
+  }
 }
 
 void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint32_t ads,
@@ -217,13 +257,13 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
 
   // Phase 2, on keys of 32 bits where the layout fits them (the usual case: half the bytes
   // through every sort pass), of 64 otherwise.
-  if (layout_.end_bit(minutes) <= 32) group<uint32_t>(chunk, table, filters, e);
-  else group<unsigned long long>(chunk, table, filters, e);
+  if (layout_.end_bit(minutes) <= 32) group<uint32_t>(chunk, table, filters, e, out);
+  else group<unsigned long long>(chunk, table, filters, e, out);
 }
 
 template <class Key>
 void ChunkPipeline::group(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
-                          uint64_t e) {
+                          uint64_t e, const ChunkCounts& counts) {
   const size_t minutes = chunk.minutes.size();
   // The buffers are sized in 64-bit words and hold either width.
   keys_.reserve_discard(e);
@@ -238,41 +278,58 @@ void ChunkPipeline::group(const PackedChunk& chunk, DeviceWindowTable& table, co
 
   sys::sort_keys(temp_, keys, sorted, e, 0, layout_.end_bit(minutes));
   sys::run_length_encode(temp_, sorted, unique, run_len_.data(), runs_.data(), e);
-  distinct_.reserve_discard(minutes);
-  sys::fill_async(distinct_.data(), 0, minutes * sizeof(unsigned), stream_);
+  distinct_.reserve_discard(minutes + 1);
+  sys::fill_async(distinct_.data(), 0, (minutes + 1) * sizeof(unsigned), stream_);
   sys::launch(stream_, e, Distinct<Key>{unique, runs_.data(), layout_, distinct_.data()}, "distinct");
-  sys::copy_async(&rb_[0].runs, runs_.data(), sizeof(int), sys::Copy::DeviceToHost, stream_);
-  sys::copy_async(rb_[0].distinct, distinct_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
-  sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
-  sync_and_check();
-  const uint64_t runs = static_cast<uint64_t>(rb_[0].runs);
+  // Each minute's first group, for its log.
+  first_.reserve_discard(minutes + 1);
+  sys::exclusive_sum(temp_, distinct_.data(), first_.data(), minutes + 1);
 
-  // Phase 3.
-  count_refs_.assign(minutes, CountTableRef{});
-  log_refs_.assign(minutes, CountLogRef{});
-  unsigned long long first = 0;  // the minute's first distinct group (they are sorted by minute)
+  // Phase 3, without waiting for the distinct counts: each table gets room for as many new
+  // groups as it holds (at least kMinRoom, at most the minute's group keys); a minute that
+  // needs more is inserted once the host has grown its table (absorb_pending).
+  Pending& p = pending_;
+  p.minutes = chunk.minutes;
+  p.wide = sizeof(Key) == 8;
+  p.layout = layout_;
+  p.room.assign(minutes, 0);
+  p.logged.assign(minutes, 0);
+  targets_.assign(minutes, InsertTarget{});
+  const uint64_t slots = filters.count + 1ull;
   for (size_t l = 0; l < minutes; ++l) {
-    const uint32_t d = rb_[0].distinct[l];
-    if (d != 0) {
-      count_refs_[l] = table.reserve_counts(chunk.minutes[l], d);
-      if (table.watched(chunk.minutes[l])) log_refs_[l] = CountLogRef{table.reserve_log(chunk.minutes[l], d), first};
+    const uint64_t bound = (uint64_t{counts.open[l]} + counts.late[l]) * slots;  // group keys, at most
+    if (bound == 0) continue;
+    const int64_t minute = chunk.minutes[l];
+    const uint64_t size = table.count_size(minute);
+    const uint64_t guess = std::min<uint64_t>(
+        bound, std::max<uint64_t>({size, table.newest_count_size_before(minute), kMinRoom}));
+    const CountTableRef ref = table.reserve_counts(minute, guess);
+    p.room[l] = (ref.mask + 1) / 2 - size;
+    targets_[l] = InsertTarget{ref, p.room[l], nullptr};
+    if (table.watched(minute)) {
+      targets_[l].log = table.reserve_log(minute, bound);
+      p.logged[l] = 1;
     }
-    first += d;
   }
-  if (first != runs) throw std::logic_error("GPU engine: distinct groups per minute do not add up to the chunk's");
-  d_count_refs_.reserve_discard(minutes);
-  sys::copy_async(d_count_refs_.data(), count_refs_.data(), minutes * sizeof(CountTableRef), sys::Copy::HostToDevice,
-                  stream_);
-  d_log_refs_.reserve_discard(minutes);
-  sys::copy_async(d_log_refs_.data(), log_refs_.data(), minutes * sizeof(CountLogRef), sys::Copy::HostToDevice,
-                  stream_);
+  launch_insert<Key>(e);
+  p.active = true;
+}
+
+template <class Key>
+void ChunkPipeline::launch_insert(uint64_t n) {
+  const size_t minutes = pending_.minutes.size();
+  d_targets_.reserve_discard(minutes);
+  sys::copy_async(d_targets_.data(), targets_.data(), minutes * sizeof(InsertTarget), sys::Copy::HostToDevice, stream_);
   new_keys_.reserve_discard(minutes);
   sys::fill_async(new_keys_.data(), 0, minutes * sizeof(unsigned), stream_);
-  sys::launch(stream_, runs,
-              Insert<Key>{unique, run_len_.data(), d_count_refs_.data(), d_log_refs_.data(), layout_, new_keys_.data(), d_error_}, "insert");
+  sys::launch(stream_, n,
+              Insert<Key>{reinterpret_cast<const Key*>(unique_.data()), run_len_.data(), runs_.data(), distinct_.data(),
+                          first_.data(), d_targets_.data(), pending_.layout, new_keys_.data(), d_error_},
+              "insert");
+  sys::copy_async(&rb_[0].runs, runs_.data(), sizeof(int), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(rb_[0].distinct, distinct_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb_[0].new_keys, new_keys_.data(), minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
-  pending_minutes_ = chunk.minutes;
 }
 
 void ChunkPipeline::drain(DeviceWindowTable& table) {

@@ -11,14 +11,17 @@
 //   filters they match, giving each event's number of group keys.
 // Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys packed
 //   tight (device_layout.h: ChunkKeyLayout, usually under 32 bits: then 32-bit keys), sorted on
-//   those bits and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key, count) per
-//   distinct group of the chunk. Hot ads therefore never serialise on an atomic; the number of
-//   distinct groups per minute is read back to size the count tables.
+//   those bits and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key,
+//   count) per distinct group of the chunk. Hot ads therefore never serialise on an atomic.
 // Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table, and
-//   logged where the minute is watched (a running sum holds it: device_window_table.h).
+//   logged where the minute is watched (a running sum holds it: device_window_table.h). The
+//   host does not wait for the number of distinct groups: it gives each table room for as
+//   many new groups as it holds already (growth by doubling), bounded by the minute's group
+//   keys; a minute with more distinct groups than that is skipped by the kernel and inserted
+//   by the host at its next synchronisation, into a table grown to the exact size.
 //
-// The host synchronises twice per chunk (after phases 1 and 2) to learn exact sizes; phase 3's
-// new-key counts are absorbed at the next synchronisation (next chunk's finish, or drain()).
+// The host synchronises once per chunk (after phase 1, to size phase 2's keys); phase 3's
+// counts are absorbed at the next synchronisation (next chunk's finish, or drain()).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -42,6 +45,14 @@ struct PackedChunk {
   std::vector<int64_t> minutes;
   std::vector<uint32_t> minute_events;
   size_t size() const { return end - begin; }
+};
+
+// Where phase 3 puts a chunk minute's groups: its count table (slots null: none this time),
+// the room the table has at its load limit, and its log where the minute is watched.
+struct InsertTarget {
+  CountTableRef table;
+  unsigned long long room = 0;
+  CountSlot* log = nullptr;
 };
 
 // Counted events per chunk-local minute, split by the verdict they were judged with.
@@ -76,9 +87,21 @@ class ChunkPipeline {
     uint32_t distinct[kMaxChunkMinutes];
     uint32_t new_keys[kMaxChunkMinutes];
   };
+  // The last phase 3, until absorbed.
+  struct Pending {
+    bool active = false;
+    bool wide = false;  // 64-bit keys
+    ChunkKeyLayout layout;
+    std::vector<int64_t> minutes;
+    std::vector<unsigned long long> room;  // per chunk minute, as given to the kernel
+    std::vector<uint8_t> logged;           // per chunk minute: watched
+  };
   // Phases 2 and 3 on keys of type Key (32 or 64 bits), for e expansions.
   template <class Key>
-  void group(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters, uint64_t e);
+  void group(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters, uint64_t e,
+             const ChunkCounts& counts);
+  template <class Key>
+  void launch_insert(uint64_t n);
   void sync_and_check();
   void absorb_pending(DeviceWindowTable& table);
 
@@ -92,17 +115,17 @@ class ChunkPipeline {
   const uint32_t* ads_ = nullptr;
   size_t n_ = 0;
   ChunkKeyLayout layout_;
-  // Minutes of the last phase 3 whose new-key counts are not noted yet.
-  std::vector<int64_t> pending_minutes_;
+  Pending pending_;
+  // Smallest room a table is given for a chunk's new groups.
+  static constexpr uint64_t kMinRoom = 1024;
 
   std::vector<FpTableRef> fp_refs_;
-  std::vector<CountTableRef> count_refs_;
-  std::vector<CountLogRef> log_refs_;
+  std::vector<InsertTarget> targets_;
   DeviceArray<FpTableRef> d_fp_refs_;
-  DeviceArray<CountTableRef> d_count_refs_;
-  DeviceArray<CountLogRef> d_log_refs_;
+  DeviceArray<InsertTarget> d_targets_;
   DeviceArray<uint32_t> slot_, exp_, offs_;
   DeviceArray<unsigned> counted_, distinct_, new_keys_;
+  DeviceArray<uint32_t> first_;
   DeviceArray<unsigned long long> keys_, sorted_, unique_;  // 64-bit words, holding keys of either width
   DeviceArray<uint32_t> run_len_;
   DeviceArray<int> runs_;

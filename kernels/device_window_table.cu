@@ -304,6 +304,11 @@ uint64_t DeviceWindowTable::count_size(int64_t minute) const {
   auto it = counts_.find(minute);
   return it == counts_.end() ? 0 : it->second.size;
 }
+uint64_t DeviceWindowTable::newest_count_size_before(int64_t minute) const {
+  auto it = counts_.lower_bound(minute);
+  return it == counts_.begin() ? 0 : std::prev(it)->second.size;
+}
+
 uint64_t DeviceWindowTable::count_capacity(int64_t minute) const {
   auto it = counts_.find(minute);
   return it == counts_.end() ? 0 : it->second.capacity;
@@ -381,9 +386,15 @@ CountSlot* DeviceWindowTable::reserve_log(int64_t minute, uint64_t extra) {
   if (it == logs_.end()) throw std::logic_error("GPU engine: a log reserved for a minute not watched");
   CountLog& log = it->second;
   log.items.reserve_keep(log.size + extra, log.size);
-  CountSlot* at = log.items.data() + log.size;
-  log.size += extra;
-  return at;
+  return log.items.data() + log.size;
+}
+
+void DeviceWindowTable::note_log(int64_t minute, uint64_t written) {
+  auto it = logs_.find(minute);
+  if (it == logs_.end()) throw std::logic_error("GPU engine: a log noted for a minute not watched");
+  CountLog& log = it->second;
+  if (log.size + written > log.items.size()) throw std::logic_error("GPU engine: a log noted past its room");
+  log.size += written;
 }
 
 uint64_t DeviceWindowTable::log_size(int64_t minute) const {

@@ -68,6 +68,9 @@ class DeviceWindowTable {
   void note_counts(int64_t minute, uint64_t inserted);
   bool has_counts(int64_t minute) const { return counts_.count(minute) != 0; }
   uint64_t count_size(int64_t minute) const;
+  // The size of the newest table before `minute` (0 if none): how large a new minute's table
+  // is likely to grow.
+  uint64_t newest_count_size_before(int64_t minute) const;
   uint64_t count_capacity(int64_t minute) const;
   std::vector<int64_t> count_minutes() const;
   void forget_counts(int64_t minute) {
@@ -94,8 +97,9 @@ class DeviceWindowTable {
   void watch_counts(const std::set<int64_t>& minutes);
   bool watched(int64_t minute) const { return logs_.count(minute) != 0; }
   // Room for `extra` more log entries of a watched minute: where they go (written in stream
-  // order, after this call). The log's size counts them at once.
+  // order, after this call); note_log() adds those written to the log's size.
   CountSlot* reserve_log(int64_t minute, uint64_t extra);
+  void note_log(int64_t minute, uint64_t written);
   uint64_t log_size(int64_t minute) const;
   // Appends the minute's log entries at d_keys/d_counts[*d_cursor ...], like
   // gather_counts_async (a key may appear several times: once per chunk that added to it).

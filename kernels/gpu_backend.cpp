@@ -112,6 +112,7 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
   sys::record(streams_.upload_end, streams_.compute);
   judge_.judge(times_d_.data(), n, rule, out);
   copy_seconds_ += sys::seconds_between(streams_.upload_begin, streams_.upload_end);
+  settle();  // the judgement's synchronisation has passed the last batch's chunks
   return true;
 }
 
@@ -151,8 +152,15 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
     pos = chunk.end;
   }
   sys::record(streams_.chunks_end, streams_.compute);
+  unsettled_ = true;  // settle() absorbs the last phase 3
+}
+
+void GpuBackend::settle() const {
+  if (!unsettled_) return;
+  select_device();
   pipeline_.drain(*table_);  // synchronises the stream
   chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
+  unsettled_ = false;
 }
 
 KeptEvents GpuBackend::kept_events(const BatchJudgement& j, size_t kept) const {
@@ -173,10 +181,12 @@ void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, con
 }
 
 std::vector<std::pair<std::string, double>> GpuBackend::stage_seconds() const {
+  settle();
   return {{"dictionary", dict_seconds_}, {"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}};
 }
 
 void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
+  settle();
   select_device();
   const NamesRef names = dict_.names_ref();
   const std::vector<CountSlot> entries = table_->counts(minute, &names);
@@ -189,6 +199,7 @@ void GpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
 }
 
 void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) {
+  settle();
   select_device();
   const uint32_t slots = filters_.slots();
   const size_t nwin = q.windows.size();
@@ -238,9 +249,13 @@ void GpuBackend::watch_held() {
   table_->watch_counts(held);
 }
 
-void GpuBackend::purge(int64_t minute) { table_->purge_fingerprints(minute); }
+void GpuBackend::purge(int64_t minute) {
+  settle();
+  table_->purge_fingerprints(minute);
+}
 
 void GpuBackend::forget(int64_t minute) {
+  settle();
   bool held = false;
   for (const RunningSum& rs : running_) held = held || rs.held.count(minute) != 0;
   if (held) {
@@ -259,11 +274,13 @@ void GpuBackend::forget(int64_t minute) {
 }
 
 void GpuBackend::for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const {
+  settle();
   select_device();
   for (const Hash128& h : table_->fingerprints(minute)) f(h);
 }
 
 void GpuBackend::restore_counts(int64_t minute, std::span<const RestoredRow> rows) {
+  settle();
   select_device();
   std::vector<std::string_view> names;
   names.reserve(rows.size());
@@ -278,6 +295,7 @@ void GpuBackend::restore_fingerprints(int64_t minute, std::span<const Hash128> f
 }
 
 void GpuBackend::restored() {
+  settle();
   select_device();
   // As in the CPU engine, a minute listed without rows or fingerprints leaves no table.
   for (const auto& [minute, items] : restore_counts_) table_->insert_counts(minute, items);

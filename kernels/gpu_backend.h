@@ -1,7 +1,8 @@
 // The GPU engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
-// Per batch, the host copies columns and reads back counters; it touches no event. Callers
+// Per batch, the host copies columns and reads back counters; it touches no event. A batch
+// of one chunk synchronises three times (judgement, dictionary, the chunk's sizes). Callers
 // decode batches into pinned memory (batch_memory()), so the copies need no staging:
 //   judge(): the event times and the columns rows are built from go up; the device judges the
 //     events against the watermark (device_judge.h) and lists the kept ones; the counted
@@ -80,9 +81,18 @@ class GpuBackend final : public EngineBackend {
   void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) override;
   void purge(int64_t minute) override;
   void forget(int64_t minute) override;
-  std::vector<int64_t> count_minutes() const override { return table_->count_minutes(); }
-  std::vector<int64_t> seen_minutes() const override { return table_->fingerprint_minutes(); }
-  uint64_t fingerprint_count(int64_t minute) const override { return table_->fingerprint_count(minute); }
+  std::vector<int64_t> count_minutes() const override {
+    settle();
+    return table_->count_minutes();
+  }
+  std::vector<int64_t> seen_minutes() const override {
+    settle();
+    return table_->fingerprint_minutes();
+  }
+  uint64_t fingerprint_count(int64_t minute) const override {
+    settle();
+    return table_->fingerprint_count(minute);
+  }
   void for_each_fingerprint(int64_t minute, const std::function<void(const Hash128&)>& f) const override;
   void restore_counts(int64_t minute, std::span<const RestoredRow> rows) override;
   void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) override;
@@ -96,6 +106,10 @@ class GpuBackend final : public EngineBackend {
 
  private:
   void select_device() const;
+  // Absorbs the last batch's last phase 3 (chunk_pipeline.h) before the host reads or changes
+  // the tables: a batch ends without waiting for it, so a batch that emits nothing costs one
+  // synchronisation less.
+  void settle() const;
   void run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally);
   KeptEvents kept_events(const BatchJudgement& j, size_t kept) const;
   void absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j, BatchTally& tally);
@@ -109,7 +123,9 @@ class GpuBackend final : public EngineBackend {
   EngineConfig cfg_;
   GpuOptions opt_;
   ChunkLimits limits_;
-  double dict_seconds_ = 0, copy_seconds_ = 0, chunk_seconds_ = 0;  // stage_seconds()
+  double dict_seconds_ = 0, copy_seconds_ = 0;  // stage_seconds()
+  mutable double chunk_seconds_ = 0;
+  mutable bool unsettled_ = false;  // a batch's chunks ran and are not absorbed yet
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).
@@ -120,7 +136,7 @@ class GpuBackend final : public EngineBackend {
   DeviceRows rows_;
   DeviceFilterTable filters_;
   mutable std::unique_ptr<DeviceWindowTable> table_;
-  ChunkPipeline pipeline_;
+  mutable ChunkPipeline pipeline_;
   mutable TopNSelector selector_;
   DeviceArray<int64_t> times_d_;
   DeviceArray<DeviceEvent> rows_d_;

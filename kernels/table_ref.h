@@ -45,15 +45,7 @@ struct CountTableRef {
   CountSlot* slots = nullptr;
   unsigned long long mask = 0;
 };
-// Where one chunk's groups of a watched minute are also logged (DeviceWindowTable's logs): the
-// chunk's distinct groups are sorted by minute, so the minute's are a run [first, first + n)
-// of them, and group i goes to items[i - first]. items null: the minute is not watched.
-struct CountLogRef {
-  CountSlot* items = nullptr;
-  unsigned long long first = 0;
-};
-static_assert(std::is_trivially_copyable_v<FpTableRef> && std::is_trivially_copyable_v<CountTableRef> &&
-              std::is_trivially_copyable_v<CountLogRef>);
+static_assert(std::is_trivially_copyable_v<FpTableRef> && std::is_trivially_copyable_v<CountTableRef>);
 static_assert(sizeof(FpSlot) == 16 && sizeof(CountSlot) == 16 && sizeof(FpEntry) == 32);
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -48,6 +48,7 @@ class SlidingSum : public DeviceTest {
     CountSlot* at = t.reserve_log(minute, items.size());
     dev::sys::copy_async(at, items.data(), items.size() * sizeof(CountSlot), dev::sys::Copy::HostToDevice, stream_);
     dev::sys::sync(stream_);
+    t.note_log(minute, items.size());
   }
 };
 
