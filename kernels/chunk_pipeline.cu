@@ -201,7 +201,7 @@ void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
   }
 }
 
-void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint32_t ads,
+void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
                           DeviceWindowTable& table, const FilterTableRef& filters) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();

@@ -69,7 +69,7 @@ class ChunkPipeline {
   // Phase 1 for `chunk`, whose rows d_rows were written earlier on this stream; d_ads[r] is
   // row r's ad index, below `ads` (device memory; both read until finish()). Reserves room in
   // the minutes' fingerprint tables first.
-  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint32_t ads,
+  void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
              DeviceWindowTable& table, const FilterTableRef& filters);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
   // count tables and issues phase 3.

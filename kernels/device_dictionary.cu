@@ -111,14 +111,12 @@ struct Commit {
   const uint32_t* rank;
   const uint32_t* byte_off;
   const uint32_t* bytes;
-  uint32_t size;
-  unsigned long long arena_used;
+  const DictionaryState* state;  // before this call
   unsigned long long* hash_of;
   uint32_t* name_off;
   uint8_t* name_len;
   char* arena;
-  uint32_t* new_event;  // by rank: the batch position of the new name's first appearance
-  uint32_t* totals;     // new names, their bytes
+  uint32_t* totals;  // new names, their bytes
   unsigned long long n;
   CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
     if (!active) return;
@@ -128,16 +126,15 @@ struct Commit {
     }
     if (!flag[k]) return;
     const uint32_t e = names.kept[k];
-    const uint32_t id = size + rank[k];
+    const uint32_t id = state->size + rank[k];
     const uint32_t s = slot_of[k];
     const unsigned long long h = hash[e];
     hash_of[id] = h;
-    const unsigned long long at = arena_used + byte_off[k];
+    const unsigned long long at = state->arena_used + byte_off[k];
     name_off[id] = static_cast<uint32_t>(at);
     name_len[id] = names.len[e];
     const char* p = names.text + names.off[e];
     for (uint32_t b = 0; b < names.len[e]; ++b) arena[at + b] = p[b];
-    new_event[rank[k]] = e;
     first[s] = kNone;
     slots[s] = (h & ~kLow) | (id + 1ull);
   }
@@ -155,14 +152,26 @@ struct Read {
   }
 };
 
+// The call's new names and bytes join the committed ones (one thread, after the commit).
+struct Advance {
+  const uint32_t* totals;
+  DictionaryState* state;
+  CLICKAGG_DEV void operator()(unsigned long long, bool active) const {
+    if (!active) return;
+    state->size += totals[0];
+    state->arena_used += totals[1];
+  }
+};
+
 // Committed names into a fresh table (ids are distinct: no comparing).
 struct Reinsert {
   const unsigned long long* hash_of;
+  const DictionaryState* state;
   unsigned long long* slots;
   unsigned long long mask;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long id, bool active) const {
-    if (!active) return;
+    if (!active || id >= state->size) return;
     const unsigned long long h = hash_of[id];
     const unsigned long long want = (h & ~kLow) | (id + 1);
     unsigned long long i = h & mask;
@@ -179,6 +188,7 @@ DeviceDictionary::DeviceDictionary(sys::Stream stream, unsigned* d_error)
       d_error_(d_error),
       temp_(stream),
       names_(std::make_shared<AdNames>()),
+      state_(stream),
       slots_(stream),
       first_(stream),
       hash_(stream),
@@ -196,8 +206,11 @@ DeviceDictionary::DeviceDictionary(sys::Stream stream, unsigned* d_error)
       bytes_(stream),
       byte_off_(stream),
       ids_(stream),
-      new_event_(stream) {
+      totals_(stream) {
   rb_.reserve_discard(1);
+  state_.reserve_discard(1);
+  sys::fill_async(state_.data(), 0, sizeof(DictionaryState), stream_);
+  totals_.reserve_discard(2);
 }
 
 void DeviceDictionary::reserve_slots(size_t names) {
@@ -208,20 +221,28 @@ void DeviceDictionary::reserve_slots(size_t names) {
   first_.assign_exact(cap);
   sys::fill_async(slots_.data(), 0, cap * sizeof(unsigned long long), stream_);
   sys::fill_async(first_.data(), 0xFF, cap * sizeof(uint32_t), stream_);  // kNone
-  sys::launch(stream_, size_, Reinsert{hash_.data(), slots_.data(), cap - 1, d_error_}, "dictionary_reinsert");
+  // Every committed name, those of a call not taken in yet among them (up to size_bound_; the
+  // host's count is exact only once absorbed, so the kernel reads the device's).
+  sys::launch(stream_, size_bound_, Reinsert{hash_.data(), state_.data(), slots_.data(), cap - 1, d_error_},
+              "dictionary_reinsert");
 }
 
 const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
   const size_t n = in.d_kept != nullptr ? in.kept_n : in.kept.size();
   if (n == 0) return nullptr;
   if (n >= kPending) throw std::length_error("GPU engine: too many events in one dictionary call");
-  if (arena_used_ + in.text.size() > UINT32_MAX) throw std::length_error("GPU engine: ad names over 4 GiB");
+  // The last call's totals must be in: this call's sizing starts from them.
+  if (totals_pending_) {
+    sys::sync(stream_);
+    absorb();
+  }
+  if (arena_bound_ + in.text.size() > UINT32_MAX) throw std::length_error("GPU engine: ad names over 4 GiB");
   // Room for every event's name being new.
-  reserve_slots(size_ + n);
-  hash_.reserve_keep(size_ + n, size_);
-  name_off_.reserve_keep(size_ + n, size_);
-  name_len_.reserve_keep(size_ + n, size_);
-  arena_.reserve_keep(arena_used_ + in.text.size(), arena_used_);
+  reserve_slots(size_bound_ + n);
+  hash_.reserve_keep(size_bound_ + n, size_bound_);
+  name_off_.reserve_keep(size_bound_ + n, size_bound_);
+  name_len_.reserve_keep(size_bound_ + n, size_bound_);
+  arena_.reserve_keep(arena_bound_ + in.text.size(), arena_bound_);
 
   upload_async(text_, in.text.data(), in.text.size(), stream_);
   upload_async(off_, in.off.data(), in.off.size(), stream_);
@@ -230,7 +251,6 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
   if (in.d_kept == nullptr) upload_async(kept_, in.kept.data(), in.kept.size(), stream_);
   const uint32_t* kept = in.d_kept != nullptr ? in.d_kept : kept_.data();
   for (DeviceArray<uint32_t>* a : {&slot_of_, &flag_, &rank_, &bytes_, &byte_off_, &ids_}) a->reserve_discard(n);
-  new_event_.reserve_discard(n + 2);  // the call's totals follow the new names' events
 
   const Names names{text_.data(), off_.data(), len_.data(), kept, arena_.data(), name_off_.data(), name_len_.data()};
   const unsigned long long mask = slots_.size() - 1;
@@ -240,27 +260,58 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
               "dictionary_flag");
   sys::exclusive_sum(temp_, flag_.data(), rank_.data(), n);
   sys::exclusive_sum(temp_, bytes_.data(), byte_off_.data(), n);
-  uint32_t* d_totals = new_event_.data() + n;
   sys::launch(stream_, n,
               Commit{names, in_hash_.data(), slots_.data(), first_.data(), slot_of_.data(), flag_.data(), rank_.data(),
-                     byte_off_.data(), bytes_.data(), size_, arena_used_, hash_.data(), name_off_.data(),
-                     name_len_.data(), arena_.data(), new_event_.data(), d_totals, n},
+                     byte_off_.data(), bytes_.data(), state_.data(), hash_.data(), name_off_.data(), name_len_.data(),
+                     arena_.data(), totals_.data(), n},
               "dictionary_commit");
+  sys::launch(stream_, 1, Advance{totals_.data(), state_.data()}, "dictionary_advance");
   sys::launch(stream_, n, Read{slots_.data(), slot_of_.data(), ids_.data()}, "dictionary_read");
-  sys::copy_async(&rb_[0].new_names, d_totals, 2 * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
+  // The totals come back with the caller's next synchronisation.
+  sys::copy_async(&rb_[0].new_names, totals_.data(), 2 * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
-  sys::sync(stream_);
-  if (rb_[0].error & kErrTableFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
-
-  const uint32_t fresh = rb_[0].new_names;
-  if (fresh > 0) {
-    std::vector<uint32_t> events(fresh);
-    sys::copy(events.data(), new_event_.data(), fresh * sizeof(uint32_t), sys::Copy::DeviceToHost);
-    for (uint32_t e : events) names_->add(std::string_view(in.text.data() + in.off[e], in.len[e]));
-  }
-  size_ += fresh;
-  arena_used_ += rb_[0].new_bytes;
+  totals_pending_ = true;
+  size_bound_ += n;
+  arena_bound_ += in.text.size();
   return ids_.data();
+}
+
+void DeviceDictionary::absorb() {
+  if (names_n_ > 0) {
+    // An earlier call's new names: their lengths and bytes have arrived.
+    uint64_t at = 0;
+    for (uint32_t i = 0; i < names_n_; ++i) {
+      names_->add(std::string_view(bytes_h_.data() + at, lens_h_[i]));
+      at += lens_h_[i];
+    }
+    size_ += names_n_;
+    arena_used_ += names_bytes_;
+    names_n_ = 0;
+    names_bytes_ = 0;
+  }
+  if (!totals_pending_) return;
+  totals_pending_ = false;
+  const Readback& rb = rb_[0];
+  if (rb.error & kErrTableFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
+  size_bound_ = size_ + rb.new_names;
+  arena_bound_ = arena_used_ + rb.new_bytes;
+  if (rb.new_names == 0) return;
+  // Their lengths and bytes follow from the device's tables, to arrive with the next
+  // synchronisation (nothing is in flight into the pinned buffers now).
+  names_n_ = rb.new_names;
+  names_bytes_ = rb.new_bytes;
+  lens_h_.reserve_discard(names_n_);
+  bytes_h_.reserve_discard(names_bytes_ > 0 ? names_bytes_ : 1);
+  sys::copy_async(lens_h_.data(), name_len_.data() + size_, names_n_, sys::Copy::DeviceToHost, stream_);
+  if (names_bytes_ > 0)
+    sys::copy_async(bytes_h_.data(), arena_.data() + arena_used_, names_bytes_, sys::Copy::DeviceToHost, stream_);
+}
+
+void DeviceDictionary::settle() {
+  while (!settled()) {
+    sys::sync(stream_);
+    absorb();
+  }
 }
 
 std::vector<uint32_t> DeviceDictionary::intern_names(std::span<const std::string_view> names) {
@@ -278,7 +329,8 @@ std::vector<uint32_t> DeviceDictionary::intern_names(std::span<const std::string
   }
   std::vector<uint32_t> ids(names.size());
   const uint32_t* d = intern(AdsIn{text, off, len, hash, kept});
-  if (d != nullptr) sys::copy(ids.data(), d, ids.size() * sizeof(uint32_t), sys::Copy::DeviceToHost);
+  if (d != nullptr) sys::copy_async(ids.data(), d, ids.size() * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
+  settle();
   return ids;
 }
 

@@ -14,8 +14,11 @@
 //      numbers the new names: index = size + rank, the host dictionary's order;
 //   3. the new names commit (slot = tag | index + 1; hash, arena offset and bytes stored per
 //      index) and every event reads its index from its slot.
-// The host synchronises once per call, to read how many names are new and which events hold
-// them, and appends those names to its AdNames table (the results' view of the names).
+// The host does not wait for a call: the committed count and arena use live on the device
+// (DictionaryState), so the next call numbers from them. The call's totals come back with the
+// caller's next synchronisation (absorb()), the new names' lengths and bytes (copied from the
+// device's tables) with the one after, when they join the AdNames table (the results' view of
+// the names); settle() waits for both.
 //
 // The table keeps its load at or under 1/2 (resized on the host's count before a call, by
 // re-inserting the committed names from their stored hashes); a probe that finds no room sets
@@ -48,19 +51,36 @@ struct AdsIn {
   size_t kept_n = 0;
 };
 
+// The committed names on the device: their number and the bytes they take in the arena.
+struct DictionaryState {
+  unsigned long long arena_used;
+  uint32_t size;
+  uint32_t reserved;
+};
+
 class DeviceDictionary {
  public:
   DeviceDictionary(sys::Stream stream, unsigned* d_error);
   DeviceDictionary(const DeviceDictionary&) = delete;
   DeviceDictionary& operator=(const DeviceDictionary&) = delete;
 
-  // The names by index (shared with results).
+  // The names by index (shared with results), and their number: all names once settled.
   AdNamesPtr names() const { return names_; }
   uint32_t size() const { return size_; }
+  // At least the number of names interned so far, settled or not (indexes are below it).
+  uint64_t size_bound() const { return size_bound_; }
 
   // Interns the kept events' ads; returns the device array of their indexes (position k: the
-  // k-th kept event's), valid until the next call. New names are added to names() before it returns.
+  // k-th kept event's), valid until the next call. Queued only: names() has the new names once
+  // absorbed or settled.
   const uint32_t* intern(const AdsIn& in);
+  // Takes in what has arrived of the last call, the caller having synchronised the stream
+  // since it (or since the last absorb()): first the call's totals (the copy of its new names
+  // is then queued), then the names.
+  void absorb();
+  // Waits for and takes in the last call's new names.
+  void settle();
+  bool settled() const { return !totals_pending_ && names_n_ == 0; }
   // The committed names on the device (valid until the next intern()).
   NamesRef names_ref() const { return NamesRef{arena_.data(), name_off_.data(), name_len_.data()}; }
   // The last intern() call's text buffer on the device (the batch's ad and user id bytes),
@@ -76,8 +96,12 @@ class DeviceDictionary {
   unsigned* d_error_;
   sys::Scratch temp_;
   std::shared_ptr<AdNames> names_;
-  uint32_t size_ = 0;         // committed names
+  uint32_t size_ = 0;         // names taken in (names_)
   uint64_t arena_used_ = 0;   // bytes of their names
+  uint64_t size_bound_ = 0, arena_bound_ = 0;  // with what is not taken in yet, at most
+  bool totals_pending_ = false;                // the last call's totals are on their way back
+  uint32_t names_n_ = 0, names_bytes_ = 0;     // new names (and bytes) on their way back
+  DeviceArray<DictionaryState> state_;
 
   // The table: slot words and, per slot, the smallest position claiming it in this call.
   DeviceArray<unsigned long long> slots_;
@@ -93,13 +117,15 @@ class DeviceDictionary {
   DeviceArray<uint32_t> off_, kept_;
   DeviceArray<uint8_t> len_;
   DeviceArray<unsigned long long> in_hash_;
-  DeviceArray<uint32_t> slot_of_, flag_, rank_, bytes_, byte_off_, ids_, new_event_;
+  DeviceArray<uint32_t> slot_of_, flag_, rank_, bytes_, byte_off_, ids_, totals_;
   struct Readback {
     uint32_t new_names;
     uint32_t new_bytes;
     unsigned error;
   };
   PinnedArray<Readback> rb_;
+  PinnedArray<uint8_t> lens_h_;
+  PinnedArray<char> bytes_h_;
 };
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

@@ -41,6 +41,7 @@ struct Compact {
   uint32_t* drop_pos;
   int64_t* drop_w;
   int64_t* run_minute;
+  uint32_t* run_kept;
   uint32_t* kept;
   unsigned long long* totals;
   unsigned long long n;
@@ -52,7 +53,10 @@ struct Compact {
     } else {
       kept[i - drop_rank[i]] = static_cast<uint32_t>(i);
     }
-    if (run_flag[i]) run_minute[run_rank[i]] = minute_of(t[i]);
+    if (run_flag[i]) {
+      run_minute[run_rank[i]] = minute_of(t[i]);
+      run_kept[run_rank[i]] = static_cast<uint32_t>(i - drop_rank[i]);  // the run's first kept position
+    }
     if (i + 1 == n) {
       totals[0] = drop_rank[i] + drop_flag[i];
       totals[1] = run_rank[i] + run_flag[i];
@@ -103,6 +107,7 @@ DeviceJudge::DeviceJudge(sys::Stream stream, unsigned* d_error)
       drop_w_(stream),
       run_minute_(stream),
       minutes_(stream),
+      run_kept_(stream),
       totals_(stream) {
   rb_.reserve_discard(1);
   totals_.reserve_discard(3);
@@ -116,6 +121,7 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   out.minutes.clear();
   out.dropped.clear();
   out.end_max = rule.start_max;
+  minute_events_.clear();
   if (n == 0) return;
   if (n > UINT32_MAX) throw std::length_error("GPU engine: too many events in one judged batch");
   prefix_.reserve_discard(n);
@@ -124,6 +130,7 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
     a->reserve_discard(n);
   drop_w_.reserve_discard(n);
   run_minute_.reserve_discard(n);
+  run_kept_.reserve_discard(n);
 
   sys::exclusive_max(temp_, d_t, prefix_.data(), n, rule.start_max);
   sys::launch(stream_, n, Judge{d_t, prefix_.data(), rule, verdict_.data(), drop_flag_.data(), run_flag_.data()},
@@ -132,7 +139,8 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   sys::exclusive_sum(temp_, run_flag_.data(), run_rank_.data(), n);
   sys::launch(stream_, n,
               Compact{d_t, prefix_.data(), rule, drop_flag_.data(), run_flag_.data(), drop_rank_.data(),
-                      run_rank_.data(), drop_pos_.data(), drop_w_.data(), run_minute_.data(), kept_.data(), totals_.data(), n},
+                      run_rank_.data(), drop_pos_.data(), drop_w_.data(), run_minute_.data(), run_kept_.data(), kept_.data(),
+                      totals_.data(), n},
               "judge_compact");
   // The lists' first entries come back with the totals (an entry past a total is unused).
   Readback& rb = rb_[0];
@@ -140,6 +148,7 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   sys::copy_async(rb.totals, totals_.data(), sizeof rb.totals, sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb.error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb.run_minute, run_minute_.data(), head * sizeof(int64_t), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(rb.run_kept, run_kept_.data(), head * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb.drop_pos, drop_pos_.data(), head * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb.drop_w, drop_w_.data(), head * sizeof(int64_t), sys::Copy::DeviceToHost, stream_);
   sys::sync(stream_);
@@ -151,6 +160,7 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   std::vector<uint32_t> pos(rb.drop_pos, rb.drop_pos + std::min(dropped, head));
   std::vector<int64_t> w(rb.drop_w, rb.drop_w + std::min(dropped, head));
   runs_.assign(rb.run_minute, rb.run_minute + std::min(runs, head));
+  run_kept_h_.assign(rb.run_kept, rb.run_kept + std::min(runs, head));
   if (dropped > head) {
     pos.resize(dropped);
     w.resize(dropped);
@@ -159,12 +169,30 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   }
   if (runs > head) {
     runs_.resize(runs);
+    run_kept_h_.resize(runs);
     sys::copy(runs_.data() + head, run_minute_.data() + head, (runs - head) * sizeof(int64_t), sys::Copy::DeviceToHost);
+    sys::copy(run_kept_h_.data() + head, run_kept_.data() + head, (runs - head) * sizeof(uint32_t),
+              sys::Copy::DeviceToHost);
   }
   out.dropped.resize(dropped);
   for (size_t k = 0; k < dropped; ++k) out.dropped[k] = DroppedEvent{pos[k], w[k]};
-  std::sort(runs_.begin(), runs_.end());
-  runs_.erase(std::unique(runs_.begin(), runs_.end()), runs_.end());
+  // The kept events between two run starts are all of the first one's minute: a minute's
+  // kept events are its runs' lengths added up.
+  const size_t kept = n - dropped;
+  std::vector<std::pair<int64_t, uint32_t>> run_events(runs);
+  for (size_t r = 0; r < runs; ++r)
+    run_events[r] = {runs_[r], (r + 1 < runs ? run_kept_h_[r + 1] : static_cast<uint32_t>(kept)) - run_kept_h_[r]};
+  std::sort(run_events.begin(), run_events.end());
+  runs_.clear();
+  minute_events_.clear();
+  for (const auto& [minute, events] : run_events) {
+    if (!runs_.empty() && runs_.back() == minute) {
+      minute_events_.back() += events;
+    } else {
+      runs_.push_back(minute);
+      minute_events_.push_back(events);
+    }
+  }
   out.minutes = runs_;
   if (runs_.empty()) return;  // every event dropped
 

@@ -12,7 +12,9 @@
 //      the events kept (what the dictionary and the rows read);
 //   4. the host reads both counts and up to kJudgeReadback entries of each list in one
 //      synchronisation (the rest, for hostile input only, in a second), sorts and uniques
-//      the run minutes into the batch's counted minutes, and uploads them;
+//      the run minutes into the batch's counted minutes, adds up each minute's kept events
+//      from its runs' lengths (each run start comes back with its kept position), and uploads
+//      the minutes;
 //   5. local: each counted event's minute index, by binary search in those minutes.
 // Within one minute a dropped event is never followed by a counted one (the watermark only
 // rises), so the run starts among counted events name every counted minute.
@@ -45,6 +47,8 @@ class DeviceJudge {
   const uint32_t* local() const { return local_.data(); }
   // The positions of the events not dropped, ascending (n - out.dropped.size() of them).
   const uint32_t* kept() const { return kept_.data(); }
+  // The kept events of each of the last call's minutes (out.minutes' order).
+  const std::vector<uint32_t>& minute_events() const { return minute_events_; }
 
  private:
   sys::Stream stream_;
@@ -54,17 +58,20 @@ class DeviceJudge {
   DeviceArray<Verdict> verdict_;
   DeviceArray<uint32_t> local_, kept_, drop_flag_, run_flag_, drop_rank_, run_rank_, drop_pos_;
   DeviceArray<int64_t> drop_w_, run_minute_, minutes_;
+  DeviceArray<uint32_t> run_kept_;
   DeviceArray<unsigned long long> totals_;  // dropped, run starts, end max (as bits)
   struct Readback {
     unsigned long long totals[3];
     unsigned error;
     int64_t run_minute[kJudgeReadback];
+    uint32_t run_kept[kJudgeReadback];
     uint32_t drop_pos[kJudgeReadback];
     int64_t drop_w[kJudgeReadback];
   };
   PinnedArray<Readback> rb_;
   PinnedArray<int64_t> minutes_h_;
   std::vector<int64_t> runs_;
+  std::vector<uint32_t> run_kept_h_, minute_events_;
 };
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

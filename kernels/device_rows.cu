@@ -148,6 +148,7 @@ void DeviceRows::histogram(const KeptEvents& k, size_t begin, size_t max_events)
   if (m > kMaxChunkMinutes) max_events = std::min<size_t>(max_events, kMaxChunkMinutes);
   hist_begin_ = begin;
   hist_end_ = begin + std::min(max_events, k.kept_n - begin);
+  hist_on_host_ = false;
   hist_.reserve_discard(m);
   sys::fill_async(hist_.data(), 0, m * sizeof(unsigned), stream_);
   sys::launch(stream_, hist_end_ - begin, Histogram{k.kept + begin, k.local, hist_.data()}, "rows_histogram");
@@ -157,11 +158,23 @@ void DeviceRows::histogram(const KeptEvents& k, size_t begin, size_t max_events)
   sys::record(hist_copied_, stream_);
 }
 
+void DeviceRows::whole_batch(const KeptEvents& k, std::span<const uint32_t> minute_events) {
+  const size_t m = k.minutes.size();
+  if (k.kept_n == 0 || m == 0 || minute_events.size() != m || m > kMaxChunkMinutes)
+    throw std::logic_error("GPU engine: a whole-batch chunk outside its limits");
+  hist_begin_ = 0;
+  hist_end_ = k.kept_n;
+  hist_h_.reserve_discard(m);
+  std::copy(minute_events.begin(), minute_events.end(), hist_h_.data());
+  hist_on_host_ = true;
+}
+
 PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTableRef& filters,
                               const UserTableRef& users, const char* text, DeviceArray<DeviceEvent>& rows) {
   if (hist_begin_ != begin) throw std::logic_error("GPU engine: a chunk built before its histogram");
   hist_begin_ = SIZE_MAX;  // consumed here
-  sys::sync(hist_copied_);
+  if (!hist_on_host_) sys::sync(hist_copied_);
+  hist_on_host_ = false;
   const size_t m = k.minutes.size();
   PackedChunk c;
   c.begin = begin;

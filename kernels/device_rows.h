@@ -8,9 +8,10 @@
 //   1. a histogram of the chunk's events over the batch's minutes (warp-aggregated counters),
 //      copied back: the chunk's minutes are those with events, numbered in ascending order
 //      (chunk-local ids), with their event counts for the tables' sizing. histogram() queues it
-//      ahead, so that a synchronisation the caller makes anyway (the dictionary's for the
-//      first chunk, the pipeline's for the next) brings it back: build() then only checks an
-//      event that has completed;
+//      ahead, so that a synchronisation the caller makes anyway (the pipeline's, for the next
+//      chunk) brings it back: build() then only checks an event that has completed. A chunk of
+//      the whole batch (the usual case) takes the judgement's per-minute counts instead
+//      (whole_batch()), with no device work and nothing to wait for;
 //   2. build: each row from its event's columns, its minute as the chunk-local id, its verdict
 //      as the late flag, its user token (a probe of the filters' user ids), the filters it
 //      matches as a mask (evaluated here only); countries are
@@ -59,7 +60,11 @@ class DeviceRows {
   // Queues step 1 for the chunk of kept positions starting at `begin`: at most max_events of
   // them, fewer where the batch has more minutes than a chunk holds.
   void histogram(const KeptEvents& k, size_t begin, size_t max_events);
-  // Cuts the chunk histogram() queued last (it must start at `begin`) and builds its rows into
+  // In place of histogram() for a chunk of all the batch's kept events (at most
+  // kMaxChunkMinutes minutes): its histogram is the judgement's per-minute counts, already on
+  // the host, so build() waits for nothing.
+  void whole_batch(const KeptEvents& k, std::span<const uint32_t> minute_events);
+  // Cuts the chunk histogram() (or whole_batch()) set up last (it must start at `begin`) and builds its rows into
   // `rows`, each with its mask of matching `filters` (where there are kMaskFilters or fewer)
   // and its user token, looked up in `users` with the user id's bytes from `text` (the batch's
   // text buffer on the device).
@@ -82,6 +87,7 @@ class DeviceRows {
   // The histogram queued last: its chunk and the event recorded once its copy is queued.
   size_t hist_begin_ = SIZE_MAX, hist_end_ = 0;
   sys::Event hist_copied_ = nullptr;
+  bool hist_on_host_ = false;  // whole_batch(): nothing to wait for
   DeviceArray<unsigned> hist_;
   DeviceArray<uint16_t> chunk_local_;
   PinnedArray<unsigned> hist_h_;

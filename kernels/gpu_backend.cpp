@@ -120,8 +120,12 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
   select_device();
   const size_t kept = (j.end - j.begin) - j.dropped.size();
   if (kept == 0) return;
-  // The first chunk's histogram comes back with the dictionary's synchronisation.
-  rows_.histogram(kept_events(j, kept), 0, limits_.events);
+  // A batch of one chunk takes its histogram from the judgement; the first of several chunks
+  // waits for its own in build().
+  if (kept <= limits_.events && j.minutes.size() <= kMaxChunkMinutes)
+    rows_.whole_batch(kept_events(j, kept), judge_.minute_events());
+  else
+    rows_.histogram(kept_events(j, kept), 0, limits_.events);
   {
     StageClock c(dict_seconds_);
     AdsIn in{{batch.text.data(), batch.text.size()},
@@ -144,10 +148,12 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
     if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
       sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
     const PackedChunk chunk = rows_.build(events, pos, filters_.ref(), filters_.users(), dict_.text(), rows_d_);
-    pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, dict_.size(), *table_, filters_.ref());
-    // The next chunk's histogram comes back with this one's synchronisations.
+    // Ad indexes are below the dictionary's bound: its new names are not counted yet.
+    pipeline_.start(chunk, rows_d_.data(), d_ads_ + chunk.begin, dict_.size_bound(), *table_, filters_.ref());
+    // The next chunk's histogram comes back with this one's synchronisation.
     if (chunk.end < kept) rows_.histogram(events, chunk.end, limits_.events);
     pipeline_.finish(chunk, *table_, filters_.ref(), counts);
+    dict_.absorb();  // the synchronisation has passed the dictionary's totals
     absorb(chunk, counts, j, tally);
     pos = chunk.end;
   }
@@ -156,11 +162,15 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
 }
 
 void GpuBackend::settle() const {
-  if (!unsettled_) return;
+  if (!unsettled_ && dict_.settled()) return;
   select_device();
-  pipeline_.drain(*table_);  // synchronises the stream
-  chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
-  unsettled_ = false;
+  if (unsettled_) {
+    pipeline_.drain(*table_);  // synchronises the stream
+    chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
+    unsettled_ = false;
+    dict_.absorb();  // its names have arrived with that synchronisation
+  }
+  dict_.settle();  // (waits only where they had not)
 }
 
 KeptEvents GpuBackend::kept_events(const BatchJudgement& j, size_t kept) const {

@@ -2,15 +2,19 @@
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
 // Per batch, the host copies columns and reads back counters; it touches no event. A batch
-// of one chunk synchronises three times (judgement, dictionary, the chunk's sizes). Callers
-// decode batches into pinned memory (batch_memory()), so the copies need no staging:
+// of one chunk synchronises twice: for the judgement, and for the chunk's number of group keys
+// (the sort needs it). Callers decode batches into pinned memory (batch_memory()), so the
+// copies need no staging:
 //   judge(): the event times and the columns rows are built from go up; the device judges the
 //     events against the watermark (device_judge.h) and lists the kept ones; the counted
-//     minutes and the dropped events come back in one synchronisation;
+//     minutes, each minute's kept events and the dropped events come back in one
+//     synchronisation;
 //   count(): the ad bytes, offsets, lengths and hashes go up and the dictionary interns the
-//     kept events (device_dictionary.h: indexes in first appearance order, only new names come
-//     back); then per chunk of kept events the device builds the rows (device_rows.h), dedups
-//     exactly and groups into per-minute tables (chunk_pipeline.h, device_window_table.h).
+//     kept events (device_dictionary.h: indexes in first appearance order; only new names come
+//     back, with later synchronisations); then per chunk of kept events the device builds the
+//     rows (device_rows.h), dedups exactly and groups into per-minute tables
+//     (chunk_pipeline.h, device_window_table.h). The last chunk's counts and the new names are
+//     taken in when the host next needs the tables (settle()).
 // Per emitted minute: top-N candidates on the device (topn_select.h), from the minute's counts
 // for a window of one minute, and from a running sum per longer window size
 // (device_sliding_sum.h), moved from minute to minute by the rule the CPU engine follows
@@ -97,8 +101,8 @@ class GpuBackend final : public EngineBackend {
   void restore_counts(int64_t minute, std::span<const RestoredRow> rows) override;
   void restore_fingerprints(int64_t minute, std::span<const Hash128> fps) override;
   void restored() override;
-  // "dictionary": interning the batch's ads (host clock: the upload of the ad columns, the
-  // kernels, the synchronisation and the new names' readback); "h2d_copy": the uploads of the
+  // "dictionary": interning the batch's ads (host clock: queueing the upload of the ad columns
+  // and the kernels; their device time is in the next stage's wait); "h2d_copy": the uploads of the
   // event times and the row columns; "device_chunks": the chunks' span on the stream (row
   // building, dedup and group-by kernels, with the short waits while the host reads sizes
   // back). The driver adds its own stages: its "judge" holds the device judgement.
@@ -131,7 +135,7 @@ class GpuBackend final : public EngineBackend {
   // destroyed last).
   DeviceStreams streams_;
   DeviceArray<unsigned> d_error_;
-  DeviceDictionary dict_;
+  mutable DeviceDictionary dict_;
   DeviceJudge judge_;
   DeviceRows rows_;
   DeviceFilterTable filters_;

@@ -69,7 +69,12 @@ class DeviceDictionaryTest : public DeviceTest {
       host.commit();
       for (size_t k = 0; k < call.kept.size(); ++k)
         ASSERT_EQ(got[k], host.global(0, local[k])) << "seed " << seed << " call " << c << " position " << k;
+      ASSERT_GE(d.size_bound(), host.size());
+      // New names come back later: every other call goes on without waiting for them.
+      if (c % 2 == 0 && c + 1 < calls) continue;
+      d.settle();
       ASSERT_EQ(d.size(), host.size());
+      ASSERT_EQ(d.size_bound(), host.size());
       ASSERT_EQ(d.names()->size(), host.size());
       for (uint32_t i = 0; i < host.size(); ++i) ASSERT_EQ(d.names()->name(i), host.name_table().name(i));
     }

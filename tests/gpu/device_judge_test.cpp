@@ -55,15 +55,17 @@ class DeviceJudgeTest : public DeviceTest {
       ASSERT_EQ(got.dropped[k].event, want.dropped[k].event) << "dropped #" << k;
       ASSERT_EQ(got.dropped[k].watermark, want.dropped[k].watermark) << "dropped #" << k;
     }
-    std::vector<uint32_t> want_kept;
+    std::vector<uint32_t> want_kept, want_events(want.minutes.size(), 0);
     for (size_t i = 0; i < n; ++i) {
       ASSERT_EQ(verdict[i], want.verdict[i]) << "event " << i;
       if (want.verdict[i] != Verdict::DroppedLate) {
         ASSERT_EQ(local[i], want.local[i]) << "event " << i;
         want_kept.push_back(static_cast<uint32_t>(i));
+        ++want_events[want.local[i]];
       }
     }
     EXPECT_EQ(kept, want_kept);
+    EXPECT_EQ(judge_->minute_events(), want_events) << "kept events per minute";
   }
 
   void SetUp() override {
