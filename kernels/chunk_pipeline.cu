@@ -32,30 +32,55 @@ struct Claim {
 };
 
 // Phase 1b: the copy holding the minimum swaps it for 0 (committing the key for later chunks)
-// and is counted; it also counts its matching filters (its number of group keys).
+// and is counted. A counted event writes its group keys (slot 0 and each filter it matches)
+// where a warp-aggregated append on the key cursor puts them, so the row is read no third
+// time; keys past the buffer's capacity are not written (the host then expands from the
+// recorded expansions instead: Expand).
+template <class Key>
 struct Resolve {
   const DeviceEvent* rows;
+  const uint32_t* ads;
   const FpTableRef* refs;
   const uint32_t* slot_of;
   FilterTableRef filters;
+  ChunkKeyLayout layout;
   uint32_t* expansions;
   unsigned* counted;
+  Key* keys;
+  unsigned long long capacity;
+  unsigned long long* cursor;
+  unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool head = false;
-    uint32_t key = 0;
+    uint32_t key = 0, want = 0;
+    const DeviceEvent* e = nullptr;
     if (active) {
-      const DeviceEvent& e = rows[i];
+      e = rows + i;
       const uint32_t s = slot_of[i];
       const uint32_t me = static_cast<uint32_t>(i + 1);
-      if (s != kNoSlot) head = sys::compare_swap(&refs[local_minute(e)].slots[s].first, me, 0u) == me;
-      expansions[i] = head ? 1u + block::count_matches(filters, e) : 0u;
-      key = 2 * local_minute(e) + (is_late(e) ? 1u : 0u);
+      if (s != kNoSlot) head = sys::compare_swap(&refs[local_minute(*e)].slots[s].first, me, 0u) == me;
+      want = head ? 1u + block::count_matches(filters, *e) : 0u;
+      expansions[i] = want;
+      key = 2 * local_minute(*e) + (is_late(*e) ? 1u : 0u);
     }
     sys::count_into(counted, key, head);
+    const unsigned long long at = sys::append_slots(cursor, want);
+    if (want == 0 || at + want > capacity) return;
+    const uint32_t l = local_minute(*e);
+    const uint32_t ad = ads[i];
+    Key* out = keys + at;
+    out[0] = static_cast<Key>(layout.key(l, 0, ad));
+    uint32_t k = 1;
+    block::for_each_match(filters, *e, [&](uint32_t f) {
+      if (k < want) out[k] = static_cast<Key>(layout.key(l, f + 1, ad));
+      ++k;
+    });
+    if (k != want) sys::fetch_or(error, kErrExpansion);
   }
 };
 
-// Phase 2a: one chunk key per (counted event, slot it counts into), at the event's offset.
+// Phase 2a, where resolve's keys did not fit: one chunk key per (counted event, slot it counts
+// into), at the event's offset (an exclusive sum of the expansions).
 template <class Key>
 struct Expand {
   const DeviceEvent* rows;
@@ -149,10 +174,12 @@ ChunkPipeline::ChunkPipeline(sys::Stream stream, unsigned* d_error)
       sorted_(stream),
       unique_(stream),
       run_len_(stream),
-      runs_(stream) {
+      runs_(stream),
+      cursor_(stream) {
   rb_.reserve_discard(1);
   rb_[0].error = 0;
   runs_.reserve_discard(1);
+  cursor_.reserve_discard(1);
 }
 
 void ChunkPipeline::sync_and_check() {
@@ -219,21 +246,31 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
 
   slot_.reserve_discard(n);
   exp_.reserve_discard(n + 1);
-  offs_.reserve_discard(n + 1);
   counted_.reserve_discard(2 * minutes);
   sys::fill_async(counted_.data(), 0, 2 * minutes * sizeof(unsigned), stream_);
-  sys::fill_async(exp_.data() + n, 0, sizeof(uint32_t), stream_);
+  sys::fill_async(cursor_.data(), 0, sizeof(unsigned long long), stream_);
+  // Room for the keys of about two slots per event (more once a chunk needed more); the
+  // buffer is in 64-bit words and holds keys of either width.
+  keys_.reserve_discard(n);
+  wide_ = layout_.end_bit(minutes) > 32;
 
   sys::launch(stream_, n, Claim{d_rows, d_fp_refs_.data(), slot_.data(), d_error_}, "claim");
-  sys::launch(stream_, n, Resolve{d_rows, d_fp_refs_.data(), slot_.data(), filters, exp_.data(), counted_.data()},
-              "resolve");
-  // offsets[i] = keys of events before i; offsets[n] = keys of the chunk (at most
-  // kMaxChunkExpansions by the chunk limits, so 32 bits hold it).
-  sys::exclusive_sum(temp_, exp_.data(), offs_.data(), n + 1);
+  if (wide_) resolve<unsigned long long>(filters);
+  else resolve<uint32_t>(filters);
 
-  sys::copy_async(&rb_[0].expansions, offs_.data() + n, sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
+  sys::copy_async(&rb_[0].expansions, cursor_.data(), sizeof(unsigned long long), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb_[0].counted, counted_.data(), 2 * minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
+}
+
+template <class Key>
+void ChunkPipeline::resolve(const FilterTableRef& filters) {
+  const unsigned long long capacity = keys_.size() * (sizeof(unsigned long long) / sizeof(Key));
+  sys::launch(stream_, n_,
+              Resolve<Key>{rows_, ads_, d_fp_refs_.data(), slot_.data(), filters, layout_, exp_.data(), counted_.data(),
+                           reinterpret_cast<Key*>(keys_.data()), capacity, cursor_.data(), d_error_},
+              "resolve");
+  keys_capacity_ = capacity;
 }
 
 void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
@@ -257,24 +294,33 @@ void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, c
 
   // Phase 2, on keys of 32 bits where the layout fits them (the usual case: half the bytes
   // through every sort pass), of 64 otherwise.
-  if (layout_.end_bit(minutes) <= 32) group<uint32_t>(chunk, table, filters, e, out);
-  else group<unsigned long long>(chunk, table, filters, e, out);
+  if (wide_) group<unsigned long long>(chunk, table, filters, e, out);
+  else group<uint32_t>(chunk, table, filters, e, out);
 }
 
 template <class Key>
 void ChunkPipeline::group(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
                           uint64_t e, const ChunkCounts& counts) {
   const size_t minutes = chunk.minutes.size();
+  if (e > keys_capacity_) {
+    // Resolve's keys did not fit: expand again from the recorded expansions, into a buffer
+    // that later chunks keep (offsets: an exclusive sum; kMaxChunkExpansions fits 32 bits).
+    keys_.reserve_discard(e);
+    offs_.reserve_discard(n_ + 1);
+    sys::fill_async(exp_.data() + n_, 0, sizeof(uint32_t), stream_);
+    sys::exclusive_sum(temp_, exp_.data(), offs_.data(), n_ + 1);
+    sys::launch(stream_, n_,
+                Expand<Key>{rows_, ads_, exp_.data(), offs_.data(), filters, layout_,
+                            reinterpret_cast<Key*>(keys_.data()), d_error_},
+                "expand");
+  }
   // The buffers are sized in 64-bit words and hold either width.
-  keys_.reserve_discard(e);
   sorted_.reserve_discard(e);
   unique_.reserve_discard(e);
   run_len_.reserve_discard(e);
   Key* keys = reinterpret_cast<Key*>(keys_.data());
   Key* sorted = reinterpret_cast<Key*>(sorted_.data());
   Key* unique = reinterpret_cast<Key*>(unique_.data());
-  sys::launch(stream_, n_, Expand<Key>{rows_, ads_, exp_.data(), offs_.data(), filters, layout_, keys, d_error_},
-              "expand");
 
   sys::sort_keys(temp_, keys, sorted, e, 0, layout_.end_bit(minutes));
   sys::run_length_encode(temp_, sorted, unique, run_len_.data(), runs_.data(), e);

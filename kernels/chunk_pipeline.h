@@ -7,11 +7,13 @@
 //   copy whose index is that minimum swap it for 0 (atomicCAS): that copy, and only it, is
 //   counted. This is exactly the CPU engine's rule (the first copy in arrival order counts; a
 //   key seen in an earlier chunk or batch is a duplicate), for any thread interleaving, because
-//   the minimum does not depend on the order of the atomics. Counted events also count the
-//   filters they match, giving each event's number of group keys.
-// Phase 2 (finish): the counted events are expanded into (local minute, slot, ad) keys packed
-//   tight (device_layout.h: ChunkKeyLayout, usually under 32 bits: then 32-bit keys), sorted on
-//   those bits and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key,
+//   the minimum does not depend on the order of the atomics. A counted event also writes its
+//   group keys (below) where an append on a key cursor puts them: each row is read twice, by
+//   the two kernels. (Where the keys outgrow their buffer, phase 2 first expands them again
+//   from each event's recorded count, into a buffer grown for the chunks after it.)
+// Phase 2 (finish): the counted events' (local minute, slot, ad) keys, packed tight
+//   (device_layout.h: ChunkKeyLayout, usually under 32 bits: then 32-bit keys), are sorted on
+//   those bits (their order from the append does not matter) and run-length encoded (system/algorithms.h: CUB's radix sort on CUDA): one (key,
 //   count) per distinct group of the chunk. Hot ads therefore never serialise on an atomic.
 // Phase 3 (finish, asynchronous): each distinct group is added to its minute's count table, and
 //   logged where the minute is watched (a running sum holds it: device_window_table.h). The
@@ -20,7 +22,8 @@
 //   keys; a minute with more distinct groups than that is skipped by the kernel and inserted
 //   by the host at its next synchronisation, into a table grown to the exact size.
 //
-// The host synchronises once per chunk (after phase 1, to size phase 2's keys); phase 3's
+// The host synchronises once per chunk (after phase 1, to learn the number of keys the sort
+// takes); phase 3's
 // counts are absorbed at the next synchronisation (next chunk's finish, or drain()).
 #pragma once
 #include <cstdint>
@@ -81,8 +84,8 @@ class ChunkPipeline {
   // What the kernels report back, in pinned memory (one outstanding chunk at a time).
   struct Readback {
     unsigned error;
-    uint32_t expansions;
     int runs;
+    unsigned long long expansions;
     uint32_t counted[2 * kMaxChunkMinutes];  // [2 * local minute + late]
     uint32_t distinct[kMaxChunkMinutes];
     uint32_t new_keys[kMaxChunkMinutes];
@@ -102,6 +105,8 @@ class ChunkPipeline {
              const ChunkCounts& counts);
   template <class Key>
   void launch_insert(uint64_t n);
+  template <class Key>
+  void resolve(const FilterTableRef& filters);
   void sync_and_check();
   void absorb_pending(DeviceWindowTable& table);
 
@@ -129,6 +134,9 @@ class ChunkPipeline {
   DeviceArray<unsigned long long> keys_, sorted_, unique_;  // 64-bit words, holding keys of either width
   DeviceArray<uint32_t> run_len_;
   DeviceArray<int> runs_;
+  DeviceArray<unsigned long long> cursor_;  // resolve's key append
+  unsigned long long keys_capacity_ = 0;    // keys (of the chunk's width) keys_ holds
+  bool wide_ = false;                       // the chunk's keys are 64-bit
 };
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

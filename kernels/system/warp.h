@@ -38,6 +38,22 @@ __device__ __forceinline__ unsigned long long append_slot(unsigned long long* cu
   return base + static_cast<unsigned>(__popc(mask & ((1u << lane_id()) - 1u)));
 }
 
+// `count` consecutive output positions per lane (none for 0), consecutive within the warp in
+// lane order, from one atomicAdd on `cursor`: the first of the lane's positions.
+__device__ __forceinline__ unsigned long long append_slots(unsigned long long* cursor, uint32_t count) {
+  uint32_t upto = count;  // inclusive sum over the lanes up to this one
+  for (unsigned d = 1; d < 32; d <<= 1) {
+    const uint32_t v = __shfl_up_sync(kFullWarp, upto, d);
+    if (lane_id() >= d) upto += v;
+  }
+  const uint32_t total = __shfl_sync(kFullWarp, upto, 31);
+  if (total == 0) return 0;
+  unsigned long long base = 0;
+  if (lane_id() == 31) base = fetch_add(cursor, static_cast<unsigned long long>(total));
+  base = __shfl_sync(kFullWarp, base, 31);
+  return base + (upto - count);
+}
+
 #else
 
 inline void count_into(unsigned* counters, uint32_t key, bool active) {
@@ -46,6 +62,10 @@ inline void count_into(unsigned* counters, uint32_t key, bool active) {
 
 inline unsigned long long append_slot(unsigned long long* cursor, bool keep) {
   return keep ? fetch_add(cursor, 1ull) : 0;
+}
+
+inline unsigned long long append_slots(unsigned long long* cursor, uint32_t count) {
+  return count != 0 ? fetch_add(cursor, static_cast<unsigned long long>(count)) : 0;
 }
 
 #endif
