@@ -3,7 +3,8 @@
 //                pipeline reads (64 bytes an event): the ceilings the pipeline is measured against;
 //   device       dedup + filters + group-by on the device for rows already there (no copy), per
 //                workload and filter count;
-//   copy-in      the same with the rows copied in first, chunk by chunk;
+//   copy-in      the same with the columns rows are built from uploaded (from pinned memory)
+//                and the rows built on the device first, as the engine does per batch;
 //   gpu engine   the whole engine: process() of one batch in columns, then finish();
 //   cpu engine   the CPU engine on every core of the machine, the same batches.
 // Workloads are generated once, in parallel: 2 M ads with Zipf 0, 1.1 and 1.5 popularity, and
@@ -40,6 +41,7 @@
 #include "kernels/device_dictionary.h"
 #include "kernels/device_judge.h"
 #include "kernels/device_window_table.h"
+#include "kernels/device_memory.h"
 #include "kernels/device_rows.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
@@ -100,7 +102,9 @@ struct Workload {
   EventColumns columns;
 };
 
-Workload make_workload(const std::string& name, double zipf, bool hot, size_t n) {
+// Fills w.columns (in the memory they were made with: pinned for the timed rows, as the
+// engine's batches are decoded into Engine::batch_memory()).
+void make_workload(Workload& w, double zipf, bool hot, size_t n) {
   gen::GenConfig cfg;
   cfg.seed = 42;
   cfg.count = n;
@@ -112,7 +116,8 @@ Workload make_workload(const std::string& name, double zipf, bool hot, size_t n)
   gen::EventSet set = gen::generate_event_set(cfg);
   if (hot)
     for (size_t i = 0; i < set.events.size(); i += 2) set.events[i].ad_id = "hot-ad";
-  return Workload{name, columns_of(set.events)};
+  w.columns.reserve(set.events.size(), set.events.size() * 24);
+  for (const Event& ev : set.events) w.columns.append(ev);
 }
 
 double median(std::vector<double> v) {
@@ -179,56 +184,72 @@ void bounds(cudaStream_t stream, size_t events, int reps) {
   std::printf("  h2d %.1f GB/s, d2d %.1f GB/s (read + write)\n", bytes / h2d / 1e6, 2.0 * bytes / d2d / 1e6);
 }
 
-// The rows of a workload built once on the device, as the engine builds them (judged on the
-// device with a delay past the workload's span: every event open), and a pinned host copy of
-// them for the copy-in row.
+// A workload judged and interned once on the device, as the engine does it (judged with a
+// delay past the workload's span: every event open), and its rows built per chunk: the
+// device row measures the pipeline on rows already built; the copy-in row uploads the columns
+// rows are built from and builds them, as the engine does per batch.
 struct Packed {
+  std::unique_ptr<gpu::DeviceJudge> judge;
+  std::unique_ptr<gpu::DeviceDictionary> dict;
+  std::unique_ptr<gpu::DeviceRows> rows;
+  BatchJudgement j;
+  size_t kept = 0;
+  size_t chunk_events = 0;
   std::vector<gpu::PackedChunk> chunks;
-  std::vector<gpu::PinnedArray<gpu::DeviceEvent>> rows_h;
   std::vector<gpu::DeviceArray<gpu::DeviceEvent>> rows_d;
   gpu::DeviceArray<uint32_t> ads_d{nullptr, false};  // ad index per event (the dictionary's output)
   uint32_t ads = 0;                                  // distinct ads (every index is below)
+  gpu::KeptEvents events() const {
+    return gpu::KeptEvents{judge->kept(), kept, judge->verdict(), judge->local(), j.minutes};
+  }
+  // Chunk k's histogram, as the engine sets it up (a batch of one chunk: the judgement's).
+  void histogram(size_t k) {
+    const gpu::PackedChunk& c = chunks[k];
+    if (chunks.size() == 1) rows->whole_batch(events(), judge->minute_events());
+    else rows->histogram(events(), c.begin, chunk_events);
+  }
 };
 
 Packed pack(cudaStream_t stream, unsigned* d_error, const EventColumns& b, const gpu::DeviceFilterTable& ftable) {
   const size_t n = b.size();
-  gpu::DeviceJudge judge(stream, d_error);
-  gpu::DeviceRows rows(stream);
-  gpu::DeviceDictionary dict(stream, d_error);
+  Packed p;
+  p.judge = std::make_unique<gpu::DeviceJudge>(stream, d_error);
+  p.dict = std::make_unique<gpu::DeviceDictionary>(stream, d_error);
+  p.rows = std::make_unique<gpu::DeviceRows>(stream);
   gpu::DeviceArray<int64_t> t(nullptr, false);
   t.assign_exact(n);
   CLICKAGG_CUDA(cudaMemcpy(t.data(), b.t_ms.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
-  rows.upload(b, ftable.uses_users());
+  p.rows->upload(b, ftable.uses_users());
   JudgeRule rule;
   rule.delay_ms = int64_t(1) << 60;
-  BatchJudgement j;
-  judge.judge(t.data(), n, rule, j);
-  const size_t kept = n - j.dropped.size();
+  p.judge->judge(t.data(), n, rule, p.j);
+  p.kept = n - p.j.dropped.size();
   gpu::AdsIn in{{b.text.data(), b.text.size()}, {b.ad_off.data(), n}, {b.ad_len.data(), n}, {b.ad_hash.data(), n}, {}};
-  in.d_kept = judge.kept();
-  in.kept_n = kept;
-  const uint32_t* ads = dict.intern(in);
-  dict.settle();
-  Packed p;
-  p.ads = dict.size();
-  p.ads_d.assign_exact(kept);
-  CLICKAGG_CUDA(cudaMemcpyAsync(p.ads_d.data(), ads, kept * sizeof(uint32_t), cudaMemcpyDeviceToDevice, stream));
+  in.d_kept = p.judge->kept();
+  in.kept_n = p.kept;
+  const uint32_t* ads = p.dict->intern(in);
+  p.dict->settle();
+  p.ads = p.dict->size();
+  p.ads_d.assign_exact(p.kept);
+  CLICKAGG_CUDA(cudaMemcpyAsync(p.ads_d.data(), ads, p.kept * sizeof(uint32_t), cudaMemcpyDeviceToDevice, stream));
   gpu::ChunkLimits limits;
-  limits.events = std::min<size_t>(limits.events, gpu::kMaxChunkExpansions / ftable.slots());
-  const gpu::KeptEvents events{judge.kept(), kept, judge.verdict(), judge.local(), j.minutes};
-  for (size_t pos = 0; pos < kept;) {
+  p.chunk_events = std::min<size_t>(limits.events, gpu::kMaxChunkExpansions / ftable.slots());
+  // The chunks' extents, then their rows.
+  const bool whole = p.kept <= p.chunk_events && p.j.minutes.size() <= gpu::kMaxChunkMinutes;
+  for (size_t pos = 0; pos < p.kept;) {
     p.rows_d.emplace_back(nullptr, false);
-    rows.histogram(events, pos, limits.events);
-    p.chunks.push_back(rows.build(events, pos, ftable.ref(), ftable.users(), dict.text(), p.rows_d.back()));
-    const gpu::PackedChunk& c = p.chunks.back();
-    p.rows_h.emplace_back();
-    p.rows_h.back().reserve_discard(c.size());
-    CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_h.back().data(), p.rows_d.back().data(), c.size() * sizeof(gpu::DeviceEvent),
-                                  cudaMemcpyDeviceToHost, stream));
-    pos = c.end;
+    if (whole) p.rows->whole_batch(p.events(), p.judge->minute_events());
+    else p.rows->histogram(p.events(), pos, p.chunk_events);
+    p.chunks.push_back(p.rows->build(p.events(), pos, ftable.ref(), ftable.users(), p.dict->text(), p.rows_d.back()));
+    pos = p.chunks.back().end;
   }
   CLICKAGG_CUDA(cudaStreamSynchronize(stream));
   return p;
+}
+
+// The bytes per event the copy-in row uploads: the columns rows are built from.
+double row_column_bytes(bool users) {
+  return sizeof(Hash128) + sizeof(Ip16) + sizeof(uint16_t) + (users ? 8 + 4 + 2 : 0);
 }
 
 void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool copy_in, int reps) {
@@ -250,11 +271,15 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
   const double ms = time_device(stream, reps, [&] {
     gpu::DeviceWindowTable& table = *tables[run++];
     counted = 0;
+    // The columns come from pinned memory (the workloads are built in it), as the engine's
+    // batches do.
+    if (copy_in) p.rows->upload(w.columns, ftable.uses_users());
     for (size_t k = 0; k < p.chunks.size(); ++k) {
       const gpu::PackedChunk& c = p.chunks[k];
-      if (copy_in)
-        CLICKAGG_CUDA(cudaMemcpyAsync(p.rows_d[k].data(), p.rows_h[k].data(), c.size() * sizeof(gpu::DeviceEvent),
-                                      cudaMemcpyHostToDevice, stream));
+      if (copy_in) {
+        p.histogram(k);
+        p.rows->build(p.events(), c.begin, ftable.ref(), ftable.users(), p.dict->text(), p.rows_d[k]);
+      }
       pipeline.start(c, p.rows_d[k].data(), p.ads_d.data() + c.begin, p.ads, table, ftable.ref());
       pipeline.finish(c, table, ftable.ref(), counts);
       for (size_t l = 0; l < counts.open.size(); ++l) counted += counts.open[l] + counts.late[l];
@@ -262,7 +287,7 @@ void device_pipeline(cudaStream_t stream, const Workload& w, int nfilters, bool 
     pipeline.drain(table);
   });
   report(Row{copy_in ? "copy-in" : "device", w.name, nfilters, w.columns.size(), ms,
-             static_cast<double>(sizeof(gpu::DeviceEvent)), counted});
+             copy_in ? row_column_bytes(ftable.uses_users()) : static_cast<double>(sizeof(gpu::DeviceEvent)), counted});
 }
 
 // The ad dictionary on a whole batch (device_dictionary.h), host clock: the upload of the ad
@@ -425,7 +450,9 @@ int main(int argc, char** argv) {
   std::string why;
   if (!export_path.empty()) {
     // Exporting needs no device (the peer's input, made anywhere).
-    return export_events(make_workload("zipf1.1", 1.1, false, events), export_path.c_str());
+    Workload w{"zipf1.1", EventColumns()};
+    make_workload(w, 1.1, false, events);
+    return export_events(w, export_path.c_str());
   }
   if (!gpu_available(&why)) {
     std::fprintf(stderr, "gpu_perf: no usable CUDA device: %s\n", why.c_str());
@@ -440,13 +467,16 @@ int main(int argc, char** argv) {
   // Workloads, generated once and in parallel.
   const std::vector<std::tuple<std::string, double, bool>> specs = {
       {"zipf0", 0.0, false}, {"zipf1.1", 1.1, false}, {"zipf1.5", 1.5, false}, {"hot", 1.1, true}};
-  std::vector<Workload> work(specs.size());
+  // Made in place: moving columns between memory resources would copy them out of pinned memory.
+  std::vector<Workload> work;
+  work.reserve(specs.size());
+  for (const auto& spec : specs) work.push_back(Workload{std::get<0>(spec), EventColumns(gpu::pinned_memory())});
   {
     std::vector<std::thread> threads;
     for (size_t k = 0; k < specs.size(); ++k)
       threads.emplace_back([&, k] {
         const auto& [name, zipf, hot] = specs[k];
-        work[k] = make_workload(name, zipf, hot, events);
+        make_workload(work[k], zipf, hot, events);
       });
     for (auto& t : threads) t.join();
   }
