@@ -184,6 +184,8 @@ ChunkPipeline::ChunkPipeline(sys::Stream stream, unsigned* d_error)
 
 void ChunkPipeline::sync_and_check() {
   sys::sync(stream_);
+  // The error word is the engine's: the dictionary's kernels, queued before, report to it too.
+  if (rb_[0].error & kErrDictionaryFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
   if (rb_[0].error != 0)
     throw std::runtime_error("GPU engine: internal table error (code " + std::to_string(rb_[0].error) + ")");
 }
@@ -347,8 +349,14 @@ void ChunkPipeline::group(const PackedChunk& chunk, DeviceWindowTable& table, co
     if (bound == 0) continue;
     const int64_t minute = chunk.minutes[l];
     const uint64_t size = table.count_size(minute);
-    const uint64_t guess = std::min<uint64_t>(
-        bound, std::max<uint64_t>({size, table.newest_count_size_before(minute), kMinRoom}));
+    // A new table is sized like the minute before it; one that holds groups keeps its room
+    // while that is at least half its size, and otherwise grows by half (load 1/3 after, at
+    // most 1/2 before the next growth). Never more than the chunk's keys could need, nor past
+    // the largest table (the host's exact growth reports that).
+    const uint64_t room = table.count_capacity(minute) / 2 - size;
+    uint64_t guess = table.has_counts(minute) ? std::max<uint64_t>({room, size / 2, kMinRoom})
+                                              : std::max<uint64_t>(table.newest_count_size_before(minute), kMinRoom);
+    guess = std::min<uint64_t>({guess, bound, kMaxTableSlots / 2 - size});
     const CountTableRef ref = table.reserve_counts(minute, guess);
     p.room[l] = (ref.mask + 1) / 2 - size;
     targets_[l] = InsertTarget{ref, p.room[l], nullptr};

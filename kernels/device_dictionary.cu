@@ -76,7 +76,7 @@ struct Probe {
       slot_of[k] = static_cast<uint32_t>(i);
       return;
     }
-    sys::fetch_or(error, kErrTableFull);
+    sys::fetch_or(error, kErrDictionaryFull);
     slot_of[k] = kNoSlot;
   }
 };
@@ -177,7 +177,7 @@ struct Reinsert {
     unsigned long long i = h & mask;
     for (unsigned long long probes = 0; probes <= mask; ++probes, i = (i + 1) & mask)
       if (sys::compare_swap(slots + i, 0ull, want) == 0) return;
-    sys::fetch_or(error, kErrTableFull);
+    sys::fetch_or(error, kErrDictionaryFull);
   }
 };
 
@@ -292,7 +292,7 @@ void DeviceDictionary::absorb() {
   if (!totals_pending_) return;
   totals_pending_ = false;
   const Readback& rb = rb_[0];
-  if (rb.error & kErrTableFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
+  if (rb.error & kErrDictionaryFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
   size_bound_ = size_ + rb.new_names;
   arena_bound_ = arena_used_ + rb.new_bytes;
   if (rb.new_names == 0) return;

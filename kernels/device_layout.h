@@ -171,5 +171,6 @@ constexpr unsigned kErrOutputOverflow = 2u;  // a gather found more entries than
 constexpr unsigned kErrCountTooLarge = 4u;   // a top-N sum does not fit the rank key
 constexpr unsigned kErrExpansion = 8u;       // a chunk expanded differently in two passes
 constexpr unsigned kErrSumBelowZero = 16u;   // a window's sum lost more than it held
+constexpr unsigned kErrDictionaryFull = 32u; // the ad dictionary's table had no room
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

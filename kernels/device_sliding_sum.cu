@@ -11,8 +11,9 @@ namespace clickagg::CLICKAGG_DEVICE_NS {
 
 namespace {
 
-// Keep the arrays within the algorithms' int item counts (the scan's flags included).
-constexpr uint64_t kMaxItems = (1ull << 31) - 2;
+// As many groups as top-N selection takes (topn_select.cu), well within the algorithms' int
+// item counts (the scan's flags included).
+constexpr uint64_t kMaxItems = 1ull << 30;
 
 // Counts of the minutes taken off, as their two's complement: the sums wrap back.
 struct Negate {

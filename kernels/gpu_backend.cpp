@@ -143,6 +143,8 @@ void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
 void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally) {
   const KeptEvents events = kept_events(j, kept);
   sys::record(streams_.chunks_begin, streams_.compute);
+  chunks_timed_ = false;
+  unsettled_ = true;  // from the first chunk on, even if one throws: settle() absorbs what ran
   ChunkCounts counts;
   for (size_t pos = 0; pos < kept;) {
     if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
@@ -158,16 +160,17 @@ void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& ta
     pos = chunk.end;
   }
   sys::record(streams_.chunks_end, streams_.compute);
-  unsettled_ = true;  // settle() absorbs the last phase 3
+  chunks_timed_ = true;  // settle() absorbs the last phase 3 and reads the time
 }
 
 void GpuBackend::settle() const {
   if (!unsettled_ && dict_.settled()) return;
   select_device();
   if (unsettled_) {
-    pipeline_.drain(*table_);  // synchronises the stream
-    chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
     unsettled_ = false;
+    pipeline_.drain(*table_);  // synchronises the stream
+    if (chunks_timed_) chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
+    chunks_timed_ = false;
     dict_.absorb();  // its names have arrived with that synchronisation
   }
   dict_.settle();  // (waits only where they had not)
@@ -190,8 +193,8 @@ void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, con
   tally.duplicates += chunk.size() - counted;
 }
 
+// As of the last settle(): reading them does not wait for the device.
 std::vector<std::pair<std::string, double>> GpuBackend::stage_seconds() const {
-  settle();
   return {{"dictionary", dict_seconds_}, {"h2d_copy", copy_seconds_}, {"device_chunks", chunk_seconds_}};
 }
 
@@ -218,27 +221,26 @@ void GpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
     running_.clear();
     running_.resize(nwin);
   }
+  // Every running sum moves first, taking in the logs of the minutes it holds; the logs are
+  // then done with. The lists follow (exactly the top N per slot, ties settled by name on the
+  // device).
+  for (size_t wi = 0; wi < nwin; ++wi)
+    if (q.windows[wi] > 1) position(running_[wi], q.windows[wi], q.minute);
+  table_->clear_logs();
+  watch_held();
   for (size_t wi = 0; wi < nwin; ++wi) {
-    // Exactly the top N per slot, ties settled by name on the device.
-    if (q.windows[wi] == 1) {
-      selector_.minute_candidates(*table_, q.minute, q.top_n, slots, names, candidates_);
-    } else {
-      const DeviceSlidingSum& sum = position(running_[wi], q.windows[wi], q.minute);
-      selector_.candidates(sum.groups(), q.top_n, slots, names, candidates_);
-    }
+    if (q.windows[wi] == 1) selector_.minute_candidates(*table_, q.minute, q.top_n, slots, names, candidates_);
+    else selector_.candidates(running_[wi].sum->groups(), q.top_n, slots, names, candidates_);
     for (const TopNCandidate& c : candidates_) {
       if (c.ad >= dict_.size() || c.slot >= slots) throw std::logic_error("GPU engine: top-N candidate out of range");
       out[c.slot * nwin + wi].push_back(TopNEntry{c.ad, c.count});
     }
   }
-  // Every sum has taken in the logs of the minutes it holds.
-  table_->clear_logs();
-  watch_held();
 }
 
 // Moves a running sum of `window` minutes to minute e: the minutes it lacks enter, those it no
 // longer covers leave, and what was logged for the minutes it held comes in.
-DeviceSlidingSum& GpuBackend::position(RunningSum& rs, uint32_t window, int64_t e) {
+void GpuBackend::position(RunningSum& rs, uint32_t window, int64_t e) {
   if (!rs.sum) rs.sum = std::make_unique<DeviceSlidingSum>(streams_.compute, d_error_.data());
   const int64_t lo = e - static_cast<int64_t>(window) + 1;
   std::vector<int64_t> present;
@@ -250,7 +252,6 @@ DeviceSlidingSum& GpuBackend::position(RunningSum& rs, uint32_t window, int64_t 
   else logged.assign(rs.held.begin(), rs.held.end());
   rs.sum->move(*table_, mv.add, mv.drop, logged);
   apply_window_move(mv, rs.held);
-  return *rs.sum;
 }
 
 void GpuBackend::watch_held() {
@@ -274,8 +275,9 @@ void GpuBackend::forget(int64_t minute) {
     for (RunningSum& rs : running_) {
       if (rs.held.empty()) continue;
       const std::vector<int64_t> logged(rs.held.begin(), rs.held.end());
-      const bool holds = rs.held.erase(minute) != 0;
+      const bool holds = rs.held.count(minute) != 0;
       rs.sum->move(*table_, {}, holds ? std::span<const int64_t>(&minute, 1) : std::span<const int64_t>(), logged);
+      rs.held.erase(minute);
     }
     table_->clear_logs();
   }

@@ -121,7 +121,7 @@ class GpuBackend final : public EngineBackend {
     std::set<int64_t> held;  // minutes added in
     std::unique_ptr<DeviceSlidingSum> sum;
   };
-  DeviceSlidingSum& position(RunningSum& rs, uint32_t window, int64_t e);
+  void position(RunningSum& rs, uint32_t window, int64_t e);
   void watch_held();
 
   EngineConfig cfg_;
@@ -129,7 +129,8 @@ class GpuBackend final : public EngineBackend {
   ChunkLimits limits_;
   double dict_seconds_ = 0, copy_seconds_ = 0;  // stage_seconds()
   mutable double chunk_seconds_ = 0;
-  mutable bool unsettled_ = false;  // a batch's chunks ran and are not absorbed yet
+  mutable bool unsettled_ = false;     // a batch's chunks ran and are not absorbed yet
+  mutable bool chunks_timed_ = false;  // and their span was recorded whole
 
   // Device objects: the streams outlive everything allocated in their order (declared first,
   // destroyed last).
