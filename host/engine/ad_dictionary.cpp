@@ -1,6 +1,7 @@
 #include "host/engine/ad_dictionary.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "host/common/bytes_hash.h"
@@ -37,20 +38,30 @@ uint32_t AdDictionary::add(Shard& sh, size_t slot, uint64_t hash, const Head& he
 }
 
 void AdDictionary::commit() {
-  // In order of first appearance across the shards (each shard's list is in that order).
-  struct Ref {
-    uint64_t first;
-    uint32_t shard, index;
-  };
-  std::vector<Ref> order;
-  for (uint32_t s = 0; s < shards_.size(); ++s)
-    for (uint32_t k = 0; k < shards_[s].staged.size(); ++k) order.push_back(Ref{shards_[s].staged[k].first, s, k});
-  if (shards_.size() > 1)
-    std::sort(order.begin(), order.end(), [](const Ref& a, const Ref& b) { return a.first < b.first; });
-  for (const Ref& r : order) {
-    Shard& sh = shards_[r.shard];
-    const Staged& st = sh.staged[r.index];
-    sh.global[st.local] = names_->add(st.name);
+  // In order of first appearance across the shards: each shard's list is in that order
+  // already, so the lists are merged (the shard whose next name appeared first goes next),
+  // not sorted.
+  std::vector<size_t> next(shards_.size(), 0);
+  for (;;) {
+    unsigned best = 0;
+    uint64_t first = UINT64_MAX;
+    bool any = false;
+    for (unsigned s = 0; s < shards_.size(); ++s) {
+      const Shard& sh = shards_[s];
+      if (next[s] < sh.staged.size() && (!any || sh.staged[next[s]].first < first)) {
+        best = s;
+        first = sh.staged[next[s]].first;
+        any = true;
+      }
+    }
+    if (!any) break;
+    Shard& sh = shards_[best];
+    // Run on while this shard stays ahead of the others' next names.
+    uint64_t others = UINT64_MAX;
+    for (unsigned s = 0; s < shards_.size(); ++s)
+      if (s != best && next[s] < shards_[s].staged.size()) others = std::min(others, shards_[s].staged[next[s]].first);
+    for (size_t& k = next[best]; k < sh.staged.size() && sh.staged[k].first < others; ++k)
+      sh.global[sh.staged[k].local] = names_->add(sh.staged[k].name);
   }
   for (Shard& sh : shards_) {
     sh.staged.clear();

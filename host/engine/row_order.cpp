@@ -77,31 +77,103 @@ void radix_sort(Key* keys, Key* tmp, size_t n, const AdNames& names) {
 
 }  // namespace
 
+// Byte d of a key's sort digits (radix_sort's numbering: 0 the least significant).
+unsigned digit_of(const Key& k, int d) {
+  if (d < 8) return static_cast<unsigned>(k.lo >> (8 * d)) & 0xFF;
+  if (d < 16) return static_cast<unsigned>(k.hi >> (8 * (d - 8))) & 0xFF;
+  return (k.filter >> (8 * (d - 16))) & 0xFF;
+}
+
 void sort_rows(std::vector<CountRow>& rows, const AdNames& names, ThreadPool* pool) {
   const size_t n = rows.size();
   std::vector<Key> keys(n), tmp(n);
   const unsigned parts = pool != nullptr && n >= (1u << 16) ? pool->size() : 1;
   std::vector<size_t> bounds(parts + 1);
   for (unsigned p = 0; p <= parts; ++p) bounds[p] = n * p / parts;
-  auto sort_part = [&](unsigned p) {
+  if (parts == 1) {
+    for (size_t i = 0; i < n; ++i) {
+      const NameKey& k = names.key(rows[i].ad);
+      keys[i] = Key{k.lo, k.hi, rows[i].filter_id, rows[i].ad, rows[i].count};
+    }
+    radix_sort(keys.data(), tmp.data(), n, names);
+    for (size_t i = 0; i < n; ++i) rows[i] = CountRow{keys[i].ad, static_cast<uint16_t>(keys[i].filter), keys[i].count};
+    return;
+  }
+  // In parallel: the keys are split by their two most significant bytes that vary into
+  // `parts` ranges of whole buckets with about n / parts keys each, then each range is sorted
+  // on its own thread. The ranges are in order, so nothing is merged after.
+  constexpr size_t kBuckets = 1 << 16;
+  std::vector<uint64_t> vary(3 * parts, 0);  // per part: lo, hi, filter bits that differ from keys[0]
+  pool->run([&](unsigned p) {
     for (size_t i = bounds[p]; i < bounds[p + 1]; ++i) {
       const NameKey& k = names.key(rows[i].ad);
       keys[i] = Key{k.lo, k.hi, rows[i].filter_id, rows[i].ad, rows[i].count};
     }
-    radix_sort(keys.data() + bounds[p], tmp.data() + bounds[p], bounds[p + 1] - bounds[p], names);
-  };
-  if (parts == 1) sort_part(0);
-  else pool->run([&](unsigned p) { sort_part(p); });
-  // Merge neighbouring sorted parts until one remains.
-  auto cmp = [&](const Key& a, const Key& b) { return before(a, b, names); };
-  for (size_t width = 1; width < parts; width *= 2)
-    for (size_t p = 0; p + width < parts; p += 2 * width) {
-      const auto first = keys.begin() + static_cast<std::ptrdiff_t>(bounds[p]);
-      const auto mid = keys.begin() + static_cast<std::ptrdiff_t>(bounds[p + width]);
-      const auto last = keys.begin() + static_cast<std::ptrdiff_t>(bounds[std::min<size_t>(p + 2 * width, parts)]);
-      std::inplace_merge(first, mid, last, cmp);
+    const NameKey& k0 = names.key(rows[0].ad);
+    uint64_t vlo = 0, vhi = 0, vf = 0;
+    for (size_t i = bounds[p]; i < bounds[p + 1]; ++i) {
+      vlo |= keys[i].lo ^ k0.lo;
+      vhi |= keys[i].hi ^ k0.hi;
+      vf |= keys[i].filter ^ rows[0].filter_id;
     }
-  for (size_t i = 0; i < n; ++i) rows[i] = CountRow{keys[i].ad, static_cast<uint16_t>(keys[i].filter), keys[i].count};
+    vary[3 * p] = vlo, vary[3 * p + 1] = vhi, vary[3 * p + 2] = vf;
+  });
+  uint64_t vlo = 0, vhi = 0, vf = 0;
+  for (unsigned p = 0; p < parts; ++p) vlo |= vary[3 * p], vhi |= vary[3 * p + 1], vf |= vary[3 * p + 2];
+  int top = -1, second = -1;  // the two most significant bytes that vary (-1: none)
+  for (int d = 17; d >= 0 && second < 0; --d) {
+    const uint64_t v = d < 8 ? vlo >> (8 * d) : d < 16 ? vhi >> (8 * (d - 8)) : vf >> (8 * (d - 16));
+    if ((v & 0xFF) == 0) continue;
+    if (top < 0) top = d;
+    else second = d;
+  }
+  if (top < 0) {  // one key throughout: its rows differ only by name, past the first 16 bytes
+    radix_sort(keys.data(), tmp.data(), n, names);
+  } else {
+    auto bucket = [&](const Key& k) {
+      return (digit_of(k, top) << 8) | (second < 0 ? 0u : digit_of(k, second));
+    };
+    // Per part and bucket: its keys, then (bucket-major, part-minor, so equal buckets keep the
+    // parts' order) where they go.
+    std::vector<size_t> count(static_cast<size_t>(parts) * kBuckets, 0);
+    pool->run([&](unsigned p) {
+      size_t* c = count.data() + static_cast<size_t>(p) * kBuckets;
+      for (size_t i = bounds[p]; i < bounds[p + 1]; ++i) ++c[bucket(keys[i])];
+    });
+    std::vector<size_t> bucket_begin(kBuckets + 1, 0);
+    size_t sum = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      bucket_begin[b] = sum;
+      for (unsigned p = 0; p < parts; ++p) {
+        size_t& c = count[static_cast<size_t>(p) * kBuckets + b];
+        const size_t v = c;
+        c = sum;
+        sum += v;
+      }
+    }
+    bucket_begin[kBuckets] = sum;
+    pool->run([&](unsigned p) {
+      size_t* at = count.data() + static_cast<size_t>(p) * kBuckets;
+      for (size_t i = bounds[p]; i < bounds[p + 1]; ++i) tmp[at[bucket(keys[i])]++] = keys[i];
+    });
+    // Ranges of whole buckets, cut where the running total passes each n * r / parts.
+    std::vector<size_t> cut(parts + 1, n);
+    cut[0] = 0;
+    for (unsigned r = 1, b = 0; r < parts; ++r) {
+      while (b < kBuckets && bucket_begin[b + 1] <= n * r / parts) ++b;
+      cut[r] = std::max(cut[r - 1], bucket_begin[b]);
+    }
+    // Sorted in tmp, keys as scratch; then back in keys for the rows.
+    pool->run([&](unsigned r) {
+      radix_sort(tmp.data() + cut[r], keys.data() + cut[r], cut[r + 1] - cut[r], names);
+      std::copy(tmp.begin() + static_cast<std::ptrdiff_t>(cut[r]), tmp.begin() + static_cast<std::ptrdiff_t>(cut[r + 1]),
+                keys.begin() + static_cast<std::ptrdiff_t>(cut[r]));
+    });
+  }
+  pool->run([&](unsigned p) {
+    for (size_t i = bounds[p]; i < bounds[p + 1]; ++i)
+      rows[i] = CountRow{keys[i].ad, static_cast<uint16_t>(keys[i].filter), keys[i].count};
+  });
 }
 
 }  // namespace clickagg
