@@ -9,6 +9,24 @@ namespace {
 constexpr bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 }  // namespace
 
+bool all_ascii(const char* data, size_t len) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  uint64_t high = 0;
+  if (len >= 8) {
+    // Whole words, the last one overlapping the one before where len is not a multiple of 8.
+    uint64_t w;
+    for (size_t i = 0; i + 8 <= len; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      high |= w;
+    }
+    std::memcpy(&w, p + len - 8, 8);
+    high |= w;
+  } else {
+    for (size_t i = 0; i < len; ++i) high |= p[i];
+  }
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
 bool valid_utf8(const char* data, size_t len) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   size_t i = 0;
