@@ -105,26 +105,6 @@ struct CountGather {
   }
 };
 
-// Appends log entries (key, count) to the split key and count arrays.
-struct LogGather {
-  const CountSlot* items;
-  unsigned long long* keys;
-  unsigned long long* counts;
-  unsigned long long* cursor;
-  unsigned long long limit;
-  unsigned* error;
-  CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
-    const unsigned long long pos = sys::append_slot(cursor, active);
-    if (!active) return;
-    if (pos >= limit) {
-      sys::fetch_or(error, kErrOutputOverflow);
-      return;
-    }
-    keys[pos] = items[i].key;
-    counts[pos] = items[i].count;
-  }
-};
-
 struct FpGather {
   const FpEntry* slots;
   FpSlot* out;
@@ -407,7 +387,8 @@ void DeviceWindowTable::gather_log_async(int64_t minute, unsigned long long* d_k
   auto it = logs_.find(minute);
   if (it == logs_.end() || it->second.size == 0) return;
   const CountLog& log = it->second;
-  sys::launch(stream_, log.size, LogGather{log.items.data(), d_keys, d_counts, d_cursor, limit, d_error_},
+  // Log entries are (key, count) slots that are never empty: the table's gather takes them.
+  sys::launch(stream_, log.size, CountGather{log.items.data(), d_keys, d_counts, d_cursor, limit, d_error_},
               "log_gather");
 }
 
