@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "host/engine/ad_names.h"
+#include "host/engine/flat_tables.h"
 
 namespace clickagg {
 
@@ -108,10 +109,11 @@ class AdDictionary {
     std::string_view name;
   };
   struct Shard {
-    std::vector<uint64_t> slots;   // (hash >> 32) << 32 | local + 1; 0 = empty
-    std::vector<uint64_t> hashes;  // per local index
-    std::vector<Head> heads;       // per local index
-    std::vector<uint32_t> global;  // per local index; kStaged until commit
+    // Probed at random per event: on huge pages (flat_tables.h).
+    std::vector<uint64_t, HugePageAllocator<uint64_t>> slots;   // (hash >> 32) << 32 | local + 1; 0 = empty
+    std::vector<uint64_t, HugePageAllocator<uint64_t>> hashes;  // per local index
+    std::vector<Head, HugePageAllocator<Head>> heads;           // per local index
+    std::vector<uint32_t, HugePageAllocator<uint32_t>> global;  // per local index; kStaged until commit
     std::vector<Staged> staged;    // in order of first appearance
     uint32_t committed = 0;        // locals below this have a global index
   };

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "host/engine/flat_tables.h"
+
 namespace clickagg {
 
 struct NameKey {
@@ -41,7 +43,8 @@ class AdNames {
  private:
   std::vector<char> bytes_;
   std::vector<uint32_t> offsets_{0};
-  std::vector<NameKey> keys_;
+  // Read at random per row when rows are ordered: on huge pages (flat_tables.h).
+  std::vector<NameKey, HugePageAllocator<NameKey>> keys_;
 };
 
 using AdNamesPtr = std::shared_ptr<const AdNames>;

@@ -23,6 +23,24 @@ namespace clickagg {
 void* table_alloc(size_t bytes);
 void table_free(void* p, size_t bytes);
 
+// A std::allocator for the engine's large arrays that grow (the ad dictionary's slots and
+// per-name arrays): from 2 MiB up its blocks are table_alloc's, on transparent huge pages,
+// where plain heap memory would be on 4 KiB pages (transparent huge pages are commonly
+// "madvise" only): a random probe into tens of MB then costs no page walk of its own.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+  T* allocate(size_t n) { return static_cast<T*>(table_alloc(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { table_free(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 template <class T>
 class TableStorage {
  public:
