@@ -20,9 +20,10 @@ struct Claim {
   const DeviceEvent* rows;
   const FpTableRef* refs;
   uint32_t* slot_of;
+  const unsigned long long* bound;  // where set, rows from *bound on are not claimed
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
-    if (!active) return;
+    if (!active || (bound != nullptr && i >= *bound)) return;
     const DeviceEvent& e = rows[i];
     const FpTableRef t = refs[local_minute(e)];
     const uint32_t s = block::fp_insert_or_find(t, FpSlot{e.fp_lo, e.fp_hi}, error);
@@ -49,12 +50,14 @@ struct Resolve {
   Key* keys;
   unsigned long long capacity;
   unsigned long long* cursor;
+  const unsigned long long* bound;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long i, bool active) const {
     bool head = false;
     uint32_t key = 0, want = 0;
     const DeviceEvent* e = nullptr;
-    if (active) {
+    // Every lane goes on to the warp-wide count and append, in bounds or not.
+    if (active && (bound == nullptr || i < *bound)) {
       e = rows + i;
       const uint32_t s = slot_of[i];
       const uint32_t me = static_cast<uint32_t>(i + 1);
@@ -184,10 +187,7 @@ ChunkPipeline::ChunkPipeline(sys::Stream stream, unsigned* d_error)
 
 void ChunkPipeline::sync_and_check() {
   sys::sync(stream_);
-  // The error word is the engine's: the dictionary's kernels, queued before, report to it too.
-  if (rb_[0].error & kErrDictionaryFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
-  if (rb_[0].error != 0)
-    throw std::runtime_error("GPU engine: internal table error (code " + std::to_string(rb_[0].error) + ")");
+  check();
 }
 
 // The last phase 3 is complete (a synchronisation has passed it): note its new keys and logs,
@@ -232,19 +232,32 @@ void ChunkPipeline::absorb_pending(DeviceWindowTable& table) {
 
 void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
                           DeviceWindowTable& table, const FilterTableRef& filters) {
+  const size_t minutes = chunk.minutes.size();
+  if (minutes > kMaxChunkMinutes) throw std::logic_error("GPU engine: chunk outside its limits");
+  fp_refs_.resize(minutes);
+  for (size_t l = 0; l < minutes; ++l) fp_refs_[l] = table.reserve_fingerprints(chunk.minutes[l], chunk.minute_events[l]);
+  d_fp_refs_.reserve_discard(minutes);
+  sys::copy_async(d_fp_refs_.data(), fp_refs_.data(), minutes * sizeof(FpTableRef), sys::Copy::HostToDevice, stream_);
+  begin(chunk, d_rows, d_ads, ads, d_fp_refs_.data(), filters, nullptr);
+}
+
+void ChunkPipeline::start_bounded(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
+                                  const FpTableRef* d_refs, const FilterTableRef& filters,
+                                  const unsigned long long* d_bound) {
+  begin(chunk, d_rows, d_ads, ads, d_refs, filters, d_bound);
+}
+
+void ChunkPipeline::begin(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
+                          const FpTableRef* d_refs, const FilterTableRef& filters, const unsigned long long* d_bound) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();
   if (n == 0 || n >= 0x7FFFFFFFu || minutes == 0 || minutes > kMaxChunkMinutes)
     throw std::logic_error("GPU engine: chunk outside its limits");
   rows_ = d_rows;
   ads_ = d_ads;
+  refs_ = d_refs;
   n_ = n;
   layout_ = chunk_key_layout(ads, filters.count + 1ull);
-
-  fp_refs_.resize(minutes);
-  for (size_t l = 0; l < minutes; ++l) fp_refs_[l] = table.reserve_fingerprints(chunk.minutes[l], chunk.minute_events[l]);
-  d_fp_refs_.reserve_discard(minutes);
-  sys::copy_async(d_fp_refs_.data(), fp_refs_.data(), minutes * sizeof(FpTableRef), sys::Copy::HostToDevice, stream_);
 
   slot_.reserve_discard(n);
   exp_.reserve_discard(n + 1);
@@ -256,9 +269,9 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
   keys_.reserve_discard(n);
   wide_ = layout_.end_bit(minutes) > 32;
 
-  sys::launch(stream_, n, Claim{d_rows, d_fp_refs_.data(), slot_.data(), d_error_}, "claim");
-  if (wide_) resolve<unsigned long long>(filters);
-  else resolve<uint32_t>(filters);
+  sys::launch(stream_, n, Claim{d_rows, d_refs, slot_.data(), d_bound, d_error_}, "claim");
+  if (wide_) resolve<unsigned long long>(filters, d_bound);
+  else resolve<uint32_t>(filters, d_bound);
 
   sys::copy_async(&rb_[0].expansions, cursor_.data(), sizeof(unsigned long long), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb_[0].counted, counted_.data(), 2 * minutes * sizeof(unsigned), sys::Copy::DeviceToHost, stream_);
@@ -266,20 +279,40 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
 }
 
 template <class Key>
-void ChunkPipeline::resolve(const FilterTableRef& filters) {
+void ChunkPipeline::resolve(const FilterTableRef& filters, const unsigned long long* d_bound) {
   const unsigned long long capacity = keys_.size() * (sizeof(unsigned long long) / sizeof(Key));
   sys::launch(stream_, n_,
-              Resolve<Key>{rows_, ads_, d_fp_refs_.data(), slot_.data(), filters, layout_, exp_.data(), counted_.data(),
-                           reinterpret_cast<Key*>(keys_.data()), capacity, cursor_.data(), d_error_},
+              Resolve<Key>{rows_, ads_, refs_, slot_.data(), filters, layout_, exp_.data(), counted_.data(),
+                           reinterpret_cast<Key*>(keys_.data()), capacity, cursor_.data(), d_bound, d_error_},
               "resolve");
   keys_capacity_ = capacity;
 }
 
 void ChunkPipeline::finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
                            ChunkCounts& out) {
-  const size_t minutes = chunk.minutes.size();
   sync_and_check();
   absorb_pending(table);  // the previous chunk's phase 3 is complete too (same stream)
+  finish_synced(chunk, table, filters, out);
+}
+
+void ChunkPipeline::check() const {
+  // The error word is the engine's: the dictionary's kernels, queued before, report to it too.
+  if (rb_[0].error & kErrDictionaryFull) throw std::runtime_error("GPU engine: the ad dictionary's table is full");
+  if (rb_[0].error != 0)
+    throw std::runtime_error("GPU engine: internal table error (code " + std::to_string(rb_[0].error) + ")");
+}
+
+void ChunkPipeline::absorb_synced(DeviceWindowTable& table) {
+  check();
+  absorb_pending(table);
+}
+
+void ChunkPipeline::finish_synced(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
+                                  ChunkCounts& out) {
+  if (pending_.active) throw std::logic_error("GPU engine: a chunk finished before the last one was absorbed");
+  check();
+  const size_t minutes = chunk.minutes.size();
+  n_ = chunk.size();  // a bounded chunk's true size, known now
 
   out.open.assign(minutes, 0);
   out.late.assign(minutes, 0);

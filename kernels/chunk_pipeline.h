@@ -74,9 +74,22 @@ class ChunkPipeline {
   // the minutes' fingerprint tables first.
   void start(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
              DeviceWindowTable& table, const FilterTableRef& filters);
+  // Phase 1 for a chunk of every kept event of a batch, queued before the host knows how many
+  // there are: rows and ads from position *d_bound on are left alone (a bound of 0 leaves the
+  // chunk whole for a later start()). The fingerprint tables are the caller's (d_refs, by
+  // chunk minute, each with room for its events). finish_synced() follows, with the chunk's
+  // true end.
+  void start_bounded(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
+                     const FpTableRef* d_refs, const FilterTableRef& filters, const unsigned long long* d_bound);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
   // count tables and issues phase 3.
   void finish(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters, ChunkCounts& out);
+  // finish() in two, for a caller that has synchronised the stream itself since start():
+  // absorb_synced() takes in the last phase 3 (checking the error word), then finish_synced()
+  // goes on from phase 1's counts.
+  void absorb_synced(DeviceWindowTable& table);
+  void finish_synced(const PackedChunk& chunk, DeviceWindowTable& table, const FilterTableRef& filters,
+                     ChunkCounts& out);
   // Waits for the last phase 3 and notes its new count keys.
   void drain(DeviceWindowTable& table);
 
@@ -106,7 +119,10 @@ class ChunkPipeline {
   template <class Key>
   void launch_insert(uint64_t n);
   template <class Key>
-  void resolve(const FilterTableRef& filters);
+  void resolve(const FilterTableRef& filters, const unsigned long long* d_bound);
+  void begin(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
+             const FpTableRef* d_refs, const FilterTableRef& filters, const unsigned long long* d_bound);
+  void check() const;
   void sync_and_check();
   void absorb_pending(DeviceWindowTable& table);
 
@@ -118,6 +134,7 @@ class ChunkPipeline {
   // The chunk in flight between start() and finish().
   const DeviceEvent* rows_ = nullptr;
   const uint32_t* ads_ = nullptr;
+  const FpTableRef* refs_ = nullptr;  // by chunk minute
   size_t n_ = 0;
   ChunkKeyLayout layout_;
   Pending pending_;

@@ -28,6 +28,8 @@ struct Names {
   const char* arena;
   const uint32_t* name_off;
   const uint8_t* name_len;
+  const unsigned long long* bound;  // where set, positions from *bound on are not interned
+  CLICKAGG_DEV bool in(unsigned long long k) const { return bound == nullptr || k < *bound; }
   // Whether the name a slot refers to is the n bytes at p.
   CLICKAGG_DEV bool holds(uint32_t ref, const char* p, uint32_t n) const {
     const char* q;
@@ -57,7 +59,7 @@ struct Probe {
   uint32_t* slot_of;
   unsigned* error;
   CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
-    if (!active) return;
+    if (!active || !names.in(k)) return;
     const uint32_t e = names.kept[k];
     const unsigned long long h = hash[e];
     const char* p = names.text + names.off[e];
@@ -83,19 +85,19 @@ struct Probe {
 
 // 2. Each new name's first appearance, and the bytes it will take in the arena.
 struct Flag {
+  Names names;
   const unsigned long long* slots;
   const uint32_t* first;
   const uint32_t* slot_of;
-  const uint32_t* kept;
-  const uint8_t* len;
   uint32_t* flag;
   uint32_t* bytes;
   CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
     if (!active) return;
-    const uint32_t s = slot_of[k];
+    // Positions past the bound are flagged 0, so the sums over all positions stay right.
+    const uint32_t s = names.in(k) ? slot_of[k] : kNoSlot;
     const bool is_first = s != kNoSlot && (slots[s] & kPending) && first[s] == k;
     flag[k] = is_first ? 1u : 0u;
-    bytes[k] = is_first ? len[kept[k]] : 0u;
+    bytes[k] = is_first ? names.len[names.kept[k]] : 0u;
   }
 };
 
@@ -145,8 +147,9 @@ struct Read {
   const unsigned long long* slots;
   const uint32_t* slot_of;
   uint32_t* ids;
+  const unsigned long long* bound;
   CLICKAGG_DEV void operator()(unsigned long long k, bool active) const {
-    if (!active) return;
+    if (!active || (bound != nullptr && k >= *bound)) return;
     const uint32_t s = slot_of[k];
     ids[k] = s == kNoSlot ? 0u : static_cast<uint32_t>(slots[s] & kLow) - 1u;
   }
@@ -252,11 +255,12 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
   const uint32_t* kept = in.d_kept != nullptr ? in.d_kept : kept_.data();
   for (DeviceArray<uint32_t>* a : {&slot_of_, &flag_, &rank_, &bytes_, &byte_off_, &ids_}) a->reserve_discard(n);
 
-  const Names names{text_.data(), off_.data(), len_.data(), kept, arena_.data(), name_off_.data(), name_len_.data()};
+  const Names names{text_.data(),      off_.data(),      len_.data(),  kept, arena_.data(), name_off_.data(),
+                    name_len_.data(), in.d_bound};
   const unsigned long long mask = slots_.size() - 1;
   sys::launch(stream_, n, Probe{names, in_hash_.data(), slots_.data(), first_.data(), mask, slot_of_.data(), d_error_},
               "dictionary_probe");
-  sys::launch(stream_, n, Flag{slots_.data(), first_.data(), slot_of_.data(), kept, len_.data(), flag_.data(), bytes_.data()},
+  sys::launch(stream_, n, Flag{names, slots_.data(), first_.data(), slot_of_.data(), flag_.data(), bytes_.data()},
               "dictionary_flag");
   sys::exclusive_sum(temp_, flag_.data(), rank_.data(), n);
   sys::exclusive_sum(temp_, bytes_.data(), byte_off_.data(), n);
@@ -266,7 +270,7 @@ const uint32_t* DeviceDictionary::intern(const AdsIn& in) {
                      arena_.data(), totals_.data(), n},
               "dictionary_commit");
   sys::launch(stream_, 1, Advance{totals_.data(), state_.data()}, "dictionary_advance");
-  sys::launch(stream_, n, Read{slots_.data(), slot_of_.data(), ids_.data()}, "dictionary_read");
+  sys::launch(stream_, n, Read{slots_.data(), slot_of_.data(), ids_.data(), in.d_bound}, "dictionary_read");
   // The totals come back with the caller's next synchronisation.
   sys::copy_async(&rb_[0].new_names, totals_.data(), 2 * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(&rb_[0].error, d_error_, sizeof(unsigned), sys::Copy::DeviceToHost, stream_);

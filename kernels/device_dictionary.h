@@ -40,7 +40,9 @@ namespace clickagg::CLICKAGG_DEVICE_NS {
 
 // One call's ads, in host memory: event e's name is text[off[e], off[e] + len[e]) with hash
 // hash[e] (bytes_hash64). The events interned, in arrival order, are kept[0, n) in host
-// memory, or, where d_kept is set, d_kept[0, kept_n) in device memory (kept is then unused).
+// memory, or, where d_kept is set, d_kept[0, kept_n) in device memory (kept is then unused);
+// where d_bound is set too, only the first *d_bound of those (a count the device holds: the
+// host then queues the call without knowing it, and kept_n bounds it).
 struct AdsIn {
   std::span<const char> text;
   std::span<const uint32_t> off;
@@ -49,6 +51,7 @@ struct AdsIn {
   std::span<const uint32_t> kept;
   const uint32_t* d_kept = nullptr;
   size_t kept_n = 0;
+  const unsigned long long* d_bound = nullptr;
 };
 
 // The committed names on the device: their number and the bytes they take in the arena.

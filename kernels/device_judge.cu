@@ -61,6 +61,7 @@ struct Compact {
       totals[0] = drop_rank[i] + drop_flag[i];
       totals[1] = run_rank[i] + run_flag[i];
       totals[2] = static_cast<unsigned long long>(prefix[i] > t[i] ? prefix[i] : t[i]);
+      totals[3] = n - totals[0];
     }
   }
 };
@@ -110,19 +111,26 @@ DeviceJudge::DeviceJudge(sys::Stream stream, unsigned* d_error)
       run_kept_(stream),
       totals_(stream) {
   rb_.reserve_discard(1);
-  totals_.reserve_discard(3);
+  totals_.reserve_discard(4);
+  sys::fill_async(totals_.data(), 0, 4 * sizeof(unsigned long long), stream_);
 }
 
 void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, BatchJudgement& out) {
-  out.begin = 0;
-  out.end = n;
-  out.verdict = nullptr;
-  out.local = nullptr;
-  out.minutes.clear();
-  out.dropped.clear();
-  out.end_max = rule.start_max;
+  queue(d_t, n, rule);
+  if (n > 0) sys::sync(stream_);
+  collect(out);
+  index(d_t);
+}
+
+void DeviceJudge::queue(const int64_t* d_t, size_t n, const JudgeRule& rule) {
+  n_ = n;
+  rule_ = rule;
   minute_events_.clear();
-  if (n == 0) return;
+  runs_.clear();
+  if (n == 0) {
+    sys::fill_async(totals_.data(), 0, 4 * sizeof(unsigned long long), stream_);
+    return;
+  }
   if (n > UINT32_MAX) throw std::length_error("GPU engine: too many events in one judged batch");
   prefix_.reserve_discard(n);
   verdict_.reserve_discard(n);
@@ -151,7 +159,20 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
   sys::copy_async(rb.run_kept, run_kept_.data(), head * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb.drop_pos, drop_pos_.data(), head * sizeof(uint32_t), sys::Copy::DeviceToHost, stream_);
   sys::copy_async(rb.drop_w, drop_w_.data(), head * sizeof(int64_t), sys::Copy::DeviceToHost, stream_);
-  sys::sync(stream_);
+}
+
+void DeviceJudge::collect(BatchJudgement& out) {
+  const size_t n = n_;
+  out.begin = 0;
+  out.end = n;
+  out.verdict = nullptr;
+  out.local = nullptr;
+  out.minutes.clear();
+  out.dropped.clear();
+  out.end_max = rule_.start_max;
+  if (n == 0) return;
+  const Readback& rb = rb_[0];
+  const size_t head = std::min<size_t>(n, kJudgeReadback);
   if (rb.error != 0) throw std::runtime_error("GPU engine: a device invariant failed (error word " + std::to_string(rb.error) + ")");
 
   const auto dropped = static_cast<size_t>(rb.totals[0]);
@@ -194,8 +215,11 @@ void DeviceJudge::judge(const int64_t* d_t, size_t n, const JudgeRule& rule, Bat
     }
   }
   out.minutes = runs_;
-  if (runs_.empty()) return;  // every event dropped
+}
 
+void DeviceJudge::index(const int64_t* d_t) {
+  if (runs_.empty()) return;  // every event dropped (or none)
+  const size_t n = n_;
   // The minutes go up from pinned memory; the pinned buffer is reused only after the next
   // call's synchronisation, which follows this upload on the same stream.
   const size_t m = runs_.size();

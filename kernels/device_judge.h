@@ -42,6 +42,14 @@ class DeviceJudge {
   // arrays are left null: the per-event results stay on the device, valid until the next call
   // (the index kernel may still be running: read them in the stream's order).
   void judge(const int64_t* d_t, size_t n, const JudgeRule& rule, BatchJudgement& out);
+  // judge() in three steps, for a caller that makes the synchronisation itself: queue()
+  // queues steps 1-3 and the readback; after the caller's synchronisation, collect() fills
+  // `out` (step 4) and index() queues step 5 (local() is valid after it only).
+  void queue(const int64_t* d_t, size_t n, const JudgeRule& rule);
+  void collect(BatchJudgement& out);
+  void index(const int64_t* d_t);
+  // The number of kept events, on the device once queue()'s work has run.
+  const unsigned long long* kept_count() const { return totals_.data() + 3; }
   // Per batch position: verdict, and minute index into out.minutes (0 for dropped events).
   const Verdict* verdict() const { return verdict_.data(); }
   const uint32_t* local() const { return local_.data(); }
@@ -59,9 +67,9 @@ class DeviceJudge {
   DeviceArray<uint32_t> local_, kept_, drop_flag_, run_flag_, drop_rank_, run_rank_, drop_pos_;
   DeviceArray<int64_t> drop_w_, run_minute_, minutes_;
   DeviceArray<uint32_t> run_kept_;
-  DeviceArray<unsigned long long> totals_;  // dropped, run starts, end max (as bits)
+  DeviceArray<unsigned long long> totals_;  // dropped, run starts, end max (as bits), kept
   struct Readback {
-    unsigned long long totals[3];
+    unsigned long long totals[4];
     unsigned error;
     int64_t run_minute[kJudgeReadback];
     uint32_t run_kept[kJudgeReadback];
@@ -72,6 +80,8 @@ class DeviceJudge {
   PinnedArray<int64_t> minutes_h_;
   std::vector<int64_t> runs_;
   std::vector<uint32_t> run_kept_h_, minute_events_;
+  size_t n_ = 0;  // the call queued last
+  JudgeRule rule_;
 };
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

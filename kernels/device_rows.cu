@@ -45,8 +45,9 @@ struct Build {
   uint32_t overflow_n;
   FilterTableRef filters;
   DeviceEvent* rows;
+  const unsigned long long* bound;  // where set, rows from *bound on are not built
   CLICKAGG_DEV void operator()(unsigned long long r, bool active) const {
-    if (!active) return;
+    if (!active || (bound != nullptr && r >= *bound)) return;
     const uint32_t i = kept[r];
     DeviceEvent e{};
     for (int b = 0; b < 16; ++b) e.ip[b] = ip[i].b[b];
@@ -197,7 +198,28 @@ PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTab
               Build{k.kept + begin, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
                     has_users_ ? users : UserTableRef{}, user_hash_.data(), user_off_.data(), user_len_.data(), text,
                     extra_.data(), overflow_event_.data(),
-                    overflow_code_.data(), static_cast<uint32_t>(overflow_n_), filters, rows.data()},
+                    overflow_code_.data(), static_cast<uint32_t>(overflow_n_), filters, rows.data(), nullptr},
+              "rows_build");
+  return c;
+}
+
+PackedChunk DeviceRows::build_bounded(const KeptEvents& k, const unsigned long long* d_bound,
+                                      const FilterTableRef& filters, const UserTableRef& users, const char* text,
+                                      DeviceArray<DeviceEvent>& rows) {
+  const size_t m = k.minutes.size();
+  if (m == 0 || m > kMaxChunkMinutes) throw std::logic_error("GPU engine: a bounded chunk outside its limits");
+  PackedChunk c;
+  c.end = k.kept_n;
+  c.minutes.assign(k.minutes.begin(), k.minutes.end());
+  chunk_local_h_.reserve_discard(m);
+  for (size_t l = 0; l < m; ++l) chunk_local_h_[l] = static_cast<uint16_t>(l);
+  upload_async(chunk_local_, chunk_local_h_.data(), m, stream_);
+  rows.reserve_discard(std::max<size_t>(k.kept_n, 1));
+  sys::launch(stream_, k.kept_n,
+              Build{k.kept, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
+                    has_users_ ? users : UserTableRef{}, user_hash_.data(), user_off_.data(), user_len_.data(), text,
+                    extra_.data(), overflow_event_.data(), overflow_code_.data(), static_cast<uint32_t>(overflow_n_),
+                    filters, rows.data(), d_bound},
               "rows_build");
   return c;
 }

@@ -70,6 +70,12 @@ class DeviceRows {
   // text buffer on the device).
   PackedChunk build(const KeptEvents& k, size_t begin, const FilterTableRef& filters, const UserTableRef& users,
                     const char* text, DeviceArray<DeviceEvent>& rows);
+  // The rows of a chunk of every kept event of the batch whose number the host does not know
+  // yet: k.kept_n bounds it and *d_bound (device memory) is it, or 0 to build none; k.local
+  // indexes k.minutes, which become the chunk's minutes as they are (empty ones included).
+  // The chunk returned ends at k.kept_n: its caller sets the true end once it knows it.
+  PackedChunk build_bounded(const KeptEvents& k, const unsigned long long* d_bound, const FilterTableRef& filters,
+                            const UserTableRef& users, const char* text, DeviceArray<DeviceEvent>& rows);
 
  private:
   sys::Stream stream_;

@@ -198,9 +198,10 @@ uint64_t DeviceWindowTable::fingerprint_capacity(int64_t minute) const {
   return it == fps_.end() ? 0 : it->second.capacity;
 }
 
-std::vector<int64_t> DeviceWindowTable::fingerprint_minutes() const {
+std::vector<int64_t> DeviceWindowTable::fingerprint_minutes(bool empty_too) const {
   std::vector<int64_t> out;
-  for (const auto& [m, _] : fps_) out.push_back(m);
+  for (const auto& [m, t] : fps_)
+    if (empty_too || t.size > 0) out.push_back(m);
   return out;
 }
 

@@ -52,7 +52,9 @@ class DeviceWindowTable {
   bool has_fingerprints(int64_t minute) const { return fps_.count(minute) != 0; }
   uint64_t fingerprint_count(int64_t minute) const;
   uint64_t fingerprint_capacity(int64_t minute) const;
-  std::vector<int64_t> fingerprint_minutes() const;
+  // The minutes holding fingerprints, ascending (with those whose table is empty: reserved
+  // ahead of its events, minute_directory.h, where empty_too).
+  std::vector<int64_t> fingerprint_minutes(bool empty_too = false) const;
   void purge_fingerprints(int64_t minute) { fps_.erase(minute); }
 
   // Every fingerprint of the minute (any order). Synchronous.

@@ -63,6 +63,7 @@ GpuBackend::GpuBackend(const EngineConfig& config, const GpuOptions& options)
       d_error_(error_word()),
       dict_(streams_.compute, d_error_.data()),
       judge_(streams_.compute, d_error_.data()),
+      directory_(streams_.compute),
       rows_(streams_.compute),
       filters_(cfg_.filters),
       table_(std::make_unique<DeviceWindowTable>(streams_.compute, options.min_table_slots, d_error_.data())),
@@ -99,6 +100,8 @@ void GpuBackend::select_device() const { sys::select_device(opt_.device); }
 
 bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJudgement& out) {
   select_device();
+  bounded_ = false;
+  interned_ = false;
   const size_t n = batch.size();
   if (n == 0) {
     judge_.judge(nullptr, 0, rule, out);
@@ -110,34 +113,90 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
   upload_async(times_d_, batch.t_ms.data(), n, streams_.compute);
   rows_.upload(batch, filters_.uses_users());
   sys::record(streams_.upload_end, streams_.compute);
-  judge_.judge(times_d_.data(), n, rule, out);
+  if (n > limits_.events || !directory_.prepare(*table_, n)) {
+    judge_.judge(times_d_.data(), n, rule, out);
+    copy_seconds_ += sys::seconds_between(streams_.upload_begin, streams_.upload_end);
+    settle();  // the judgement's synchronisation has passed the last batch's chunks
+    directory_.remember(out.minutes, judge_.minute_events());
+    return true;
+  }
+  // One synchronisation for the batch (minute_directory.h): the judgement, the dictionary
+  // and phase 1 of the chunk of all kept events are queued before the host knows which
+  // events are kept or which minutes they count into, bounded by counts on the device.
+  judge_.queue(times_d_.data(), n, rule);
+  directory_.assign(times_d_.data(), judge_.verdict(), judge_.kept_count(), n);
+  intern(batch, n, judge_.kept_count());
+  const KeptEvents k{judge_.kept(), n, judge_.verdict(), directory_.local(), directory_.minutes()};
+  chunk_ = rows_.build_bounded(k, directory_.bound(), filters_.ref(), filters_.users(), dict_.text(), rows_d_);
+  pipeline_.start_bounded(chunk_, rows_d_.data(), d_ads_, dict_.size_bound(), directory_.refs(), filters_.ref(),
+                          directory_.bound());
+  sys::sync(streams_.compute);
   copy_seconds_ += sys::seconds_between(streams_.upload_begin, streams_.upload_end);
-  settle();  // the judgement's synchronisation has passed the last batch's chunks
+  judge_.collect(out);
+  // The last batch's phase 3 and the dictionary's totals have arrived with it.
+  if (unsettled_) {
+    unsettled_ = false;
+    pipeline_.absorb_synced(*table_);
+    if (chunks_timed_) chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
+    chunks_timed_ = false;
+  }
+  dict_.absorb();
+  directory_.remember(out.minutes, judge_.minute_events());
+  if (directory_.fit()) {
+    bounded_ = true;
+    chunk_.end = n - out.dropped.size();
+  } else {
+    judge_.index(times_d_.data());  // count() goes the usual way, from the judgement's minutes
+  }
   return true;
+}
+
+void GpuBackend::intern(const EventColumns& batch, size_t kept, const unsigned long long* d_bound) {
+  StageClock c(dict_seconds_);
+  AdsIn in{{batch.text.data(), batch.text.size()},
+           {batch.ad_off.data(), batch.size()},
+           {batch.ad_len.data(), batch.size()},
+           {batch.ad_hash.data(), batch.size()},
+           {}};
+  in.d_kept = judge_.kept();
+  in.kept_n = kept;
+  in.d_bound = d_bound;
+  d_ads_ = dict_.intern(in);
+  interned_ = true;
 }
 
 void GpuBackend::count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) {
   select_device();
   const size_t kept = (j.end - j.begin) - j.dropped.size();
   if (kept == 0) return;
+  if (bounded_) {
+    bounded_ = false;
+    finish_bounded(j, tally);
+    return;
+  }
   // A batch of one chunk takes its histogram from the judgement; the first of several chunks
   // waits for its own in build().
   if (kept <= limits_.events && j.minutes.size() <= kMaxChunkMinutes)
     rows_.whole_batch(kept_events(j, kept), judge_.minute_events());
   else
     rows_.histogram(kept_events(j, kept), 0, limits_.events);
-  {
-    StageClock c(dict_seconds_);
-    AdsIn in{{batch.text.data(), batch.text.size()},
-             {batch.ad_off.data(), batch.size()},
-             {batch.ad_len.data(), batch.size()},
-             {batch.ad_hash.data(), batch.size()},
-             {}};
-    in.d_kept = judge_.kept();
-    in.kept_n = kept;
-    d_ads_ = dict_.intern(in);
-  }
+  if (!interned_) intern(batch, kept, nullptr);
   run_chunks(j, kept, tally);
+}
+
+// Phase 1 of the batch's one chunk ran before the judgement's synchronisation: phases 2 and 3
+// follow from its counts.
+void GpuBackend::finish_bounded(const BatchJudgement& j, BatchTally& tally) {
+  sys::record(streams_.chunks_begin, streams_.compute);
+  chunks_timed_ = false;
+  unsettled_ = true;
+  if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
+    sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
+  ChunkCounts counts;
+  pipeline_.finish_synced(chunk_, *table_, filters_.ref(), counts);
+  absorb(chunk_, counts, j, tally);
+  sys::record(streams_.chunks_end, streams_.compute);
+  chunks_timed_ = true;
 }
 
 void GpuBackend::run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally) {
@@ -184,7 +243,10 @@ void GpuBackend::absorb(const PackedChunk& chunk, const ChunkCounts& counts, con
                         BatchTally& tally) {
   uint64_t counted = 0;
   for (size_t l = 0; l < chunk.minutes.size(); ++l) {
+    if (counts.open[l] + counts.late[l] == 0) continue;  // (a directory's minute may get none)
     const auto it = std::lower_bound(j.minutes.begin(), j.minutes.end(), chunk.minutes[l]);
+    if (it == j.minutes.end() || *it != chunk.minutes[l])
+      throw std::logic_error("GPU engine: events counted into a minute the judgement did not count");
     const size_t local = static_cast<size_t>(it - j.minutes.begin());
     tally.open[local] += counts.open[l];
     tally.late[local] += counts.late[l];

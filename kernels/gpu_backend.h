@@ -1,20 +1,26 @@
 // The GPU engine's storage and compute behind EngineDriver (host/engine/engine_driver.h),
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
-// Per batch, the host copies columns and reads back counters; it touches no event. A batch
-// of one chunk synchronises twice: for the judgement, and for the chunk's number of group keys
-// (the sort needs it). Callers decode batches into pinned memory (batch_memory()), so the
-// copies need no staging:
-//   judge(): the event times and the columns rows are built from go up; the device judges the
-//     events against the watermark (device_judge.h) and lists the kept ones; the counted
-//     minutes, each minute's kept events and the dropped events come back in one
-//     synchronisation;
-//   count(): the ad bytes, offsets, lengths and hashes go up and the dictionary interns the
-//     kept events (device_dictionary.h: indexes in first appearance order; only new names come
-//     back, with later synchronisations); then per chunk of kept events the device builds the
-//     rows (device_rows.h), dedups exactly and groups into per-minute tables
-//     (chunk_pipeline.h, device_window_table.h). The last chunk's counts and the new names are
-//     taken in when the host next needs the tables (settle()).
+// Per batch, the host copies columns and reads back counters; it touches no event. A batch of
+// one chunk whose kept events count into minutes that have tables (minute_directory.h: every
+// minute whose dedup state is alive, and the one after the newest) synchronises once; other
+// batches (the first, one with events in a minute without a table or more than its table has
+// room for, one of several chunks) twice or more. Callers decode batches into pinned memory
+// (batch_memory()), so the copies need no staging:
+//   judge(): the event times, the columns rows are built from and the ad columns go up; the
+//     device judges the events against the watermark (device_judge.h) and lists the kept
+//     ones, interns their ads (device_dictionary.h: indexes in first appearance order; only
+//     new names come back, with later synchronisations), finds each kept event's minute in
+//     the directory, builds the rows (device_rows.h) and runs phase 1 of the chunk pipeline
+//     (chunk_pipeline.h: exact dedup and the group keys), all bounded by the kept count on
+//     the device, and nothing at all where an event has no entry with room. The counted
+//     minutes, the dropped events and phase 1's counts come back in one synchronisation;
+//   count(): phases 2 and 3 (the sort and the inserts into the per-minute tables,
+//     device_window_table.h) follow without waiting. Where phase 1 did not run, the batch goes
+//     the usual way: per chunk of kept events, rows by the judgement's minutes, phase 1 sized
+//     exactly, a synchronisation, then phases 2 and 3. The last chunk's counts and the new
+//     names are taken in when the host next needs the tables (settle()) or at the next batch's
+//     synchronisation.
 // Per emitted minute: top-N candidates on the device (topn_select.h), from the minute's counts
 // for a window of one minute, and from a running sum per longer window size
 // (device_sliding_sum.h), moved from minute to minute by the rule the CPU engine follows
@@ -42,6 +48,7 @@
 #include "kernels/device_sliding_sum.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
+#include "kernels/minute_directory.h"
 #include "kernels/system/runtime.h"
 #include "kernels/topn_select.h"
 
@@ -105,7 +112,8 @@ class GpuBackend final : public EngineBackend {
   // and the kernels; their device time is in the next stage's wait); "h2d_copy": the uploads of the
   // event times and the row columns; "device_chunks": the chunks' span on the stream (row
   // building, dedup and group-by kernels, with the short waits while the host reads sizes
-  // back). The driver adds its own stages: its "judge" holds the device judgement.
+  // back; from phase 2 on where phase 1 ran before the judgement's synchronisation). The
+  // driver adds its own stages: its "judge" holds the device judgement (and then phase 1).
   std::vector<std::pair<std::string, double>> stage_seconds() const override;
 
  private:
@@ -114,7 +122,9 @@ class GpuBackend final : public EngineBackend {
   // the tables: a batch ends without waiting for it, so a batch that emits nothing costs one
   // synchronisation less.
   void settle() const;
+  void intern(const EventColumns& batch, size_t kept, const unsigned long long* d_bound);
   void run_chunks(const BatchJudgement& j, size_t kept, BatchTally& tally);
+  void finish_bounded(const BatchJudgement& j, BatchTally& tally);
   KeptEvents kept_events(const BatchJudgement& j, size_t kept) const;
   void absorb(const PackedChunk& chunk, const ChunkCounts& counts, const BatchJudgement& j, BatchTally& tally);
   struct RunningSum {
@@ -138,6 +148,7 @@ class GpuBackend final : public EngineBackend {
   DeviceArray<unsigned> d_error_;
   mutable DeviceDictionary dict_;
   DeviceJudge judge_;
+  MinuteDirectory directory_;
   DeviceRows rows_;
   DeviceFilterTable filters_;
   mutable std::unique_ptr<DeviceWindowTable> table_;
@@ -149,6 +160,9 @@ class GpuBackend final : public EngineBackend {
 
   // Per-batch scratch.
   const uint32_t* d_ads_ = nullptr;  // the kept events' ad indexes (device), by kept position
+  bool interned_ = false;            // judge() interned the batch's ads
+  bool bounded_ = false;             // and ran phase 1 of its one chunk (chunk_), which fit
+  PackedChunk chunk_;
   std::vector<TopNCandidate> candidates_;
   // A snapshot being restored, uploaded by restored().
   std::map<int64_t, std::vector<CountSlot>> restore_counts_;

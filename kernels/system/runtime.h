@@ -54,6 +54,10 @@ double seconds_between(Event begin, Event end);
 
 void select_device(int device);
 void device_sync();
+// How many times this process's host has waited for a device (the synchronising calls above:
+// stream, event and device syncs and the synchronous copies and fills), for tests and
+// benchmarks that count synchronisations per batch.
+uint64_t host_waits();
 // Freed device memory stays in the allocator's pool for reuse (tables come and go with minutes).
 void keep_freed_memory(int device);
 // After a kernel launch: launch errors surface here, execution errors at the next sync.

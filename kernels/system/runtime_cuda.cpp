@@ -1,4 +1,5 @@
 // The CUDA system's runtime (runtime.h): the CUDA runtime's calls, each checked.
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -7,6 +8,9 @@
 namespace clickagg::gpu::sys {
 
 namespace {
+
+std::atomic<uint64_t> waits{0};
+void note_wait() { waits.fetch_add(1, std::memory_order_relaxed); }
 
 [[noreturn]] void throw_error(cudaError_t err, const char* call) {
   // Clears a non-sticky error (such as a failed allocation) so the engine can still be torn
@@ -62,12 +66,16 @@ void copy_async(void* dst, const void* src, size_t bytes, Copy kind, Stream stre
   check(cudaMemcpyAsync(dst, src, bytes, kind_of(kind), stream), "cudaMemcpyAsync");
 }
 void copy(void* dst, const void* src, size_t bytes, Copy kind) {
+  note_wait();
   check(cudaMemcpy(dst, src, bytes, kind_of(kind)), "cudaMemcpy");
 }
 void fill_async(void* dst, int byte, size_t bytes, Stream stream) {
   check(cudaMemsetAsync(dst, byte, bytes, stream), "cudaMemsetAsync");
 }
-void fill(void* dst, int byte, size_t bytes) { check(cudaMemset(dst, byte, bytes), "cudaMemset"); }
+void fill(void* dst, int byte, size_t bytes) {
+  note_wait();
+  check(cudaMemset(dst, byte, bytes), "cudaMemset");
+}
 
 Stream create_stream() {
   cudaStream_t s = nullptr;
@@ -79,7 +87,9 @@ void destroy_stream(Stream stream) noexcept {
   (void)cudaStreamSynchronize(stream);
   (void)cudaStreamDestroy(stream);
 }
-void sync(Stream stream) { check(cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
+void sync(Stream stream) {
+  note_wait();
+  check(cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
 
 Event create_event(bool timing) {
   cudaEvent_t e = nullptr;
@@ -90,7 +100,9 @@ void destroy_event(Event event) noexcept {
   if (event != nullptr) (void)cudaEventDestroy(event);
 }
 void record(Event event, Stream stream) { check(cudaEventRecord(event, stream), "cudaEventRecord"); }
-void sync(Event event) { check(cudaEventSynchronize(event), "cudaEventSynchronize"); }
+void sync(Event event) {
+  note_wait();
+  check(cudaEventSynchronize(event), "cudaEventSynchronize"); }
 double seconds_between(Event begin, Event end) {
   float ms = 0;
   check(cudaEventElapsedTime(&ms, begin, end), "cudaEventElapsedTime");
@@ -98,7 +110,11 @@ double seconds_between(Event begin, Event end) {
 }
 
 void select_device(int device) { check(cudaSetDevice(device), "cudaSetDevice"); }
-void device_sync() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+void device_sync() {
+  note_wait();
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+}
+uint64_t host_waits() { return waits.load(std::memory_order_relaxed); }
 void keep_freed_memory(int device) {
   cudaMemPool_t pool = nullptr;
   check(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");

@@ -11,6 +11,7 @@
 #include "host/decode/event_columns.h"
 #include "kernels/device_layout.h"
 #include "kernels/gpu_engine.h"
+#include "kernels/system/runtime.h"
 #include "tests/gpu/gpu_test_support.h"
 
 namespace clickagg::gputest {
@@ -326,6 +327,81 @@ TEST(GpuVsCpu, TopNTiesAreBrokenByAdIdBytes) {
       EXPECT_TRUE(a.count > b.count || (a.count == b.count && a.ad_id < b.ad_id));
     }
   }
+}
+
+// One synchronisation per batch (minute_directory.h) where the batch's kept events count into
+// minutes with tables and room, the usual two or more where they do not: a batch far larger
+// than the ones before it into the minute after the newest, and a jump of several minutes.
+// Both engines must still emit the same.
+TEST(GpuVsCpu, OneSynchronisationPerBatchAndTheWayBack) {
+  CLICKAGG_REQUIRE_GPU();
+  StreamSpec spec;
+  spec.seed = 71;
+  spec.events = 12'000;
+  spec.ads = 300;
+  spec.late_pct = 0;
+  spec.very_late_pct = 0;
+  Stream s = make_stream(spec);
+  // Event times by hand: minute 0 in batches of 100, then 5000 events of minute 1 in one
+  // batch, batches of 100 again, and a jump to minute 5; every 37th event 30 s late.
+  std::vector<std::pair<size_t, size_t>> batches;
+  size_t big = 0, jump = 0;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    int64_t t;
+    if (i < 3000) t = kT0 + static_cast<int64_t>(i) * 20;
+    else if (i < 8000) t = kT0 + 60'000 + static_cast<int64_t>(i - 3000) * 5;
+    else if (i < 9000) t = kT0 + 85'000 + static_cast<int64_t>(i - 8000) * 10;
+    else t = kT0 + 300'000 + static_cast<int64_t>(i - 9000) * 20;
+    if (i % 37 == 36) t -= 30'000;
+    s.events[i].t_ms = t;
+  }
+  for (size_t i = 0; i < s.events.size();) {
+    const size_t n = i == 3000 ? 5000 : 100;
+    if (i == 3000) big = batches.size();
+    if (i == 9000) jump = batches.size();
+    batches.emplace_back(i, i + n);
+    i += n;
+  }
+  const EngineConfig cfg = config(3, {1, 5}, 5);
+  auto cpu = make_cpu_engine(cfg);
+  auto gpu = dev::make_gpu_engine(cfg, dev::GpuOptions{});
+  Runs r;
+  std::vector<uint64_t> waits;
+  std::vector<bool> emitted;
+  int64_t now = 0;
+  for (const auto& [from, to] : batches) {
+    const std::span<const Event> b(s.events.data() + from, to - from);
+    cpu->process(0, b, now, r.cpu);
+    const size_t before = r.gpu.windows.size() + r.gpu.lists.size();
+    const uint64_t w0 = dev::sys::host_waits();
+    gpu->process(0, b, now, r.gpu);
+    waits.push_back(dev::sys::host_waits() - w0);
+    emitted.push_back(r.gpu.windows.size() + r.gpu.lists.size() != before);
+    ++now;
+  }
+  cpu->finish(r.cpu);
+  gpu->finish(r.gpu);
+  r.cpu_stats = cpu->stats();
+  r.gpu_stats = gpu->stats();
+  expect_same(r, "one synchronisation per batch");
+  EXPECT_GT(r.cpu_stats.duplicates, 0u);
+  EXPECT_GT(r.cpu_stats.late_counted + r.cpu_stats.dropped_late, 0u);
+
+  // Every batch after the first that emits nothing takes one wait, but the two that leave
+  // the directory, which take the usual way (two at least).
+  size_t quiet = 0, one = 0;
+  std::ostringstream seen;
+  for (size_t b = 1; b < batches.size(); ++b) {
+    if (emitted[b] || b == big || b == jump) continue;
+    ++quiet;
+    if (waits[b] == 1) ++one;
+    else seen << " batch " << b << ": " << waits[b];
+  }
+  EXPECT_GT(quiet, 40u);
+  EXPECT_EQ(one, quiet) << seen.str();
+  EXPECT_GE(waits[big], 2u);
+  EXPECT_GE(waits[jump], 2u);
+  EXPECT_GE(waits[0], 2u);  // no table yet
 }
 
 TEST(GpuVsCpu, IdlePartitionsTicksAndRevokes) {
