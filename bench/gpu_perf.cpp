@@ -6,7 +6,11 @@
 //   copy-in      the same with the columns rows are built from uploaded (from pinned memory)
 //                and the rows built on the device first, as the engine does per batch;
 //   gpu engine   the whole engine: process() of one batch in columns, then finish();
-//   cpu engine   the CPU engine on every core of the machine, the same batches.
+//   cpu engine   the CPU engine on every core of the machine, the same batches;
+//   gpu stream   the whole engine fed the main workload as 16 batches in time order, as a
+//                consumer's micro-batches come (every batch after the first finds its minutes'
+//                tables: one synchronisation each where it emits nothing), with the host's
+//                waits per batch; cpu stream: the CPU engine, the same batches.
 // Workloads are generated once, in parallel: 2 M ads with Zipf 0, 1.1 and 1.5 popularity, and
 // Zipf 1.1 with one ad taking every other click ("hot"). Buffers and engines are made outside
 // the timed region, every figure is the median of --reps timed runs after a warm-up run, and
@@ -45,6 +49,7 @@
 #include "kernels/device_rows.h"
 #include "kernels/filter_table.h"
 #include "kernels/gpu_engine.h"
+#include "kernels/system/runtime.h"
 
 // A failed CUDA call ends the benchmark with the call named.
 #define CLICKAGG_CUDA(call)                                                                       \
@@ -132,6 +137,7 @@ struct Row {
   double ms = 0;
   double bytes_per_event = 0;  // bytes the step moves per event, as counted in kernels/NOTES.md
   uint64_t counted = 0;  // events counted; dictionary rows: names interned; judge rows: events kept
+  double waits_per_batch = 0;  // stream rows of the GPU engine: the host's waits for the device
 };
 std::vector<Row> g_rows;
 
@@ -384,6 +390,38 @@ void whole_engine(bool gpu, const Workload& w, int nfilters, int reps) {
   report(Row{gpu ? "gpu engine" : "cpu engine", w.name, nfilters, c.size(), median(t), bytes, counted});
 }
 
+void engine_stream(bool gpu, const Workload& w, int nfilters, int reps, size_t parts) {
+  const EngineConfig cfg = engine_config(nfilters, std::thread::hardware_concurrency());
+  const EventColumns& c = w.columns;
+  gpu::GpuOptions opt;
+  opt.staging_events = c.size() / parts + 1;
+  std::vector<double> t;
+  uint64_t counted = 0, waits = 0;
+  for (int r = 0; r < reps + 1; ++r) {
+    auto engine = gpu ? gpu::make_gpu_engine(cfg, opt) : make_cpu_engine(cfg);
+    std::vector<EventColumns> batches;  // in the engine's batch memory, made off the clock
+    for (size_t k = 0; k < parts; ++k) {
+      batches.emplace_back(engine->batch_memory());
+      batches.back().append(c, c.size() * k / parts, c.size() * (k + 1) / parts);
+    }
+    NullSink sink;
+    const uint64_t w0 = gpu::sys::host_waits();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t k = 0; k < parts; ++k) engine->process(0, batches[k], static_cast<int64_t>(k), sink);
+    engine->finish(sink);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) t.push_back(ms);
+    waits = gpu::sys::host_waits() - w0;
+    counted = engine->stats().counted;
+    batches.clear();  // before the engine whose memory they are in
+  }
+  const double bytes = (c.size() * (8 + 8 + 16 + 8 + 4 + 1 + 8 + 4 + 2 + 16 + 2) + c.text.size()) / double(c.size());
+  Row row{gpu ? "gpu stream" : "cpu stream", w.name, nfilters, c.size(), median(t), bytes, counted};
+  if (gpu) row.waits_per_batch = static_cast<double>(waits) / static_cast<double>(parts);
+  report(row);
+  if (gpu) std::printf("gpu stream   %-8s host waits per batch (finish included): %.2f\n", w.name.c_str(), row.waits_per_batch);
+}
+
 // The batch for peers in other frameworks (bench/gpu_peer.py): a 16-byte header ("CKEV",
 // version 1, record count) then per event, little-endian: uint32 ad index (first appearance
 // order), int32 minute relative to the first event's, uint64 fingerprint lo, hi, uint32 bit
@@ -493,6 +531,8 @@ int main(int argc, char** argv) {
     judging(stream, main_work, reps);
     for (const Workload& w : work) whole_engine(true, w, 4, std::min(reps, 3));
     for (const Workload& w : work) whole_engine(false, w, 4, std::min(reps, 3));
+    engine_stream(true, main_work, 4, std::min(reps, 3), 16);
+    engine_stream(false, main_work, 4, std::min(reps, 3), 16);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpu_perf: %s\n", e.what());
     return 1;
@@ -506,10 +546,10 @@ int main(int argc, char** argv) {
                 r.events, r.ms, r.events / r.ms / 1e3, r.bytes_per_event, static_cast<unsigned long long>(r.counted));
   if (!out_dir.empty()) {
     std::ofstream csv(out_dir + "/gpu_perf.csv");
-    csv << "step,workload,filters,events,ms_median,events_per_s,bytes_per_event,counted\n";
+    csv << "step,workload,filters,events,ms_median,events_per_s,bytes_per_event,counted,waits_per_batch\n";
     for (const Row& r : g_rows)
       csv << r.step << ',' << r.workload << ',' << r.filters << ',' << r.events << ',' << r.ms << ','
-          << r.events / r.ms * 1e3 << ',' << r.bytes_per_event << ',' << r.counted << '\n';
+          << r.events / r.ms * 1e3 << ',' << r.bytes_per_event << ',' << r.counted << ',' << r.waits_per_batch << '\n';
   }
   return 0;
 }
