@@ -7,7 +7,7 @@
 //                and the rows built on the device first, as the engine does per batch;
 //   gpu engine   the whole engine: process() of one batch in columns, then finish();
 //   cpu engine   the CPU engine on every core of the machine, the same batches;
-//   gpu stream   the whole engine fed the main workload as 16 batches in time order, as a
+//   gpu stream   the whole engine fed the main workload in batches of 2^18 events in time order, as a
 //                consumer's micro-batches come (every batch after the first finds its minutes'
 //                tables: one synchronisation each where it emits nothing), with the host's
 //                waits per batch; cpu stream: the CPU engine, the same batches.
@@ -390,10 +390,12 @@ void whole_engine(bool gpu, const Workload& w, int nfilters, int reps) {
   report(Row{gpu ? "gpu engine" : "cpu engine", w.name, nfilters, c.size(), median(t), bytes, counted});
 }
 
-void engine_stream(bool gpu, const Workload& w, int nfilters, int reps, size_t parts) {
+void engine_stream(bool gpu, const Workload& w, int nfilters, int reps, size_t batch) {
   const EngineConfig cfg = engine_config(nfilters, std::thread::hardware_concurrency());
   const EventColumns& c = w.columns;
+  const size_t parts = std::max<size_t>(1, (c.size() + batch - 1) / batch);
   gpu::GpuOptions opt;
+  opt.directory_events = batch;
   opt.staging_events = c.size() / parts + 1;
   std::vector<double> t;
   uint64_t counted = 0, waits = 0;
@@ -531,8 +533,8 @@ int main(int argc, char** argv) {
     judging(stream, main_work, reps);
     for (const Workload& w : work) whole_engine(true, w, 4, std::min(reps, 3));
     for (const Workload& w : work) whole_engine(false, w, 4, std::min(reps, 3));
-    engine_stream(true, main_work, 4, std::min(reps, 3), 16);
-    engine_stream(false, main_work, 4, std::min(reps, 3), 16);
+    engine_stream(true, main_work, 4, std::min(reps, 3), size_t(1) << 18);
+    engine_stream(false, main_work, 4, std::min(reps, 3), size_t(1) << 18);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpu_perf: %s\n", e.what());
     return 1;

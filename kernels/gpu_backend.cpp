@@ -113,7 +113,7 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
   upload_async(times_d_, batch.t_ms.data(), n, streams_.compute);
   rows_.upload(batch, filters_.uses_users());
   sys::record(streams_.upload_end, streams_.compute);
-  if (n > limits_.events || !directory_.prepare(*table_, n)) {
+  if (n > limits_.events || n > opt_.directory_events || !directory_.prepare(*table_, n)) {
     judge_.judge(times_d_.data(), n, rule, out);
     copy_seconds_ += sys::seconds_between(streams_.upload_begin, streams_.upload_end);
     settle();  // the judgement's synchronisation has passed the last batch's chunks

@@ -2,10 +2,10 @@
 // with results identical to the CPU backend's, on either device system (system/system.h).
 //
 // Per batch, the host copies columns and reads back counters; it touches no event. A batch of
-// one chunk whose kept events count into minutes that have tables (minute_directory.h: every
-// minute whose dedup state is alive, and the one after the newest) synchronises once; other
-// batches (the first, one with events in a minute without a table or more than its table has
-// room for, one of several chunks) twice or more. Callers decode batches into pinned memory
+// at most GpuOptions::directory_events events whose kept events count into minutes that have
+// tables (minute_directory.h: every minute whose dedup state is alive, and the one after the
+// newest) synchronises once; other batches (the first, one with events in a minute without a
+// table or more than its table has room for, a larger one) twice or more. Callers decode batches into pinned memory
 // (batch_memory()), so the copies need no staging:
 //   judge(): the event times, the columns rows are built from and the ad columns go up; the
 //     device judges the events against the watermark (device_judge.h) and lists the kept

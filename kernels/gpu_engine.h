@@ -21,6 +21,10 @@ struct GpuOptions {
   // Device buffers (event times, chunk rows) for this many events are allocated when the
   // engine is made, instead of growing with the first batches (benchmarks, latency).
   size_t staging_events = 0;
+  // Batches of at most this many events (and one chunk) are judged and counted behind one
+  // synchronisation (minute_directory.h); larger ones take two, which cost little beside their
+  // work, and need no table to keep room for a whole batch ahead of its events.
+  size_t directory_events = size_t(1) << 18;
   // Failure injection for tests: the chunk (counted from 1 across every engine sharing the
   // counter, restored ones too) at which the backend fails as if the device ran out of
   // memory, once. Unset: never. make_gpu_engine(config) takes it from the environment
