@@ -120,6 +120,9 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
     directory_.remember(out.minutes, judge_.minute_events());
     return true;
   }
+  // The injected failure comes before any device work of the chunk, as in run_chunks().
+  if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
+    sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
   // One synchronisation for the batch (minute_directory.h): the judgement, the dictionary
   // and phase 1 of the chunk of all kept events are queued before the host knows which
   // events are kept or which minutes they count into, bounded by counts on the device.
@@ -147,6 +150,7 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
     chunk_.end = n - out.dropped.size();
   } else {
     judge_.index(times_d_.data());  // count() goes the usual way, from the judgement's minutes
+    if (opt_.fail_at_chunk != 0) --*opt_.chunks_run;  // where the chunk is counted again
   }
   return true;
 }
@@ -190,8 +194,6 @@ void GpuBackend::finish_bounded(const BatchJudgement& j, BatchTally& tally) {
   sys::record(streams_.chunks_begin, streams_.compute);
   chunks_timed_ = false;
   unsettled_ = true;
-  if (opt_.fail_at_chunk != 0 && ++*opt_.chunks_run == opt_.fail_at_chunk)
-    sys::throw_out_of_memory("the failure injected at this chunk (CLICKAGG_GPU_FAIL_AT_CHUNK)");
   ChunkCounts counts;
   pipeline_.finish_synced(chunk_, *table_, filters_.ref(), counts);
   absorb(chunk_, counts, j, tally);

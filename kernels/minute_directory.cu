@@ -80,16 +80,16 @@ void MinuteDirectory::remember(std::span<const int64_t> minutes, std::span<const
 
 bool MinuteDirectory::prepare(DeviceWindowTable& table, size_t n) {
   minutes_.clear();
-  std::vector<int64_t> alive = table.fingerprint_minutes(true);
-  if (alive.empty() || n == 0) return false;
+  const std::vector<int64_t> alive = table.fingerprint_minutes(true);
   int64_t newest = kNoTime;
   for (int64_t m : alive)
     if (table.fingerprint_count(m) > 0) newest = std::max(newest, m);
-  if (newest == kNoTime) return false;
-  const int64_t ahead = newest + 1;
-  // Empty tables other than the one ahead were given for minutes that got nothing.
+  const int64_t ahead = newest == kNoTime ? kNoTime : newest + 1;
+  // Empty tables other than the one ahead were given for minutes that got nothing (all of
+  // them once every minute with fingerprints has been purged).
   for (int64_t m : alive)
     if (m != ahead && table.fingerprint_count(m) == 0) table.purge_fingerprints(m);
+  if (newest == kNoTime || n == 0) return false;
   for (int64_t m : alive)
     if (m == ahead || table.fingerprint_count(m) > 0) minutes_.push_back(m);
   if (minutes_.empty() || minutes_.back() != ahead) minutes_.push_back(ahead);
