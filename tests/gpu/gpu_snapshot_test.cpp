@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 #include <sstream>
 
+#include "host/engine/snapshot_format.h"
 #include "kernels/gpu_engine.h"
+#include "kernels/system/runtime.h"
 #include "tests/gpu/gpu_test_support.h"
 
 namespace clickagg::gputest {
@@ -148,6 +151,83 @@ TEST(GpuSnapshot, RestoreAfterABatchFailedBetweenChunks) {
   gpu->finish(got);
   const std::string d = diff(whole, got) + diff(ref->stats(), gpu->stats());
   EXPECT_TRUE(d.empty()) << d;
+}
+
+// Random batch sizes, partitions, lateness, jumps of minutes, ticks, snapshots and restores
+// (from either engine's snapshot) in one run per seed: both engines emit the same, their
+// snapshots agree byte for byte up to the dedup section (whose fingerprints come in each
+// engine's table order) and in size, and the run takes both ways through a batch (one wait,
+// and the usual two or more).
+TEST(GpuSnapshot, RandomBatchesTicksSnapshotsAndRestores) {
+  CLICKAGG_REQUIRE_GPU();
+  uint64_t one_wait = 0, more = 0, restores = 0;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    std::mt19937_64 rng(seed * 977);
+    StreamSpec spec;
+    spec.seed = seed + 1000;
+    spec.events = 3000 + rng() % 4000;
+    spec.ads = static_cast<uint32_t>(5 + rng() % 200);
+    spec.partitions = static_cast<uint32_t>(1 + rng() % 3);
+    spec.step_ms = rng() % 3 == 0 ? 400 : (rng() % 2 ? 40 : 5);
+    spec.late_pct = static_cast<int>(rng() % 15);
+    spec.very_late_pct = static_cast<int>(rng() % 4);
+    spec.repeat_pct = static_cast<int>(rng() % 20);
+    spec.reuse_pct = static_cast<int>(rng() % 10);
+    Stream s = make_stream(spec);
+    if (rng() % 2) {  // jumps of 1 to 5 minutes
+      int64_t shift = 0;
+      for (Event& e : s.events) {
+        if (rng() % 1500 == 0) shift += 60'000 * static_cast<int64_t>(1 + rng() % 5);
+        e.t_ms += shift;
+      }
+    }
+    const EngineConfig cfg = config(rng() % 5, rng() % 2 ? std::vector<uint32_t>{1, 5} : std::vector<uint32_t>{1, 2, 60},
+                                    static_cast<uint32_t>(1 + rng() % 4));
+    dev::GpuOptions opt;
+    if (rng() % 2) opt.chunk_events = 50 + rng() % 400;
+    opt.min_table_slots = rng() % 2 ? 16 : 1024;
+    auto cpu = make_cpu_engine(cfg);
+    auto gpu = dev::make_gpu_engine(cfg, opt);
+    Recorder rc, rg;
+    int64_t now = 0;
+    for (size_t i = 0; i < s.events.size();) {
+      const size_t most = rng() % 10 == 0 ? 2000 : (rng() % 3 == 0 ? 7 : 150);
+      size_t j = i;
+      while (j < s.events.size() && j - i < most && s.partition[j] == s.partition[i]) ++j;
+      const std::span<const Event> b(s.events.data() + i, j - i);
+      cpu->process(s.partition[i], b, now, rc);
+      const uint64_t w0 = dev::sys::host_waits();
+      gpu->process(s.partition[i], b, now, rg);
+      (dev::sys::host_waits() - w0 == 1 ? one_wait : more) += 1;
+      ++now;
+      if (rng() % 13 == 0) {
+        cpu->tick(now * 1000, rc);
+        gpu->tick(now * 1000, rg);
+      }
+      if (rng() % 40 == 0) {
+        std::stringstream sc, sg;
+        cpu->save_state(sc);
+        gpu->save_state(sg);
+        const std::string xc = sc.str(), xg = sg.str();
+        const std::string seen(reinterpret_cast<const char*>(&snapshot::kTagSeen), 4);  // little-endian
+        EXPECT_EQ(xc.substr(0, xc.find(seen)), xg.substr(0, xg.find(seen))) << "seed " << seed;
+        EXPECT_EQ(xc.size(), xg.size()) << "seed " << seed;
+        if (rng() % 2) {
+          std::stringstream in(rng() % 2 ? xc : xg);
+          gpu->restore_state(in);
+          ++restores;
+        }
+      }
+      i = j;
+    }
+    cpu->finish(rc);
+    gpu->finish(rg);
+    const std::string d = diff(rc, rg) + diff(cpu->stats(), gpu->stats());
+    EXPECT_TRUE(d.empty()) << "seed " << seed << ", chunk " << opt.chunk_events << ":\n" << d;
+  }
+  EXPECT_GT(one_wait, 100u);
+  EXPECT_GT(more, 100u);
+  EXPECT_GT(restores, 5u);
 }
 
 TEST(GpuSnapshot, RejectsAnotherFilterSet) {
