@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/block/search.h"
 #include "kernels/system/launch.h"
 
 namespace clickagg::CLICKAGG_DEVICE_NS {
@@ -80,13 +81,7 @@ struct Local {
       return;
     }
     const int64_t minute = minute_of(t[i]);
-    uint32_t lo = 0, hi = m;  // the first index whose minute is >= minute
-    while (lo < hi) {
-      const uint32_t mid = lo + (hi - lo) / 2;
-      if (minutes[mid] < minute) lo = mid + 1;
-      else hi = mid;
-    }
-    local[i] = lo;
+    local[i] = block::partition_point(0u, m, [&](uint32_t k) { return minutes[k] < minute; });
   }
 };
 

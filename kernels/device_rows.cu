@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kernels/block/event_match.h"
+#include "kernels/block/search.h"
 #include "kernels/system/launch.h"
 #include "kernels/system/warp.h"
 
@@ -61,13 +62,8 @@ struct Build {
       if (c != kCountryOverflow) {
         code = extra + (c - kFixedCountries);
       } else {
-        uint32_t lo = 0, hi = overflow_n;  // the entry for event i (the batch lists every one)
-        while (lo < hi) {
-          const uint32_t mid = lo + (hi - lo) / 2;
-          if (overflow_event[mid] < i) lo = mid + 1;
-          else hi = mid;
-        }
-        code = overflow_code + lo;
+        // The entry for event i (the batch lists every one).
+        code = overflow_code + block::partition_point(0u, overflow_n, [&](uint32_t k) { return overflow_event[k] < i; });
       }
       for (int b = 0; b < 16; ++b) e.country[b] = code->code[b];
       e.country_len = static_cast<uint8_t>(code->len);

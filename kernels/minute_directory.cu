@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "host/common/time_util.h"
+#include "kernels/block/search.h"
 #include "kernels/system/launch.h"
 #include "kernels/system/warp.h"
 
@@ -24,12 +25,7 @@ struct Assign {
     uint32_t entry = m;
     if (kept) {
       const int64_t minute = minute_of(t[i]);
-      uint32_t lo = 0, hi = m;  // the first entry whose minute is >= minute
-      while (lo < hi) {
-        const uint32_t mid = lo + (hi - lo) / 2;
-        if (minutes[mid] < minute) lo = mid + 1;
-        else hi = mid;
-      }
+      const uint32_t lo = block::partition_point(0u, m, [&](uint32_t k) { return minutes[k] < minute; });
       if (lo < m && minutes[lo] == minute) entry = lo;
       local[i] = entry < m ? entry : 0u;
     }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/block/search.h"
 #include "kernels/device_layout.h"
 #include "kernels/system/atomics.h"
 #include "kernels/system/launch.h"
@@ -76,21 +77,12 @@ struct Take {
     }
     const unsigned long long nth = rank_count(rank[b + top_n - 1]);
     // Counts never rise along the run: the first entry at the N-th count, and the first below.
-    unsigned long long lo = b, hi = b + top_n - 1;
-    while (lo < hi) {
-      const unsigned long long mid = lo + (hi - lo) / 2;
-      if (rank_count(rank[mid]) > nth) lo = mid + 1;
-      else hi = mid;
-    }
-    const unsigned long long first = lo;
-    lo = b + top_n, hi = e;
-    while (lo < hi) {
-      const unsigned long long mid = lo + (hi - lo) / 2;
-      if (rank_count(rank[mid]) < nth) hi = mid;
-      else lo = mid + 1;
-    }
+    const unsigned long long first =
+        block::partition_point(b, b + top_n - 1, [&](unsigned long long k) { return rank_count(rank[k]) > nth; });
+    const unsigned long long past =
+        block::partition_point(b + top_n, e, [&](unsigned long long k) { return rank_count(rank[k]) >= nth; });
     strict[s] = first - b;
-    tied[s] = lo - first;
+    tied[s] = past - first;
     need[s] = b + top_n - first;
   }
 };
