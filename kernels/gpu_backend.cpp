@@ -138,8 +138,8 @@ bool GpuBackend::judge(const EventColumns& batch, const JudgeRule& rule, BatchJu
   judge_.collect(out);
   // The last batch's phase 3 and the dictionary's totals have arrived with it.
   if (unsettled_) {
+    pipeline_.absorb_synced(*table_);  // (a device error stays reported while it throws)
     unsettled_ = false;
-    pipeline_.absorb_synced(*table_);
     if (chunks_timed_) chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
     chunks_timed_ = false;
   }
@@ -228,8 +228,8 @@ void GpuBackend::settle() const {
   if (!unsettled_ && dict_.settled()) return;
   select_device();
   if (unsettled_) {
+    pipeline_.drain(*table_);  // synchronises the stream; a device error stays reported
     unsettled_ = false;
-    pipeline_.drain(*table_);  // synchronises the stream
     if (chunks_timed_) chunk_seconds_ += sys::seconds_between(streams_.chunks_begin, streams_.chunks_end);
     chunks_timed_ = false;
     dict_.absorb();  // its names have arrived with that synchronisation
