@@ -95,6 +95,16 @@ constexpr std::array<uint8_t, 26 * 26 * 26> kIndex = build_index();
 std::span<const CountryCodePair> iso3166_alpha3_table() { return kAlpha3; }
 
 bool normalize_country(std::string_view raw, Country& out) {
+  if (raw.size() == 2) {
+    // Nearly every code: the general path below copies a variable length (a library call).
+    const auto a = static_cast<unsigned char>(raw[0]), b = static_cast<unsigned char>(raw[1]);
+    if (a < 0x20 || a > 0x7E || b < 0x20 || b > 0x7E) return false;
+    out.code = {};
+    out.code[0] = upper(static_cast<char>(a));
+    out.code[1] = upper(static_cast<char>(b));
+    out.len = 2;
+    return true;
+  }
   if (raw.empty() || raw.size() > kMaxCountryLen) return false;
   char buf[kMaxCountryLen];
   for (size_t i = 0; i < raw.size(); ++i) {

@@ -83,6 +83,25 @@ TEST(Country, Rejects) {
   for (const auto& r : rejects) EXPECT_EQ(norm(r), "<rejected>") << r;
 }
 
+// Every two-byte input (the common case has a path of its own): printable ASCII is kept
+// upper-cased, anything else is rejected, and the unused bytes are zero.
+TEST(Country, EveryTwoByteInput) {
+  for (unsigned a = 0; a < 256; ++a) {
+    for (unsigned b = 0; b < 256; ++b) {
+      const char raw[2] = {static_cast<char>(a), static_cast<char>(b)};
+      Country c;
+      c.code.fill('?');
+      const bool ok = normalize_country(std::string_view(raw, 2), c);
+      const bool printable = a >= 0x20 && a <= 0x7E && b >= 0x20 && b <= 0x7E;
+      ASSERT_EQ(ok, printable) << a << " " << b;
+      if (!ok) continue;
+      auto up = [](unsigned x) { return static_cast<char>(x >= 'a' && x <= 'z' ? x - 32 : x); };
+      ASSERT_EQ(c.view(), std::string({up(a), up(b)})) << a << " " << b;
+      for (size_t k = 2; k < c.code.size(); ++k) ASSERT_EQ(c.code[k], 0) << a << " " << b;
+    }
+  }
+}
+
 TEST(Country, OverwritesPreviousValue) {
   Country c;
   ASSERT_TRUE(normalize_country("ABCDEFGHIJKLMNOP", c));
