@@ -300,8 +300,13 @@ void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vec
   SlidingSum::sorted_run(tables, out, sh.run_scratch);
 }
 
-// Moves shard sh's running sum for window size windows[wi] to minute e and returns it.
-SlidingSum& CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
+template <class F>
+void CpuBackend::MovedSum::for_each(F&& f) {
+  backend.position(sh, window_index, minute, f);
+}
+
+template <class F>
+void CpuBackend::position(Shard& sh, size_t wi, int64_t e, F&& visit) {
   const int64_t lo = e - static_cast<int64_t>(cfg_.topn_windows[wi]) + 1;
   RunningSum& rs = sh.running[wi];
   std::vector<int64_t> present;
@@ -313,9 +318,8 @@ SlidingSum& CpuBackend::position(Shard& sh, size_t wi, int64_t e) {
     sh.entering = mv.add;
   }
   run_of(sh, mv.drop, sh.leave_run);
-  rs.sums.move(sh.enter_run, sh.leave_run);
+  rs.sums.move(sh.enter_run, sh.leave_run, visit);
   apply_window_move(mv, rs.held);
-  return rs.sums;
 }
 
 // The best top_n ads of every slot of `groups` (a minute's table or a running sum) into shard
@@ -356,7 +360,9 @@ void CpuBackend::topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& o
         auto it = sh.counts.find(q.minute);
         if (it != sh.counts.end()) select(s, it->second, wi, nwin, q.top_n);
       } else {
-        select(s, position(sh, wi, q.minute), wi, nwin, q.top_n);
+        // The sum's groups are offered to the selection as its move writes them.
+        MovedSum moved{*this, sh, wi, q.minute};
+        select(s, moved, wi, nwin, q.top_n);
       }
     }
   };

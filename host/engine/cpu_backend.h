@@ -95,7 +95,20 @@ class CpuBackend final : public EngineBackend {
   void partition(const EventColumns& batch, const BatchJudgement& j);
   void dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const uint32_t* seq, size_t n);
   void count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j);
-  SlidingSum& position(Shard& sh, size_t window_index, int64_t minute);
+  // A running sum as select() reads it: moved to the minute, its groups visited as the move
+  // writes them.
+  struct MovedSum {
+    CpuBackend& backend;
+    Shard& sh;
+    size_t window_index;
+    int64_t minute;
+    template <class F>
+    void for_each(F&& f);
+  };
+  // Moves the shard's running sum for window size windows[window_index] to `minute`, visiting
+  // every group of the moved sum (SlidingSum::move).
+  template <class F>
+  void position(Shard& sh, size_t window_index, int64_t minute, F&& visit);
   void run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vector<SlidingSum::Entry>& out);
   template <class Groups>
   void select(unsigned s, Groups& groups, size_t window_index, size_t windows, uint32_t top_n);

@@ -51,34 +51,26 @@ void SlidingSum::sorted_run(std::span<const GroupTable* const> tables, std::vect
   if (tables.size() > 1) combine(out);
 }
 
-void SlidingSum::move(std::span<const Entry> add, std::span<const Entry> take_off) {
-  fold();
-  if (add.empty() && take_off.empty()) return;
-  next_.clear();
-  next_.reserve(sum_.size() + add.size());
-  size_t i = 0, j = 0, k = 0;
-  const size_t n = sum_.size(), m = add.size(), t = take_off.size();
-  while (i < n || j < m) {
-    uint64_t key;
-    uint64_t c = 0;
-    if (j == m || (i < n && sum_[i].key <= add[j].key)) {
-      key = sum_[i].key;
-      c = sum_[i++].count;
-      if (j < m && add[j].key == key) c += add[j++].count;
-    } else {
-      key = add[j].key;
-      c = add[j++].count;
+std::span<const Entry> SlidingSum::entering(std::span<const Entry> add) {
+  if (late_.empty()) return add;
+  radix_sort(late_, scratch_);
+  combine(late_);
+  run_.clear();
+  run_.reserve(add.size() + late_.size());
+  size_t i = 0, j = 0;
+  while (i < add.size() || j < late_.size()) {
+    if (j == late_.size() || (i < add.size() && add[i].key < late_[j].key)) run_.push_back(add[i++]);
+    else if (i == add.size() || late_[j].key < add[i].key) run_.push_back(late_[j++]);
+    else {
+      run_.push_back(Entry{add[i].key, add[i].count + late_[j].count});
+      ++i, ++j;
     }
-    if (k < t && take_off[k].key < key) break;  // a group taken off that the sum lacks
-    if (k < t && take_off[k].key == key) {
-      if (take_off[k].count > c) throw std::logic_error("sliding sum: a minute taken off that it does not hold");
-      c -= take_off[k++].count;
-    }
-    if (c != 0) next_.push_back(Entry{key, c});
   }
-  if (k != t) throw std::logic_error("sliding sum: a minute taken off that it does not hold");
-  sum_.swap(next_);
+  late_.clear();
+  return run_;
 }
+
+void SlidingSum::not_held() { throw std::logic_error("sliding sum: a minute taken off that it does not hold"); }
 
 void SlidingSum::add_late(uint32_t ad, std::span<const uint16_t> slots) {
   late_.push_back(Entry{group_key(ad, 0), 1});
@@ -86,12 +78,7 @@ void SlidingSum::add_late(uint32_t ad, std::span<const uint16_t> slots) {
 }
 
 void SlidingSum::fold() {
-  if (late_.empty()) return;
-  radix_sort(late_, scratch_);
-  combine(late_);
-  run_.swap(late_);
-  late_.clear();
-  move(run_, {});
+  if (!late_.empty()) move({}, {});
 }
 
 void SlidingSum::clear() {
