@@ -238,17 +238,12 @@ void ChunkPipeline::start(const PackedChunk& chunk, const DeviceEvent* d_rows, c
   for (size_t l = 0; l < minutes; ++l) fp_refs_[l] = table.reserve_fingerprints(chunk.minutes[l], chunk.minute_events[l]);
   d_fp_refs_.reserve_discard(minutes);
   sys::copy_async(d_fp_refs_.data(), fp_refs_.data(), minutes * sizeof(FpTableRef), sys::Copy::HostToDevice, stream_);
-  begin(chunk, d_rows, d_ads, ads, d_fp_refs_.data(), filters, nullptr);
+  start_bounded(chunk, d_rows, d_ads, ads, d_fp_refs_.data(), filters, nullptr);
 }
 
 void ChunkPipeline::start_bounded(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
                                   const FpTableRef* d_refs, const FilterTableRef& filters,
                                   const unsigned long long* d_bound) {
-  begin(chunk, d_rows, d_ads, ads, d_refs, filters, d_bound);
-}
-
-void ChunkPipeline::begin(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
-                          const FpTableRef* d_refs, const FilterTableRef& filters, const unsigned long long* d_bound) {
   const size_t n = chunk.size();
   const size_t minutes = chunk.minutes.size();
   if (n == 0 || n >= 0x7FFFFFFFu || minutes == 0 || minutes > kMaxChunkMinutes)

@@ -78,7 +78,7 @@ class ChunkPipeline {
   // there are: rows and ads from position *d_bound on are left alone (a bound of 0 leaves the
   // chunk whole for a later start()). The fingerprint tables are the caller's (d_refs, by
   // chunk minute, each with room for its events). finish_synced() follows, with the chunk's
-  // true end.
+  // true end. (start() is this with its own reserved tables and no bound.)
   void start_bounded(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
                      const FpTableRef* d_refs, const FilterTableRef& filters, const unsigned long long* d_bound);
   // Waits for phase 1, notes the new fingerprints, runs phase 2, waits, reserves room in the
@@ -120,8 +120,6 @@ class ChunkPipeline {
   void launch_insert(uint64_t n);
   template <class Key>
   void resolve(const FilterTableRef& filters, const unsigned long long* d_bound);
-  void begin(const PackedChunk& chunk, const DeviceEvent* d_rows, const uint32_t* d_ads, uint64_t ads,
-             const FpTableRef* d_refs, const FilterTableRef& filters, const unsigned long long* d_bound);
   void check() const;
   void sync_and_check();
   void absorb_pending(DeviceWindowTable& table);

@@ -190,12 +190,7 @@ PackedChunk DeviceRows::build(const KeptEvents& k, size_t begin, const FilterTab
   upload_async(chunk_local_, chunk_local_h_.data(), m, stream_);
 
   rows.reserve_discard(n);
-  sys::launch(stream_, n,
-              Build{k.kept + begin, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
-                    has_users_ ? users : UserTableRef{}, user_hash_.data(), user_off_.data(), user_len_.data(), text,
-                    extra_.data(), overflow_event_.data(),
-                    overflow_code_.data(), static_cast<uint32_t>(overflow_n_), filters, rows.data(), nullptr},
-              "rows_build");
+  launch_build(k, begin, n, nullptr, filters, users, text, rows);
   return c;
 }
 
@@ -211,13 +206,19 @@ PackedChunk DeviceRows::build_bounded(const KeptEvents& k, const unsigned long l
   for (size_t l = 0; l < m; ++l) chunk_local_h_[l] = static_cast<uint16_t>(l);
   upload_async(chunk_local_, chunk_local_h_.data(), m, stream_);
   rows.reserve_discard(std::max<size_t>(k.kept_n, 1));
-  sys::launch(stream_, k.kept_n,
-              Build{k.kept, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
+  launch_build(k, 0, k.kept_n, d_bound, filters, users, text, rows);
+  return c;
+}
+
+void DeviceRows::launch_build(const KeptEvents& k, size_t begin, size_t n, const unsigned long long* d_bound,
+                              const FilterTableRef& filters, const UserTableRef& users, const char* text,
+                              DeviceArray<DeviceEvent>& rows) {
+  sys::launch(stream_, n,
+              Build{k.kept + begin, k.verdict, k.local, chunk_local_.data(), fp_.data(), ip_.data(), country_.data(),
                     has_users_ ? users : UserTableRef{}, user_hash_.data(), user_off_.data(), user_len_.data(), text,
                     extra_.data(), overflow_event_.data(), overflow_code_.data(), static_cast<uint32_t>(overflow_n_),
                     filters, rows.data(), d_bound},
               "rows_build");
-  return c;
 }
 
 }  // namespace clickagg::CLICKAGG_DEVICE_NS

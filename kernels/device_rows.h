@@ -78,6 +78,11 @@ class DeviceRows {
                             const UserTableRef& users, const char* text, DeviceArray<DeviceEvent>& rows);
 
  private:
+  // Rows [0, n) from kept positions begin.. (those from *d_bound on left alone, where set).
+  void launch_build(const KeptEvents& k, size_t begin, size_t n, const unsigned long long* d_bound,
+                    const FilterTableRef& filters, const UserTableRef& users, const char* text,
+                    DeviceArray<DeviceEvent>& rows);
+
   sys::Stream stream_;
   DeviceArray<Hash128> fp_;
   DeviceArray<Ip16> ip_;
