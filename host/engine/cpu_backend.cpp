@@ -292,12 +292,23 @@ void CpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
   for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
 }
 
-// The sorted run of shard sh's counts of `minutes` (each has a table).
-void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vector<SlidingSum::Entry>& out) {
+void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, bool leaving, std::vector<SlidingSum::Entry>& out) {
   std::vector<const GroupTable*> tables;
   tables.reserve(minutes.size());
-  for (int64_t m : minutes) tables.push_back(&sh.counts.at(m));
+  for (int64_t m : minutes) {
+    auto r = leaving ? sh.retired.find(m) : sh.retired.end();
+    tables.push_back(r != sh.retired.end() ? &r->second : &sh.counts.at(m));
+  }
   SlidingSum::sorted_run(tables, out, sh.run_scratch);
+}
+
+// Retired tables no running sum holds any more.
+void CpuBackend::release_retired(Shard& sh) {
+  for (auto it = sh.retired.begin(); it != sh.retired.end();) {
+    bool held = false;
+    for (const RunningSum& rs : sh.running) held = held || rs.held.count(it->first) != 0;
+    it = held ? std::next(it) : sh.retired.erase(it);
+  }
 }
 
 template <class F>
@@ -311,15 +322,22 @@ void CpuBackend::position(Shard& sh, size_t wi, int64_t e, F&& visit) {
   RunningSum& rs = sh.running[wi];
   std::vector<int64_t> present;
   for (auto it = sh.counts.lower_bound(lo); it != sh.counts.end() && it->first <= e; ++it) present.push_back(it->first);
-  const WindowMove mv = plan_window_move(rs.held, present, lo, e);
+  WindowMove mv = plan_window_move(rs.held, present, lo, e);
+  if (!mv.restart && !sh.retired.empty()) {
+    // A retired minute leaves at this move even inside the window (its lists are all out).
+    for (int64_t m : rs.held)
+      if (m >= lo && m <= e && sh.retired.count(m) != 0) mv.drop.push_back(m);
+    std::sort(mv.drop.begin(), mv.drop.end());
+  }
   if (mv.restart) rs.sums.clear();
   if (mv.add != sh.entering) {
-    run_of(sh, mv.add, sh.enter_run);
+    run_of(sh, mv.add, false, sh.enter_run);
     sh.entering = mv.add;
   }
-  run_of(sh, mv.drop, sh.leave_run);
+  run_of(sh, mv.drop, true, sh.leave_run);
   rs.sums.move(sh.enter_run, sh.leave_run, visit);
   apply_window_move(mv, rs.held);
+  if (!sh.retired.empty()) release_retired(sh);
 }
 
 // The best top_n ads of every slot of `groups` (a minute's table or a running sum) into shard
@@ -382,11 +400,7 @@ void CpuBackend::forget(int64_t minute) {
     if (it == sh.counts.end()) continue;
     bool held = false;
     for (const RunningSum& rs : sh.running) held = held || rs.held.count(minute) != 0;
-    if (held) {
-      run_of(sh, {minute}, sh.leave_run);
-      for (RunningSum& rs : sh.running)
-        if (rs.held.erase(minute)) rs.sums.move({}, sh.leave_run);
-    }
+    if (held) sh.retired.insert_or_assign(minute, std::move(it->second));
     sh.counts.erase(it);
   }
 }

@@ -18,8 +18,9 @@
 // (sliding_sum.h): the sum over the minutes it holds, moved to minute e by adding the minutes
 // it lacks and taking off those it no longer covers, in one sequential merge of sorted runs,
 // instead of adding up M minutes for every list. A running sum holds closed minutes only, so
-// an event adds to one only when it is counted late into a minute it holds; a minute
-// forgotten while held is taken off first.
+// an event adds to one only when it is counted late into a minute it holds. A minute
+// forgotten while a sum holds it keeps its table until that sum's next move takes it off with
+// the rest it drops: one pass over the sum instead of two, and none at the end of input.
 #pragma once
 #include <map>
 #include <memory>
@@ -66,6 +67,7 @@ class CpuBackend final : public EngineBackend {
     explicit Shard(const FilterProgram& p) : match(p) {}
     std::map<int64_t, GroupTable> counts;  // minute -> (local ad, slot) -> count
     std::map<int64_t, FingerprintSet> seen;
+    std::map<int64_t, GroupTable> retired;  // forgotten minutes a running sum still holds
     std::vector<RunningSum> running;       // per top-N window size (unused for size 1)
     FilterMatcher match;                   // this shard's thread's
     // Per batch, by local minute.
@@ -109,7 +111,9 @@ class CpuBackend final : public EngineBackend {
   // every group of the moved sum (SlidingSum::move).
   template <class F>
   void position(Shard& sh, size_t window_index, int64_t minute, F&& visit);
-  void run_of(Shard& sh, const std::vector<int64_t>& minutes, std::vector<SlidingSum::Entry>& out);
+  // The sorted run of the counts of `minutes`: a retired minute's when `leaving`.
+  void run_of(Shard& sh, const std::vector<int64_t>& minutes, bool leaving, std::vector<SlidingSum::Entry>& out);
+  static void release_retired(Shard& sh);
   template <class Groups>
   void select(unsigned s, Groups& groups, size_t window_index, size_t windows, uint32_t top_n);
 
