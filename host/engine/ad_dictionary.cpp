@@ -37,10 +37,11 @@ uint32_t AdDictionary::add(Shard& sh, size_t slot, uint64_t hash, const Head& he
   return local;
 }
 
-void AdDictionary::commit() {
+void AdDictionary::commit(ThreadPool* pool) {
   // In order of first appearance across the shards: each shard's list is in that order
   // already, so the lists are merged (the shard whose next name appeared first goes next),
   // not sorted.
+  order_.clear();
   std::vector<size_t> next(shards_.size(), 0);
   for (;;) {
     unsigned best = 0;
@@ -55,13 +56,39 @@ void AdDictionary::commit() {
       }
     }
     if (!any) break;
-    Shard& sh = shards_[best];
+    const Shard& sh = shards_[best];
     // Run on while this shard stays ahead of the others' next names.
     uint64_t others = UINT64_MAX;
     for (unsigned s = 0; s < shards_.size(); ++s)
       if (s != best && next[s] < shards_[s].staged.size()) others = std::min(others, shards_[s].staged[next[s]].first);
     for (size_t& k = next[best]; k < sh.staged.size() && sh.staged[k].first < others; ++k)
-      sh.global[sh.staged[k].local] = names_->add(sh.staged[k].name);
+      order_.emplace_back(best, static_cast<uint32_t>(k));
+  }
+  // The table grows once; then each name is copied to its place, on every thread when there
+  // are many (a batch's new names, each read from the batch's text).
+  offset_.resize(order_.size());
+  uint64_t bytes = 0;
+  for (size_t g = 0; g < order_.size(); ++g) {
+    offset_[g] = bytes;
+    bytes += shards_[order_[g].first].staged[order_[g].second].name.size();
+  }
+  const uint64_t byte_base = names_->bytes();
+  const uint32_t base = names_->extend(order_.size(), bytes);
+  auto place = [&](size_t lo, size_t hi) {
+    for (size_t g = lo; g < hi; ++g) {
+      Shard& sh = shards_[order_[g].first];
+      const Staged& st = sh.staged[order_[g].second];
+      const auto global = static_cast<uint32_t>(base + g);
+      names_->place(global, byte_base + offset_[g], st.name);
+      sh.global[st.local] = global;
+    }
+  };
+  const size_t n = order_.size();
+  if (pool == nullptr || pool->size() == 1 || n < 4096) {
+    place(0, n);
+  } else {
+    const unsigned parts = pool->size();
+    pool->run([&](unsigned r) { place(n * r / parts, n * (r + 1) / parts); });
   }
   for (Shard& sh : shards_) {
     sh.staged.clear();

@@ -21,6 +21,7 @@
 
 #include "host/engine/ad_names.h"
 #include "host/engine/flat_tables.h"
+#include "host/engine/thread_pool.h"
 
 namespace clickagg {
 
@@ -94,8 +95,9 @@ class AdDictionary {
         return local;
     }
   }
-  // Gives the staged names their global indexes, in order of first appearance.
-  void commit();
+  // Gives the staged names their global indexes, in order of first appearance; with a pool,
+  // the names are copied into the table on all its threads.
+  void commit(ThreadPool* pool = nullptr);
   uint32_t global(unsigned s, uint32_t local) const { return shards_[s].global[local]; }
 
   // Finds or adds `ad` at once (restoring state); returns (shard, local index).
@@ -125,6 +127,8 @@ class AdDictionary {
 
   std::shared_ptr<AdNames> names_;
   std::vector<Shard> shards_;
+  std::vector<std::pair<uint32_t, uint32_t>> order_;  // commit(): (shard, staged) by first appearance
+  std::vector<uint64_t> offset_;                      // commit(): their byte offsets in the names
 };
 
 }  // namespace clickagg

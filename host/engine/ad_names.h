@@ -24,6 +24,7 @@ struct NameKey {
 class AdNames {
  public:
   uint32_t size() const { return static_cast<uint32_t>(keys_.size()); }
+  size_t bytes() const { return bytes_.size(); }  // of all names
   // Valid until the next add() (the bytes may move).
   std::string_view name(uint32_t i) const {
     return {bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]};
@@ -31,6 +32,11 @@ class AdNames {
   const NameKey& key(uint32_t i) const { return keys_[i]; }
   // Appends a name (no check for an equal one) and returns its index.
   uint32_t add(std::string_view name);
+  // Appends room for `names` names of `bytes` bytes in all and returns the first one's index;
+  // each is then written once by place(), in any order and from any thread, with byte
+  // offsets that ascend with the indexes and leave no gap (a caller's prefix sum).
+  uint32_t extend(size_t names, size_t bytes);
+  void place(uint32_t i, size_t offset, std::string_view name);
   void reserve(size_t names, size_t bytes);
 
   // Byte order of names a and b.

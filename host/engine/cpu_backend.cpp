@@ -260,7 +260,7 @@ void CpuBackend::count(const EventColumns& batch, const BatchJudgement& j, Batch
   }
   {
     StageClock c(seconds_[kDictionary]);
-    dict_.commit();
+    dict_.commit(&pool_);
   }
   for (const Shard& sh : shards_) {
     for (size_t l = 0; l < j.minutes.size(); ++l) {
