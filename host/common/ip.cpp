@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <cstring>
 
 namespace clickagg {
@@ -29,11 +30,61 @@ bool parse_v4(std::string_view s, uint8_t out[4]) {
   return i == s.size();
 }
 
+// Hex digit values by byte, 16 for anything else.
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<size_t>(c)] = c >= '0' && c <= '9' ? static_cast<uint8_t>(c - '0')
+                                : c >= 'a' && c <= 'f' ? static_cast<uint8_t>(c - 'a' + 10)
+                                : c >= 'A' && c <= 'F' ? static_cast<uint8_t>(c - 'A' + 10)
+                                                       : 16;
+  return t;
+}();
+
+// The forms nearly every address takes: groups of 1 to 4 hex digits, at most one "::" standing
+// for at least one zero group, no embedded dotted quad. True only for text inet_pton reads the
+// same way (ip_test checks this against it); anything else, valid or not, is left to
+// inet_pton, which costs about a hundred nanoseconds more per address.
+bool parse_v6_groups(std::string_view s, uint8_t out[16]) {
+  uint16_t group[8];
+  int groups = 0, gap = -1;  // gap: the number of groups before "::"
+  size_t i = 0;
+  const size_t n = s.size();
+  if (n >= 2 && s[0] == ':' && s[1] == ':') {
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    unsigned v = 0;
+    const size_t start = i;
+    for (unsigned h; i < n && i - start < 4 && (h = kHexValue[static_cast<unsigned char>(s[i])]) < 16; ++i) v = v * 16 + h;
+    if (i == start || groups == 8) return false;
+    group[groups++] = static_cast<uint16_t>(v);
+    if (i == n) break;
+    if (s[i] != ':' || ++i == n) return false;  // a dot, a fifth digit, a trailing ':'
+    if (s[i] == ':') {
+      if (gap >= 0) return false;
+      gap = groups;
+      ++i;
+    }
+  }
+  if (gap < 0 ? groups != 8 : groups > 7) return false;
+  std::memset(out, 0, 16);
+  const int tail = gap < 0 ? 0 : groups - gap;
+  for (int g = 0; g < groups; ++g) {
+    const int at = gap < 0 || g < gap ? g : 8 - tail + (g - gap);
+    out[2 * at] = static_cast<uint8_t>(group[g] >> 8);
+    out[2 * at + 1] = static_cast<uint8_t>(group[g]);
+  }
+  return true;
+}
+
 // RFC 4291 text through inet_pton, which wants a NUL-terminated string: copy to the stack.
 // Zone ids ("fe80::1%eth0") name an interface, not an address, and are refused.
 bool parse_v6(std::string_view s, uint8_t out[16]) {
   constexpr size_t kMaxText = 45;  // INET6_ADDRSTRLEN - 1
   if (s.size() < 2 || s.size() > kMaxText) return false;
+  if (parse_v6_groups(s, out)) return true;
   if (std::memchr(s.data(), '%', s.size()) || std::memchr(s.data(), '\0', s.size())) return false;
   char buf[kMaxText + 1];
   std::memcpy(buf, s.data(), s.size());

@@ -1,7 +1,11 @@
 #include "host/common/ip.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstring>
+#include <random>
 #include <string>
 
 namespace clickagg {
@@ -80,6 +84,79 @@ TEST(ParseIp, Ipv6Rejects) {
     IpAddr ip;
     EXPECT_FALSE(parse_ip(s, ip)) << s;
   }
+}
+
+// IPv6 text is read by a fast path for its common forms and by inet_pton for the rest: both
+// together must accept exactly what inet_pton accepts, with the same bytes. Seeded texts:
+// random addresses written the ways RFC 4291 allows (case, leading zeros, either "::"
+// placement or none), those with one character changed, and random strings of the characters
+// that matter.
+TEST(ParseIp, Ipv6AgreesWithInetPton) {
+  std::mt19937_64 rng(20261206);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  auto write = [&](const uint8_t b[16]) {
+    uint16_t g[8];
+    for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>(b[2 * i] << 8 | b[2 * i + 1]);
+    // Some run of zero groups (or none) written as "::".
+    int from = -1, len = 0;
+    if (pick(3) != 0) {
+      for (int i = 0; i < 8; ++i) {
+        int j = i;
+        while (j < 8 && g[j] == 0) ++j;
+        if (j > i && (from < 0 || pick(2) == 0)) from = i, len = j - i;
+        if (j > i) i = j - 1;
+      }
+    }
+    std::string out;
+    for (int i = 0; i < 8; ++i) {
+      if (i == from) {
+        out += "::";
+        i += len - 1;
+        continue;
+      }
+      if (!out.empty() && out.back() != ':') out += ':';
+      char buf[8];
+      std::snprintf(buf, sizeof buf, pick(4) == 0 ? "%04x" : "%x", g[i]);
+      out += buf;
+    }
+    for (char& c : out)
+      if (pick(3) == 0) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string chars = "0123456789abcdefABCDEFg:::::.%";
+  size_t accepted = 0;
+  for (int round = 0; round < 60000; ++round) {
+    std::string text;
+    const int kind = static_cast<int>(pick(3));
+    if (kind < 2) {
+      uint8_t b[16];
+      for (uint8_t& x : b) x = pick(3) == 0 ? 0 : static_cast<uint8_t>(rng());
+      text = write(b);
+      if (kind == 1 && !text.empty()) {  // one character replaced, inserted or removed
+        const size_t at = pick(text.size());
+        const char c = chars[pick(chars.size())];
+        switch (pick(3)) {
+          case 0: text[at] = c; break;
+          case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+          default: text.erase(at, 1); break;
+        }
+      }
+    } else {
+      const size_t n = pick(20);
+      for (size_t k = 0; k < n; ++k) text += chars[pick(chars.size())];
+    }
+    if (text.find(':') == std::string::npos) continue;
+    uint8_t want[16];
+    const bool ok = text.size() <= 45 && inet_pton(AF_INET6, text.c_str(), want) == 1 &&
+                    text.find('%') == std::string::npos;
+    IpAddr got;
+    ASSERT_EQ(parse_ip(text, got), ok) << text;
+    if (!ok) continue;
+    ++accepted;
+    ASSERT_FALSE(got.is_v4) << text;
+    ASSERT_EQ(std::memcmp(got.bytes.data(), want, 16), 0) << text;
+  }
+  EXPECT_GT(accepted, 20000u);
 }
 
 TEST(FormatIp, RoundTrips) {
