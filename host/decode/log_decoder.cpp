@@ -64,14 +64,13 @@ DecodeStatus decode_log(std::string_view line, Event& out) {
     return "missing [AdClickEvent] tag";
   if (commas < 4 || commas > 5) return "wrong field count";
 
-  // The tag holds no comma, so every comma found lies after it.
-  std::string_view f[kMaxFields];
-  size_t begin = kTag.size();
-  for (size_t k = 0; k < commas; ++k) {
-    f[k] = trim(data + begin, data + comma[k]);
-    begin = comma[k] + 1;
-  }
-  f[commas] = trim(data + begin, data + n);
+  // The tag holds no comma, so every comma found lies after it. Field k lies between comma
+  // k - 1 (or the tag) and comma k (or the end); built where used rather than into an array
+  // that would be zeroed first.
+  auto field = [&](size_t k) {
+    return trim(data + (k == 0 ? kTag.size() : comma[k - 1] + 1), data + (k == commas ? n : comma[k]));
+  };
+  const std::string_view f[kMaxFields - 1] = {field(0), field(1), field(2), field(3), field(4)};
 
   if (DecodeStatus s = check_ad_id(f[0])) return s;
   int64_t t_ms;
@@ -82,7 +81,7 @@ DecodeStatus decode_log(std::string_view line, Event& out) {
   out.ad_id = f[0];
   out.t_ms = t_ms;
   out.user_id = f[2];
-  out.click_id = commas == 5 ? f[5] : std::string_view{};
+  out.click_id = commas == 5 ? field(5) : std::string_view{};
   return nullptr;
 }
 
