@@ -59,27 +59,22 @@ void CpuBackend::prepare(Shard& sh, const BatchJudgement& j) {
   }
 }
 
-FingerprintSet& CpuBackend::seen_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
-  FingerprintSet*& p = sh.seen_of[local];
-  if (p == nullptr) {
-    auto [it, fresh] = sh.seen.try_emplace(j.minutes[local]);
-    // A new window is sized like the newest one before it: no rehashing as it fills.
-    if (fresh && it != sh.seen.begin()) it->second.reserve(std::prev(it)->second.size());
-    p = &it->second;
-  }
-  return *p;
+FingerprintSet& CpuBackend::make_seen_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
+  auto [it, fresh] = sh.seen.try_emplace(j.minutes[local]);
+  // A new window is sized like the newest one before it: no rehashing as it fills.
+  if (fresh && it != sh.seen.begin()) it->second.reserve(std::prev(it)->second.size());
+  sh.seen_of[local] = &it->second;
+  return it->second;
 }
 
-GroupTable& CpuBackend::count_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
-  GroupTable*& p = sh.count_of[local];
-  if (p == nullptr) {
-    // A new minute is sized like the newest one before it.
-    const auto prev = sh.counts.lower_bound(j.minutes[local]);
-    const bool exists = prev != sh.counts.end() && prev->first == j.minutes[local];
-    const size_t like = exists || prev == sh.counts.begin() ? 0 : std::prev(prev)->second.size();
-    p = &minute_table(sh, j.minutes[local], like);
-  }
-  return *p;
+GroupTable& CpuBackend::make_count_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
+  // A new minute is sized like the newest one before it.
+  const auto prev = sh.counts.lower_bound(j.minutes[local]);
+  const bool exists = prev != sh.counts.end() && prev->first == j.minutes[local];
+  const size_t like = exists || prev == sh.counts.begin() ? 0 : std::prev(prev)->second.size();
+  GroupTable& t = minute_table(sh, j.minutes[local], like);
+  sh.count_of[local] = &t;
+  return t;
 }
 
 // Each event's filter classes, in event order over ranges of the batch.
@@ -158,6 +153,10 @@ void CpuBackend::dedup(Shard& sh, const EventColumns& batch, const BatchJudgemen
   const Hash128* fp = batch.fp.data();
   const uint32_t* local = j.local;
   const bool one_shard = shards_.size() == 1;
+  // With one shard the events to count are listed here, in arrival order.
+  if (one_shard) sh.todo.resize(n);
+  uint32_t* todo = sh.todo.data();
+  size_t kept = 0;
   for (size_t k = 0; k < n; ++k) {
     if (k + kAhead < n) {
       const uint32_t a = seq[k + kAhead];
@@ -166,12 +165,13 @@ void CpuBackend::dedup(Shard& sh, const EventColumns& batch, const BatchJudgemen
     // In arrival order: of two copies the first counts.
     const uint32_t i = seq[k];
     if (seen_table(sh, j, local[i]).insert(fp[i])) {
-      if (one_shard) sh.todo.push_back(i);
+      if (one_shard) todo[kept++] = i;
     } else {
       if (!one_shard) sh.dup_bits[i / 64] |= uint64_t{1} << (i % 64);
       ++sh.duplicates;
     }
   }
+  if (one_shard) sh.todo.resize(kept);
 }
 
 void CpuBackend::count_events(unsigned s, const EventColumns& batch, const BatchJudgement& j) {

@@ -91,8 +91,18 @@ class CpuBackend final : public EngineBackend {
   // A minute's counts, hashed with the minute as seed (flat_tables.h), sized for `groups`.
   static GroupTable& minute_table(Shard& sh, int64_t minute, size_t groups);
   void prepare(Shard& sh, const BatchJudgement& j);
-  FingerprintSet& seen_table(Shard& sh, const BatchJudgement& j, uint32_t local);
-  GroupTable& count_table(Shard& sh, const BatchJudgement& j, uint32_t local);
+  // A batch minute's tables, made on first use: the lookup is inline (twice per event, for the
+  // probe and the request ahead), the making is not.
+  FingerprintSet& seen_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
+    FingerprintSet* p = sh.seen_of[local];
+    return __builtin_expect(p != nullptr, 1) ? *p : make_seen_table(sh, j, local);
+  }
+  GroupTable& count_table(Shard& sh, const BatchJudgement& j, uint32_t local) {
+    GroupTable* p = sh.count_of[local];
+    return __builtin_expect(p != nullptr, 1) ? *p : make_count_table(sh, j, local);
+  }
+  FingerprintSet& make_seen_table(Shard& sh, const BatchJudgement& j, uint32_t local);
+  GroupTable& make_count_table(Shard& sh, const BatchJudgement& j, uint32_t local);
   void classify(const EventColumns& batch, const BatchJudgement& j);
   void partition(const EventColumns& batch, const BatchJudgement& j);
   void dedup(Shard& sh, const EventColumns& batch, const BatchJudgement& j, const uint32_t* seq, size_t n);
