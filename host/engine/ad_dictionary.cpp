@@ -65,31 +65,30 @@ void AdDictionary::commit(ThreadPool* pool) {
       order_.emplace_back(best, static_cast<uint32_t>(k));
   }
   // The table grows once; then each name is copied to its place, on every thread when there
-  // are many (a batch's new names, each read from the batch's text).
-  offset_.resize(order_.size());
-  uint64_t bytes = 0;
-  for (size_t g = 0; g < order_.size(); ++g) {
-    offset_[g] = bytes;
-    bytes += shards_[order_[g].first].staged[order_[g].second].name.size();
-  }
+  // are many (a batch's new names, each read from the batch's text). A range starts where the
+  // names before it end.
+  const size_t n = order_.size();
+  const unsigned parts = pool == nullptr || n < 4096 ? 1 : pool->size();
+  auto length = [&](size_t g) { return shards_[order_[g].first].staged[order_[g].second].name.size(); };
+  std::vector<uint64_t> range_bytes(parts + 1, 0);
+  for (unsigned r = 0; r < parts; ++r)
+    for (size_t g = n * r / parts; g < n * (r + 1) / parts; ++g) range_bytes[r + 1] += length(g);
+  for (unsigned r = 0; r < parts; ++r) range_bytes[r + 1] += range_bytes[r];
   const uint64_t byte_base = names_->bytes();
-  const uint32_t base = names_->extend(order_.size(), bytes);
-  auto place = [&](size_t lo, size_t hi) {
-    for (size_t g = lo; g < hi; ++g) {
+  const uint32_t base = names_->extend(n, range_bytes[parts]);
+  auto place = [&](unsigned r) {
+    uint64_t at = byte_base + range_bytes[r];
+    for (size_t g = n * r / parts; g < n * (r + 1) / parts; ++g) {
       Shard& sh = shards_[order_[g].first];
       const Staged& st = sh.staged[order_[g].second];
       const auto global = static_cast<uint32_t>(base + g);
-      names_->place(global, byte_base + offset_[g], st.name);
+      names_->place(global, at, st.name);
+      at += st.name.size();
       sh.global[st.local] = global;
     }
   };
-  const size_t n = order_.size();
-  if (pool == nullptr || pool->size() == 1 || n < 4096) {
-    place(0, n);
-  } else {
-    const unsigned parts = pool->size();
-    pool->run([&](unsigned r) { place(n * r / parts, n * (r + 1) / parts); });
-  }
+  if (parts == 1) place(0);
+  else pool->run(place);
   for (Shard& sh : shards_) {
     sh.staged.clear();
     sh.committed = static_cast<uint32_t>(sh.hashes.size());

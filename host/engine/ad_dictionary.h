@@ -128,7 +128,6 @@ class AdDictionary {
   std::shared_ptr<AdNames> names_;
   std::vector<Shard> shards_;
   std::vector<std::pair<uint32_t, uint32_t>> order_;  // commit(): (shard, staged) by first appearance
-  std::vector<uint64_t> offset_;                      // commit(): their byte offsets in the names
 };
 
 }  // namespace clickagg
