@@ -1,5 +1,7 @@
 #include "host/decode/timestamp.h"
 
+#include <cstring>
+
 #include "host/common/time_util.h"
 
 namespace clickagg {
@@ -20,23 +22,49 @@ inline bool digits(const char* p, int n, unsigned& v) {
 }
 
 // "YYYY-MM-DD?HH:MM:SS" (19 bytes; the separator ' ', or also 'T' when allowed) -> ms since
-// the epoch. Every byte is checked before one branch: timestamps are on the hot path.
+// the epoch. Every byte is checked before one branch: timestamps are on the hot path. The
+// date of the record before is nearly always this one's: its ten bytes are compared with the
+// last valid date this thread read, and only a new date is checked and converted.
 bool parse_civil(const char* p, bool allow_t, int64_t& ms) {
-  static constexpr int kDigitAt[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
-  unsigned d[14];
+  struct LastDate {
+    uint64_t head = 0;  // bytes 0..7
+    uint16_t tail = 0;  // bytes 8..9
+    bool valid = false;
+    int64_t day_ms = 0;
+  };
+  thread_local LastDate last;
+  static constexpr int kTimeDigitAt[6] = {11, 12, 14, 15, 17, 18};
+  unsigned d[6];
   bool bad = false;
-  for (int k = 0; k < 14; ++k) {
-    d[k] = static_cast<unsigned>(static_cast<unsigned char>(p[kDigitAt[k]])) - '0';
+  for (int k = 0; k < 6; ++k) {
+    d[k] = static_cast<unsigned>(static_cast<unsigned char>(p[kTimeDigitAt[k]])) - '0';
     bad |= d[k] > 9;
   }
-  bad |= p[4] != '-' || p[7] != '-' || p[13] != ':' || p[16] != ':';
+  bad |= p[13] != ':' || p[16] != ':';
   bad |= !(p[10] == ' ' || (allow_t && p[10] == 'T'));
   if (bad) return false;
-  const unsigned y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
-  const unsigned mo = d[4] * 10 + d[5], day = d[6] * 10 + d[7];
-  const unsigned h = d[8] * 10 + d[9], mi = d[10] * 10 + d[11], s = d[12] * 10 + d[13];
-  if (y < 1970 || !valid_civil(y, mo, day) || h > 23 || mi > 59 || s > 59) return false;
-  ms = days_from_civil(y, mo, day) * kMsPerDay + ((h * 60 + mi) * 60 + s) * int64_t{1000};
+  const unsigned h = d[0] * 10 + d[1], mi = d[2] * 10 + d[3], s = d[4] * 10 + d[5];
+  if (h > 23 || mi > 59 || s > 59) return false;
+
+  uint64_t head;
+  uint16_t tail;
+  std::memcpy(&head, p, 8);
+  std::memcpy(&tail, p + 8, 2);
+  if (!last.valid || head != last.head || tail != last.tail) {
+    static constexpr int kDateDigitAt[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    unsigned v[8];
+    for (int k = 0; k < 8; ++k) {
+      v[k] = static_cast<unsigned>(static_cast<unsigned char>(p[kDateDigitAt[k]])) - '0';
+      bad |= v[k] > 9;
+    }
+    bad |= p[4] != '-' || p[7] != '-';
+    if (bad) return false;
+    const unsigned y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    const unsigned mo = v[4] * 10 + v[5], day = v[6] * 10 + v[7];
+    if (y < 1970 || !valid_civil(y, mo, day)) return false;
+    last = LastDate{head, tail, true, days_from_civil(y, mo, day) * kMsPerDay};
+  }
+  ms = last.day_ms + ((h * 60 + mi) * 60 + s) * int64_t{1000};
   return true;
 }
 
