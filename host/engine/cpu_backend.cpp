@@ -26,6 +26,7 @@ std::pair<size_t, size_t> range_of(size_t begin, size_t n, unsigned parts, unsig
 
 CpuBackend::CpuBackend(const EngineConfig& config, ThreadPool& pool)
     : cfg_(config), pool_(pool), program_(config.filters), dict_(pool.size()) {
+  if (pool.size() > 0xFFFF) throw std::invalid_argument("CPU engine: at most 65535 threads");
   shards_.reserve(pool.size());
   for (unsigned s = 0; s < pool.size(); ++s) {
     shards_.emplace_back(program_);
@@ -102,13 +103,22 @@ void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
   const uint64_t* ah = batch.ad_hash.data();
   // Each range counts and places in arrays of its own: counters of two threads in one cache
   // line would bounce it between their cores at every event.
+  // Each event's two shards are noted (4 bytes) for the placing pass, which then reads them
+  // instead of the 25 bytes of verdict, fingerprint and hash they come from.
+  shard_pair_.resize(batch.size());
+  uint32_t* pair = shard_pair_.data();
   pool_.run([&](unsigned r) {
     const auto [lo, hi] = range_of(j.begin, n, T, r);
     std::vector<size_t> fh(T, 0), hh(T, 0);
     for (size_t i = lo; i < hi; ++i) {
-      if (j.verdict[i] == Verdict::DroppedLate) continue;
-      ++fh[fp_shard(fp[i])];
-      ++hh[dict_.shard_of(ah[i])];
+      if (j.verdict[i] == Verdict::DroppedLate) {
+        pair[i] = kNoShards;
+        continue;
+      }
+      const unsigned f = fp_shard(fp[i]), a = dict_.shard_of(ah[i]);
+      ++fh[f];
+      ++hh[a];
+      pair[i] = f | a << 16;
     }
     std::copy(fh.begin(), fh.end(), fp_hist.begin() + static_cast<std::ptrdiff_t>(r) * T);
     std::copy(hh.begin(), hh.end(), ad_hist.begin() + static_cast<std::ptrdiff_t>(r) * T);
@@ -142,9 +152,10 @@ void CpuBackend::partition(const EventColumns& batch, const BatchJudgement& j) {
     uint32_t* fo = fp_order_.data();
     uint32_t* ao = ad_order_.data();
     for (size_t i = lo; i < hi; ++i) {
-      if (j.verdict[i] == Verdict::DroppedLate) continue;
-      fo[fa[fp_shard(fp[i])]++] = static_cast<uint32_t>(i);
-      ao[aa[dict_.shard_of(ah[i])]++] = static_cast<uint32_t>(i);
+      const uint32_t p = pair[i];
+      if (p == kNoShards) continue;
+      fo[fa[p & 0xFFFF]++] = static_cast<uint32_t>(i);
+      ao[aa[p >> 16]++] = static_cast<uint32_t>(i);
     }
   });
 }

@@ -136,6 +136,8 @@ class CpuBackend final : public EngineBackend {
   // Per-batch scratch.
   std::vector<uint64_t> classes_;             // filter classes per event
   std::vector<uint32_t> kept_;                // with one thread: the events not dropped late
+  std::vector<uint32_t> shard_pair_;           // per event: fingerprint shard | ad shard << 16
+  static constexpr uint32_t kNoShards = 0xFFFFFFFFu;  // a dropped event's
   std::vector<uint32_t> fp_order_, ad_order_;  // event indexes grouped by shard
   std::vector<size_t> fp_begin_, ad_begin_;    // shard s: [begin[s], begin[s + 1])
 
