@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <utility>
 
 #include "host/common/log.h"
@@ -52,8 +53,34 @@ KafkaConsumer::~KafkaConsumer() {
 void KafkaConsumer::close() {
   if (closed_) return;
   closed_ = true;
+  if (on_rebalance_) hand_back_partitions();
   if (const rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_.get()))
     log::warn("kafka", "[%s] leaving the group: %s", rd_kafka_name(rk_.get()), rd_kafka_err2str(err));
+}
+
+// rd_kafka_consumer_close() hands the rebalance function the revoke of what is still
+// assigned, and librdkafka 2.0.2 can then wait for ever in that function's unassign: the group
+// may finish terminating just as the request arrives and drop it unanswered (the main thread of
+// a stuck aggregator sat in rd_kafka_assign under rd_kafka_consumer_close). So the consumer
+// unsubscribes first and serves the revoke here, while the group still answers; close() then
+// has nothing to take back. Bounded: if the revoke does not come, close() goes on as before.
+void KafkaConsumer::hand_back_partitions() {
+  rd_kafka_t* rk = rk_.get();
+  auto assigned = [rk] {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || list == nullptr) return false;
+    const bool any = list->cnt > 0;
+    rd_kafka_topic_partition_list_destroy(list);
+    return any;
+  };
+  if (fatal_error(rk) || !assigned() || rd_kafka_unsubscribe(rk) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  rd_kafka_message_t* dropped[64];
+  while (assigned() && std::chrono::steady_clock::now() < deadline) {
+    // Records fetched ahead are let go: nothing stored or committed their offsets.
+    const ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 100, dropped, 64);
+    for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(dropped[i]);
+  }
 }
 
 size_t KafkaConsumer::consume(int timeout_ms, rd_kafka_message_t** out, size_t max) {

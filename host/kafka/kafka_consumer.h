@@ -57,6 +57,8 @@ class KafkaConsumer {
   const BrokerWatch* broker_watch() const { return watch_ ? &*watch_ : nullptr; }
 
   // Leaves the group and stops fetching; a failure to leave cleanly is logged. Idempotent.
+  // With a rebalance function, the revoke of what is assigned is served before the group is
+  // left (see hand_back_partitions).
   void close();
 
   // Up to `max` records into `out` within `timeout_ms`; the caller destroys them. Serves the
@@ -69,6 +71,8 @@ class KafkaConsumer {
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list,
                                    void* opaque);
   static int statistics_trampoline(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  // With a rebalance function: unsubscribes and serves the revoke before the close.
+  void hand_back_partitions();
 
   std::string brokers_;
   std::optional<BrokerWatch> watch_;
