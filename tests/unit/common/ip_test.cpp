@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace clickagg {
 namespace {
@@ -44,6 +45,55 @@ TEST(ParseIp, Ipv4Rejects) {
     IpAddr ip;
     EXPECT_FALSE(parse_ip(s, ip)) << s;
   }
+}
+
+// IPv4 text is read by a parser of its own: it must accept exactly what inet_pton accepts,
+// with the same bytes. Seeded texts: random addresses (octets of one
+// to three digits, some with a leading zero or above 255), those with one character replaced,
+// inserted or removed, and random strings of digits and dots.
+TEST(ParseIp, Ipv4AgreesWithInetPton) {
+  std::mt19937_64 rng(20261207);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  const std::string chars = "0123456789....0 a/\xff";
+  size_t accepted = 0, rejected = 0;
+  for (int round = 0; round < 200000; ++round) {
+    std::string text;
+    const int kind = static_cast<int>(pick(3));
+    if (kind < 2) {
+      for (int k = 0; k < 4; ++k) {
+        if (k > 0) text += '.';
+        const unsigned v = pick(8) == 0 ? static_cast<unsigned>(pick(1000)) : static_cast<unsigned>(pick(256));
+        text += (pick(20) == 0 ? "0" : "") + std::to_string(v);
+      }
+      if (kind == 1) {
+        const size_t at = pick(text.size() + 1);
+        const char c = chars[pick(chars.size())];
+        switch (pick(3)) {
+          case 0: if (at < text.size()) text[at] = c; break;
+          case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+          default: if (at < text.size()) text.erase(at, 1); break;
+        }
+      }
+    } else {
+      const size_t n = pick(18);
+      for (size_t k = 0; k < n; ++k) text += chars[pick(chars.size())];
+    }
+    uint8_t want[4];
+    const bool ok = inet_pton(AF_INET, text.c_str(), want) == 1;
+    // The text alone in a buffer of its own size: a read past its end is a read out of bounds.
+    const std::vector<char> own(text.begin(), text.end());
+    IpAddr got;
+    ASSERT_EQ(parse_ip(std::string_view(own.data(), own.size()), got), ok) << text;
+    if (!ok) {
+      ++rejected;
+      continue;
+    }
+    ++accepted;
+    ASSERT_TRUE(got.is_v4) << text;
+    ASSERT_EQ(got, v4_mapped(want[0], want[1], want[2], want[3])) << text;
+  }
+  EXPECT_GT(accepted, 50000u);
+  EXPECT_GT(rejected, 50000u);
 }
 
 TEST(ParseIp, Ipv6) {
