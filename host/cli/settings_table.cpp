@@ -126,7 +126,7 @@ std::vector<Setting> build() {
   add(row("brokers", kReplay, T::Address, "", "Kafka bootstrap servers (--source kafka)"));
   add(required(row("brokers", kWatch, T::Address, "", "Kafka bootstrap servers")));
   add(row("kafka", kGen, T::Address, "", "Produce to these Kafka brokers instead of a file (key = ad_id)"));
-  add(row("kafka-timeout", kKafka, T::Duration, "30s",
+  add(row("kafka-timeout", kKafka, T::Duration, duration_text(kafka::kDefaultTimeout),
           "Fail when no Kafka broker has answered for this long (0: wait for ever)"));
   Setting kafka_option = row("kafka-option", kKafka, T::List, "",
                              "A librdkafka setting KEY=VALUE, e.g. security.protocol=SASL_SSL (repeatable)");

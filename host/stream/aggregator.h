@@ -57,7 +57,7 @@ struct AggregatorConfig {
   std::chrono::milliseconds finish_drain_limit{120'000};
   // No broker answering for this long ends the run with an error (0: wait for ever); a
   // supervisor restarts it and the batch logs lose nothing.
-  std::chrono::milliseconds kafka_timeout{60'000};
+  std::chrono::milliseconds kafka_timeout{kafka::kDefaultTimeout};
   EngineKind engine_kind = EngineKind::Auto;
   EngineConfig engine;
 };
