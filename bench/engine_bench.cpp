@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <string>
+#include <unordered_set>
 
 #include "host/common/country.h"
 #include "host/common/ip.h"
@@ -17,6 +19,7 @@
 #include "host/engine/row_order.h"
 #include "host/engine/thread_pool.h"
 #include "host/gen/event_set.h"
+#include "host/gen/field_text.h"
 
 namespace clickagg {
 namespace {
@@ -67,9 +70,58 @@ const std::vector<EventColumns>& workload(double zipf) {
   return it->second;
 }
 
+// Every ad of the workload once, three hours of event time before it, then one event an hour
+// later and one more an hour after that: an engine fed these has all 2 M names in its
+// dictionary, has emitted and purged those minutes (so its tables come back from reuse) and
+// holds nothing in its running sums that the workload's first minutes would take off. What a
+// long-running engine looks like when the workload starts. The names come in the order the
+// workload first shows them, then those it never shows: a long-running engine met the
+// popular ads first too, and its dictionary keeps them together at low indexes.
+const std::vector<EventColumns>& warm_up_batches(double zipf) {
+  static std::map<double, std::vector<EventColumns>> cache;
+  auto it = cache.find(zipf);
+  if (it != cache.end()) return it->second;
+  const gen::GenConfig cfg;
+  constexpr int64_t kHour = 3'600'000;
+  constexpr size_t kAds = 2'000'000;
+  std::vector<std::string> names;
+  names.reserve(kAds);
+  std::unordered_set<std::string> seen;
+  for (const EventColumns& b : workload(zipf))
+    for (size_t i = 0; i < b.size(); ++i)
+      if (std::string ad(b.ad_id(i)); seen.insert(ad).second) names.push_back(std::move(ad));
+  std::string ad;
+  for (size_t a = 0; a < kAds; ++a) {
+    gen::assign_ad_id(ad, a, 7);
+    if (!seen.count(ad)) names.push_back(ad);
+  }
+  std::vector<Event> events(names.size());
+  for (size_t a = 0; a < names.size(); ++a) {
+    Event& e = events[a];
+    e.ad_id = names[a];
+    e.user_id = "user 1";
+    e.t_ms = cfg.start_ms - 3 * kHour + static_cast<int64_t>(a % 60'000);
+    parse_ip("192.0.2.1", e.ip);
+    e.country = country("US");
+    e.position = a;
+  }
+  std::vector<EventColumns> out;
+  const std::span<const Event> all(events);
+  for (size_t i = 0; i < all.size(); i += kBatch) out.push_back(columns_of(all.subspan(i, std::min(kBatch, all.size() - i))));
+  for (int64_t h : {2, 1}) {
+    Event e = events[0];
+    e.t_ms = cfg.start_ms - h * kHour;
+    out.push_back(columns_of(std::span<const Event>(&e, 1)));
+  }
+  return cache.emplace(zipf, std::move(out)).first->second;
+}
+
+// Args: zipf x10, threads, top-N windows (0: {1}, 1: {1, 5, 60}), warm (1: the engine has
+// first seen warm_up_batches(), untimed; 0: a new engine).
 void BM_CpuEngine(benchmark::State& state) {
   const double zipf = static_cast<double>(state.range(0)) / 10.0;
   const auto threads = static_cast<unsigned>(state.range(1));
+  const bool warm = state.range(3) != 0;
   const auto& batches = workload(zipf);
   size_t events = 0;
   for (const auto& b : batches) events += b.size();
@@ -85,17 +137,22 @@ void BM_CpuEngine(benchmark::State& state) {
     for (const EventColumns& b : batches) engine->process(0, b, 0, sink);
     engine->finish(sink);
   }
-  std::map<std::string, double> stages;
+  std::map<std::string, double> stages, before;
   for (auto _ : state) {
     state.PauseTiming();
     auto engine = make_cpu_engine(cfg);
     NullSink sink;
+    before.clear();
+    if (warm) {
+      for (const EventColumns& b : warm_up_batches(zipf)) engine->process(0, b, 0, sink);
+      for (const auto& [stage, secs] : engine->stage_seconds()) before[stage] = secs;
+    }
     state.ResumeTiming();
     for (const EventColumns& b : batches) engine->process(0, b, 0, sink);
     engine->finish(sink);
     benchmark::DoNotOptimize(engine->stats().counted);
     state.PauseTiming();
-    for (const auto& [stage, secs] : engine->stage_seconds()) stages[stage] += secs;
+    for (const auto& [stage, secs] : engine->stage_seconds()) stages[stage] += secs - before[stage];
     engine.reset();  // freeing the tables is not the engine's work per event
     state.ResumeTiming();
   }
@@ -106,9 +163,9 @@ void BM_CpuEngine(benchmark::State& state) {
   state.counters["threads"] = threads;
   state.counters["windows"] = static_cast<double>(cfg.topn_windows.size());
 }
-// zipf x10, threads, top-N windows (0: {1}, 1: {1, 5, 60})
 BENCHMARK(BM_CpuEngine)
-    ->Args({11, 1, 0})->Args({11, 2, 0})->Args({0, 1, 0})->Args({15, 1, 0})->Args({11, 1, 1})->Args({11, 2, 1})
+    ->Args({11, 1, 0, 0})->Args({11, 2, 0, 0})->Args({0, 1, 0, 0})->Args({15, 1, 0, 0})->Args({11, 1, 1, 0})
+    ->Args({11, 2, 1, 0})->Args({11, 1, 1, 1})->Args({11, 2, 1, 1})
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 // Emission order of one minute's rows (sort_rows): 250,000 (ad, filter) rows of a 2 M-ad
