@@ -47,15 +47,17 @@ FilterSet four_filters() {
 
 constexpr size_t kBatch = 1 << 20;
 
+constexpr size_t kEvents = 4'000'000;  // about 7 minutes of event time
+
 // The workload as the engine receives it: decoded batches of kBatch events in columns, built
 // once (decoding and fingerprinting are not timed here; decode_bench times them).
-const std::vector<EventColumns>& workload(double zipf) {
-  static std::map<double, std::vector<EventColumns>> cache;
-  auto it = cache.find(zipf);
+const std::vector<EventColumns>& workload(double zipf, size_t count = kEvents) {
+  static std::map<std::pair<double, size_t>, std::vector<EventColumns>> cache;
+  auto it = cache.find({zipf, count});
   if (it == cache.end()) {
     gen::GenConfig cfg;
     cfg.seed = 42;
-    cfg.count = 4'000'000;
+    cfg.count = count;
     cfg.ads = 2'000'000;
     cfg.zipf = zipf;
     cfg.events_per_second = 10'000;
@@ -65,7 +67,7 @@ const std::vector<EventColumns>& workload(double zipf) {
     std::vector<EventColumns> batches;
     const std::span<const Event> all(set.events);
     for (size_t i = 0; i < all.size(); i += kBatch) batches.push_back(columns_of(all.subspan(i, std::min(kBatch, all.size() - i))));
-    it = cache.emplace(zipf, std::move(batches)).first;
+    it = cache.emplace(std::make_pair(zipf, count), std::move(batches)).first;
   }
   return it->second;
 }
@@ -116,19 +118,16 @@ const std::vector<EventColumns>& warm_up_batches(double zipf) {
   return cache.emplace(zipf, std::move(out)).first->second;
 }
 
-// Args: zipf x10, threads, top-N windows (0: {1}, 1: {1, 5, 60}), warm (1: the engine has
-// first seen warm_up_batches(), untimed; 0: a new engine).
-void BM_CpuEngine(benchmark::State& state) {
-  const double zipf = static_cast<double>(state.range(0)) / 10.0;
-  const auto threads = static_cast<unsigned>(state.range(1));
-  const bool warm = state.range(3) != 0;
-  const auto& batches = workload(zipf);
+// Times `count` events of the workload through a CPU engine: a new one, or when `warm` one that
+// has first seen warm_up_batches(), untimed.
+void run_engine(benchmark::State& state, double zipf, unsigned threads, bool long_windows, bool warm, size_t count) {
+  const auto& batches = workload(zipf, count);
   size_t events = 0;
   for (const auto& b : batches) events += b.size();
   EngineConfig cfg;
   cfg.filters = four_filters();
   cfg.threads = threads;
-  cfg.topn_windows = state.range(2) ? std::vector<uint32_t>{1, 5, 60} : std::vector<uint32_t>{1};
+  cfg.topn_windows = long_windows ? std::vector<uint32_t>{1, 5, 60} : std::vector<uint32_t>{1};
   // One untimed run first: a long-running engine takes a new minute's tables from memory the
   // minutes before it gave back (flat_tables.cpp), not fresh from the kernel.
   {
@@ -163,10 +162,25 @@ void BM_CpuEngine(benchmark::State& state) {
   state.counters["threads"] = threads;
   state.counters["windows"] = static_cast<double>(cfg.topn_windows.size());
 }
+// Args: zipf x10, threads, top-N windows (0: {1}, 1: {1, 5, 60}), warm (0: a new engine, 1: a
+// warm one).
+void BM_CpuEngine(benchmark::State& state) {
+  run_engine(state, static_cast<double>(state.range(0)) / 10.0, static_cast<unsigned>(state.range(1)),
+             state.range(2) != 0, state.range(3) != 0, kEvents);
+}
 BENCHMARK(BM_CpuEngine)
     ->Args({11, 1, 0, 0})->Args({11, 2, 0, 0})->Args({0, 1, 0, 0})->Args({15, 1, 0, 0})->Args({11, 1, 1, 0})
     ->Args({11, 2, 1, 0})->Args({11, 1, 1, 1})->Args({11, 2, 1, 1})
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// A long stream: 40 M events, about 67 minutes of event time, so that the 60-minute window's
+// running sum holds a full hour (the 7 minutes above hold a ninth of it), and the dictionary
+// grows past a million names. A new engine, Zipf 1.1. Args: threads, top-N windows (0: {1},
+// 1: {1, 5, 60}). About 10 GB of memory for the workload, a minute or two per case.
+void BM_CpuEngineLong(benchmark::State& state) {
+  run_engine(state, 1.1, static_cast<unsigned>(state.range(0)), state.range(1) != 0, false, 40'000'000);
+}
+BENCHMARK(BM_CpuEngineLong)->Args({1, 0})->Args({1, 1})->Args({2, 1})->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 // Emission order of one minute's rows (sort_rows): 250,000 (ad, filter) rows of a 2 M-ad
 // dictionary whose indexes follow first appearance, not name order, on 1 or 2 threads.
