@@ -80,6 +80,7 @@ class CpuBackend final : public EngineBackend {
     std::vector<uint32_t> ad_of;                // their local ad indexes
     std::vector<uint64_t> dup_bits;             // events this fingerprint shard found repeated
     std::vector<std::vector<TopNEntry>> found;  // top-N candidates, per list
+    std::vector<uint64_t> need;                 // select(): per slot, the count to beat
     // Sorted runs of the minutes entering and leaving a running sum; the entering run is kept
     // for the other window sizes of the same top-N call (`entering`: its minutes).
     std::vector<int64_t> entering;
