@@ -20,12 +20,10 @@ NameKey AdNames::key_of(std::string_view s) {
 }
 
 uint32_t AdNames::add(std::string_view s) {
-  if (bytes_.size() + s.size() > UINT32_MAX || keys_.size() == UINT32_MAX - 1)
-    throw std::length_error("ad names table full");
-  bytes_.insert(bytes_.end(), s.begin(), s.end());
-  offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
-  keys_.push_back(key_of(s));
-  return static_cast<uint32_t>(keys_.size() - 1);
+  const size_t at = bytes_.size();
+  const uint32_t i = extend(1, s.size());
+  place(i, at, s);
+  return i;
 }
 
 uint32_t AdNames::extend(size_t names, size_t bytes) {
