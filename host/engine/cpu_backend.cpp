@@ -303,7 +303,7 @@ void CpuBackend::window_rows(int64_t minute, std::vector<CountRow>& out) {
   for (auto& p : parts) out.insert(out.end(), p.begin(), p.end());
 }
 
-void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, bool leaving, std::vector<SlidingSum::Entry>& out) {
+void CpuBackend::run_of(Shard& sh, const std::vector<int64_t>& minutes, bool leaving, SlidingSum::Run& out) {
   std::vector<const GroupTable*> tables;
   tables.reserve(minutes.size());
   for (int64_t m : minutes) {

@@ -43,6 +43,7 @@ class CpuBackend final : public EngineBackend {
 
   std::string_view name() const override { return "cpu"; }
   AdNamesPtr names() const override { return dict_.names(); }
+  std::pmr::memory_resource* batch_memory() const override { return table_memory_resource(); }
   void count(const EventColumns& batch, const BatchJudgement& j, BatchTally& tally) override;
   void window_rows(int64_t minute, std::vector<CountRow>& out) override;
   void topn(const TopNQuery& q, std::vector<std::vector<TopNEntry>>& out) override;
@@ -84,7 +85,7 @@ class CpuBackend final : public EngineBackend {
     // Sorted runs of the minutes entering and leaving a running sum; the entering run is kept
     // for the other window sizes of the same top-N call (`entering`: its minutes).
     std::vector<int64_t> entering;
-    std::vector<SlidingSum::Entry> enter_run, leave_run, run_scratch;
+    SlidingSum::Run enter_run, leave_run, run_scratch;
   };
 
   unsigned fp_shard(const Hash128& fp) const { return static_cast<unsigned>(((fp.hi >> 32) * shards_.size()) >> 32); }
@@ -123,7 +124,7 @@ class CpuBackend final : public EngineBackend {
   template <class F>
   void position(Shard& sh, size_t window_index, int64_t minute, F&& visit);
   // The sorted run of the counts of `minutes`: a retired minute's when `leaving`.
-  void run_of(Shard& sh, const std::vector<int64_t>& minutes, bool leaving, std::vector<SlidingSum::Entry>& out);
+  void run_of(Shard& sh, const std::vector<int64_t>& minutes, bool leaving, SlidingSum::Run& out);
   static void release_retired(Shard& sh);
   template <class Groups>
   void select(unsigned s, Groups& groups, size_t window_index, size_t windows, uint32_t top_n);

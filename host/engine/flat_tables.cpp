@@ -82,7 +82,25 @@ TableMemory& table_memory() {
   return *m;
 }
 
+class TableMemoryResource final : public std::pmr::memory_resource {
+  // Small blocks from the heap (aligned as asked), the rest mapped: 2 MiB aligned.
+  void* do_allocate(size_t bytes, size_t align) override {
+    if (bytes < kHuge || align > kHuge) return std::pmr::new_delete_resource()->allocate(bytes, align);
+    return table_memory().take(mapped_size(bytes));
+  }
+  void do_deallocate(void* p, size_t bytes, size_t align) override {
+    if (bytes < kHuge || align > kHuge) std::pmr::new_delete_resource()->deallocate(p, bytes, align);
+    else table_memory().give(p, mapped_size(bytes));
+  }
+  bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
+};
+
 }  // namespace
+
+std::pmr::memory_resource* table_memory_resource() {
+  static TableMemoryResource* r = new TableMemoryResource();  // never destroyed, as table_memory()
+  return r;
+}
 
 void* table_alloc(size_t bytes) {
   if (bytes < kHuge) {

@@ -12,10 +12,11 @@ using Entry = SlidingSum::Entry;
 
 // Least significant digit first, one byte per pass, over the bytes any key uses: stable, so
 // after the last pass equal keys are adjacent.
-void radix_sort(std::vector<Entry>& v, std::vector<Entry>& tmp) {
+void radix_sort(SlidingSum::Run& v, SlidingSum::Run& tmp) {
   uint64_t all = 0;
   for (const Entry& e : v) all |= e.key;
   const int bytes = (std::bit_width(all) + 7) / 8;
+  reserve_grown(tmp, v.size());
   tmp.resize(v.size());
   for (int b = 0; b < bytes; ++b) {
     const int shift = 8 * b;
@@ -28,7 +29,7 @@ void radix_sort(std::vector<Entry>& v, std::vector<Entry>& tmp) {
 }
 
 // Adjacent equal keys of a sorted run summed into one.
-void combine(std::vector<Entry>& v) {
+void combine(SlidingSum::Run& v) {
   size_t w = 0;
   for (size_t r = 0; r < v.size(); ++r) {
     if (w > 0 && v[w - 1].key == v[r].key) v[w - 1].count += v[r].count;
@@ -39,12 +40,11 @@ void combine(std::vector<Entry>& v) {
 
 }  // namespace
 
-void SlidingSum::sorted_run(std::span<const GroupTable* const> tables, std::vector<Entry>& out,
-                            std::vector<Entry>& scratch) {
+void SlidingSum::sorted_run(std::span<const GroupTable* const> tables, Run& out, Run& scratch) {
   out.clear();
   size_t n = 0;
   for (const GroupTable* t : tables) n += t->size();
-  out.reserve(n);
+  reserve_grown(out, n);
   for (const GroupTable* t : tables)
     t->for_each([&](uint32_t ad, uint32_t slot, uint64_t c) { out.push_back(Entry{group_key(ad, slot), c}); });
   radix_sort(out, scratch);
@@ -56,7 +56,7 @@ std::span<const Entry> SlidingSum::entering(std::span<const Entry> add) {
   radix_sort(late_, scratch_);
   combine(late_);
   run_.clear();
-  run_.reserve(add.size() + late_.size());
+  reserve_grown(run_, add.size() + late_.size());
   size_t i = 0, j = 0;
   while (i < add.size() || j < late_.size()) {
     if (j == late_.size() || (i < add.size() && add[i].key < late_[j].key)) run_.push_back(add[i++]);

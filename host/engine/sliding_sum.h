@@ -31,11 +31,14 @@ class SlidingSum {
   // Slots are at most 1024 (filters + 1), so 11 bits; ads are shard-local indexes.
   static constexpr int kSlotBits = 11;
   static uint64_t group_key(uint32_t ad, uint32_t slot) { return (uint64_t{ad} << kSlotBits) | slot; }
+  // A sum and its runs reach tens of MB and grow while the window fills: on the engine's table
+  // memory (huge pages, recycled) and grown by half again when short, not by what one minute
+  // adds, so that a move does not map and fault in a fresh block every minute.
+  using Run = std::vector<Entry, HugePageAllocator<Entry>>;
 
   // The groups of `tables` (summed where several hold one) as a run sorted by key; `scratch`
   // is the sort's second buffer.
-  static void sorted_run(std::span<const GroupTable* const> tables, std::vector<Entry>& out,
-                         std::vector<Entry>& scratch);
+  static void sorted_run(std::span<const GroupTable* const> tables, Run& out, Run& scratch);
 
   // sum += add - take_off. Both are sorted runs; every group of take_off is in the sum with at
   // least its count (it holds the minutes taken off). Throws std::logic_error otherwise.
@@ -64,9 +67,9 @@ class SlidingSum {
   std::span<const Entry> entering(std::span<const Entry> add);
   [[noreturn]] static void not_held();
 
-  std::vector<Entry> sum_, next_;
-  std::vector<Entry> late_;  // unsorted +1s, folded in by fold()
-  std::vector<Entry> run_, scratch_;
+  Run sum_, next_;
+  Run late_;  // unsorted +1s, folded in by fold()
+  Run run_, scratch_;
 };
 
 template <class F>
@@ -80,7 +83,7 @@ void SlidingSum::move(std::span<const Entry> add, std::span<const Entry> take_of
     return;
   }
   next_.clear();
-  next_.reserve(sum_.size() + plus.size());
+  reserve_grown(next_, sum_.size() + plus.size());
   size_t i = 0, j = 0, k = 0;
   const size_t n = sum_.size(), m = plus.size(), t = take_off.size();
   while (i < n || j < m) {

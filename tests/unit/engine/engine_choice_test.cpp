@@ -10,6 +10,7 @@
 
 #include "host/decode/event_columns.h"
 #include "host/engine/engine.h"
+#include "host/engine/flat_tables.h"
 #include "host/engines/engines.h"
 
 namespace clickagg {
@@ -42,8 +43,15 @@ TEST(EngineChoice, GpuPortableNeedsNoDevice) {
 // Batches go where the engine reads them fastest: the heap for the CPU engine, one
 // process-wide pinned resource for GPU engines (shared by every engine, so a batch may outlive
 // the engine it was built for).
-TEST(EngineChoice, BatchMemoryIsTheHeapForTheCpuEngineAndPinnedForGpuEngines) {
-  EXPECT_EQ(make_engine(EngineKind::Cpu, EngineConfig{})->batch_memory(), std::pmr::new_delete_resource());
+TEST(EngineChoice, BatchMemoryIsTableMemoryForTheCpuEngineAndPinnedForGpuEngines) {
+  std::pmr::memory_resource* table = make_engine(EngineKind::Cpu, EngineConfig{})->batch_memory();
+  EXPECT_EQ(table, table_memory_resource());
+  {
+    EventColumns batch(table);  // the engine that named it is gone
+    batch.reserve(1'000'000, 100'000);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(batch.fp.data()) % (2 << 20), 0u);  // 16 MB: mapped, huge-page aligned
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(batch.text.data()) % 64, 0u);       // 100 kB: from the heap
+  }
 #if defined(CLICKAGG_HAVE_GPU_PORTABLE)
   std::pmr::memory_resource* pinned = make_engine(EngineKind::GpuPortable, EngineConfig{})->batch_memory();
   EXPECT_NE(pinned, std::pmr::new_delete_resource());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory_resource>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -76,8 +77,8 @@ TEST(SlidingSum, EqualsTheSumOfItsMinutes) {
     }
     SlidingSum sum;
     std::set<size_t> held;
-    std::vector<SlidingSum::Entry> enter, leave, scratch;
-    auto run = [&](const std::vector<size_t>& ms, std::vector<SlidingSum::Entry>& out) {
+    SlidingSum::Run enter, leave, scratch;
+    auto run = [&](const std::vector<size_t>& ms, SlidingSum::Run& out) {
       std::vector<const GroupTable*> ts;
       for (size_t m : ms) ts.push_back(&minutes[m]);
       SlidingSum::sorted_run(ts, out, scratch);
@@ -145,6 +146,40 @@ TEST(FingerprintSet, InsertsOnceAndGrows) {
   std::set<std::pair<uint64_t, uint64_t>> listed;
   set.for_each([&](const Hash128& h) { listed.emplace(h.lo, h.hi); });
   EXPECT_EQ(listed, want);
+}
+
+TEST(TableMemory, GrowsByHalfAgainAndReusesWhatATableGaveBack) {
+  // reserve_grown: a little more room costs a new block only once in a while.
+  SlidingSum::Run v;
+  reserve_grown(v, 1000);
+  EXPECT_EQ(v.capacity(), 1000u);
+  reserve_grown(v, 1001);
+  EXPECT_EQ(v.capacity(), 1500u);
+  reserve_grown(v, 1400);
+  EXPECT_EQ(v.capacity(), 1500u);
+  reserve_grown(v, 4000);
+  EXPECT_EQ(v.capacity(), 4000u);
+
+  // A mapped block given back is the next one of its size, zeroed again for a table.
+  const size_t big = size_t(38) << 20;  // a size no other table of these tests gives back
+  auto* p = static_cast<unsigned char*>(table_alloc(big));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (2 << 20), 0u);
+  p[0] = p[big - 1] = 7;
+  table_free(p, big);
+  auto* q = static_cast<unsigned char*>(table_alloc(big));
+  EXPECT_EQ(q, p);
+  EXPECT_EQ(q[0], 0);
+  EXPECT_EQ(q[big - 1], 0);
+  table_free(q, big);
+
+  // The same memory as a memory_resource: small blocks aligned as asked, large ones mapped.
+  std::pmr::memory_resource* r = table_memory_resource();
+  void* small = r->allocate(1000, 64);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
+  r->deallocate(small, 1000, 64);
+  void* large = r->allocate(big, 64);
+  EXPECT_EQ(large, p);  // the block the table gave back
+  r->deallocate(large, big, 64);
 }
 
 }  // namespace
