@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <stdexcept>
 
 namespace clickagg {
@@ -70,7 +71,22 @@ std::span<const Entry> SlidingSum::entering(std::span<const Entry> add) {
   return run_;
 }
 
-void SlidingSum::not_held() { throw std::logic_error("sliding sum: a minute taken off that it does not hold"); }
+void SlidingSum::not_held() {
+  begin_ = n_ = 0;  // the merge may have overwritten part of the sum
+  throw std::logic_error("sliding sum: a minute taken off that it does not hold");
+}
+
+bool SlidingSum::make_room(size_t entering) {
+  if (begin_ >= entering) return false;
+  if (buf_.size() - begin_ - n_ >= entering) return true;
+  const size_t cap = buf_.size();
+  TableStorage<Entry> grown(std::max(n_ + entering, cap + cap / 2));
+  const size_t at = grown.size() - n_;
+  if (n_ > 0) std::memcpy(grown.data() + at, buf_.data() + begin_, n_ * sizeof(Entry));
+  buf_ = std::move(grown);
+  begin_ = at;
+  return false;
+}
 
 void SlidingSum::add_late(uint32_t ad, std::span<const uint16_t> slots) {
   late_.push_back(Entry{group_key(ad, 0), 1});
@@ -82,7 +98,7 @@ void SlidingSum::fold() {
 }
 
 void SlidingSum::clear() {
-  sum_.clear();
+  begin_ = n_ = 0;
   late_.clear();
 }
 

@@ -1,8 +1,14 @@
 // The counts of a top-N window of several minutes, per (ad, slot), as one array sorted by
 // group key. Moving the window is one sequential merge of the sum with the minutes that enter
 // (added) and leave (taken off), each first turned into a sorted run: no random access into a
-// table as large as the window's groups, no rehashing as it grows, and two buffers that are
-// reused from minute to minute. A group whose sum reaches 0 leaves the array.
+// table as large as the window's groups, and no rehashing as it grows. A group whose sum
+// reaches 0 leaves the array.
+//
+// The merge runs in place, in one buffer with room for the sum and what enters: the sum sits
+// at the buffer's back and is merged forwards into its front, or sits at the front and is
+// merged backwards into its back, so the writes never overtake the reads. An hour's window
+// holds millions of groups: one buffer instead of a second to merge into halves its memory
+// and the fresh pages a growing window faults in.
 //
 // Late events counted into a minute the sum already holds are collected apart and folded in
 // (sorted, then merged with what enters) when the sum is next read or moved. A move can hand
@@ -41,11 +47,13 @@ class SlidingSum {
   static void sorted_run(std::span<const GroupTable* const> tables, Run& out, Run& scratch);
 
   // sum += add - take_off. Both are sorted runs; every group of take_off is in the sum with at
-  // least its count (it holds the minutes taken off). Throws std::logic_error otherwise.
+  // least its count (it holds the minutes taken off). Throws std::logic_error otherwise, and
+  // the sum is then empty.
   void move(std::span<const Entry> add, std::span<const Entry> take_off) {
     move(add, take_off, [](uint32_t, uint32_t, uint64_t) {});
   }
-  // The same, then visit(ad, slot, count) for every group of the new sum, in key order.
+  // The same, calling visit(ad, slot, count) for every group of the new sum as it is written:
+  // in key order or in reverse key order (the merge's direction).
   template <class F>
   void move(std::span<const Entry> add, std::span<const Entry> take_off, F&& visit);
   // One event counted late into a minute the sum holds: +1 in slot 0 and in each of `slots`.
@@ -56,19 +64,25 @@ class SlidingSum {
   template <class F>
   void for_each(F&& f) {
     fold();
-    for (const Entry& e : sum_) f(static_cast<uint32_t>(e.key >> kSlotBits), static_cast<uint32_t>(e.key & kSlotMask), e.count);
+    for (const Entry& e : sum()) f(static_cast<uint32_t>(e.key >> kSlotBits), static_cast<uint32_t>(e.key & kSlotMask), e.count);
   }
-  size_t size() const { return sum_.size(); }
+  size_t size() const { return n_; }
 
  private:
   static constexpr uint64_t kSlotMask = (uint64_t{1} << kSlotBits) - 1;
   void fold();
   // What enters: `add`, or add and the sorted late counts merged into run_ (late_ emptied).
   std::span<const Entry> entering(std::span<const Entry> add);
-  [[noreturn]] static void not_held();
+  std::span<const Entry> sum() const { return {buf_.data() + begin_, n_}; }
+  // Room for `entering` more groups before the sum (false: merge forwards into the buffer's
+  // front) or after it (true: merge backwards into its back). Grows the buffer by half again,
+  // the sum copied to its back, when neither side has room.
+  bool make_room(size_t entering);
+  [[noreturn]] void not_held();
 
-  Run sum_, next_;
-  Run late_;  // unsorted +1s, folded in by fold()
+  TableStorage<Entry> buf_;
+  size_t begin_ = 0, n_ = 0;  // the sum: buf_[begin_, begin_ + n_)
+  Run late_;                  // unsorted +1s, folded in by fold()
   Run run_, scratch_;
 };
 
@@ -79,36 +93,69 @@ void SlidingSum::move(std::span<const Entry> add, std::span<const Entry> take_of
     visit(static_cast<uint32_t>(key >> kSlotBits), static_cast<uint32_t>(key & kSlotMask), count);
   };
   if (plus.empty() && take_off.empty()) {
-    for (const Entry& e : sum_) out(e.key, e.count);
+    for (const Entry& e : sum()) out(e.key, e.count);
     return;
   }
-  next_.clear();
-  reserve_grown(next_, sum_.size() + plus.size());
-  size_t i = 0, j = 0, k = 0;
-  const size_t n = sum_.size(), m = plus.size(), t = take_off.size();
-  while (i < n || j < m) {
-    uint64_t key;
-    uint64_t c = 0;
-    if (j == m || (i < n && sum_[i].key <= plus[j].key)) {
-      key = sum_[i].key;
-      c = sum_[i++].count;
-      if (j < m && plus[j].key == key) c += plus[j++].count;
-    } else {
-      key = plus[j].key;
-      c = plus[j++].count;
+  const size_t m = plus.size(), t = take_off.size();
+  const bool backwards = make_room(m);
+  Entry* b = buf_.data();
+  if (!backwards) {
+    // The sum at [begin_, end) with begin_ >= m: the write index trails the read index.
+    size_t i = begin_, j = 0, k = 0, w = 0;
+    const size_t end = begin_ + n_;
+    while (i < end || j < m) {
+      uint64_t key;
+      uint64_t c = 0;
+      if (j == m || (i < end && b[i].key <= plus[j].key)) {
+        key = b[i].key;
+        c = b[i++].count;
+        if (j < m && plus[j].key == key) c += plus[j++].count;
+      } else {
+        key = plus[j].key;
+        c = plus[j++].count;
+      }
+      if (k < t && take_off[k].key < key) not_held();  // a group taken off that the sum lacks
+      if (k < t && take_off[k].key == key) {
+        if (take_off[k].count > c) not_held();
+        c -= take_off[k++].count;
+      }
+      if (c != 0) {
+        b[w++] = Entry{key, c};
+        out(key, c);
+      }
     }
-    if (k < t && take_off[k].key < key) not_held();  // a group taken off that the sum lacks
-    if (k < t && take_off[k].key == key) {
-      if (take_off[k].count > c) not_held();
-      c -= take_off[k++].count;
+    if (k != t) not_held();
+    begin_ = 0;
+    n_ = w;
+  } else {
+    // The sum at [begin_, begin_ + n_) with m free slots behind it: written from the buffer's
+    // end down, the write index stays above the read index.
+    size_t i = n_, j = m, k = t, w = buf_.size();
+    while (i > 0 || j > 0) {
+      uint64_t key;
+      uint64_t c = 0;
+      if (j == 0 || (i > 0 && b[begin_ + i - 1].key >= plus[j - 1].key)) {
+        key = b[begin_ + i - 1].key;
+        c = b[begin_ + --i].count;
+        if (j > 0 && plus[j - 1].key == key) c += plus[--j].count;
+      } else {
+        key = plus[j - 1].key;
+        c = plus[--j].count;
+      }
+      if (k > 0 && take_off[k - 1].key > key) not_held();
+      if (k > 0 && take_off[k - 1].key == key) {
+        if (take_off[k - 1].count > c) not_held();
+        c -= take_off[--k].count;
+      }
+      if (c != 0) {
+        b[--w] = Entry{key, c};
+        out(key, c);
+      }
     }
-    if (c != 0) {
-      next_.push_back(Entry{key, c});
-      out(key, c);
-    }
+    if (k != 0) not_held();
+    begin_ = w;
+    n_ = buf_.size() - w;
   }
-  if (k != t) not_held();
-  sum_.swap(next_);
 }
 
 }  // namespace clickagg

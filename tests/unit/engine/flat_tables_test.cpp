@@ -3,6 +3,7 @@
 // sums taking minutes in and off.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory_resource>
 #include <random>
@@ -102,12 +103,21 @@ TEST(SlidingSum, EqualsTheSumOfItsMinutes) {
         if (!held.count(m)) add.push_back(m);
       run(add, enter);
       run(drop, leave);
-      sum.move(enter, leave);
+      // The move hands over every group of the new sum, in key order one way or the other.
+      Groups visited;
+      std::vector<uint64_t> visit_order;
+      sum.move(enter, leave, [&](uint32_t ad, uint32_t slot, uint64_t c) {
+        EXPECT_TRUE(visited.emplace(std::pair{ad, slot}, c).second) << "group visited twice";
+        visit_order.push_back(SlidingSum::group_key(ad, slot));
+      });
+      EXPECT_TRUE(std::is_sorted(visit_order.begin(), visit_order.end()) ||
+                  std::is_sorted(visit_order.rbegin(), visit_order.rend()));
       for (size_t m : drop) held.erase(m);
       held.insert(add.begin(), add.end());
 
       Groups want;
       for (size_t m : held) add_to(want, contents(minutes[m]), false);
+      ASSERT_EQ(visited, want) << "seed " << seed << ", minute " << e;
       Groups got;
       uint64_t last = 0;
       bool first = true;
@@ -124,6 +134,7 @@ TEST(SlidingSum, EqualsTheSumOfItsMinutes) {
     // Taking off what it does not hold is refused.
     const std::vector<SlidingSum::Entry> absent{{SlidingSum::group_key(999'999, 5), 1}};
     EXPECT_THROW(sum.move({}, absent), std::logic_error);
+    EXPECT_EQ(sum.size(), 0u);  // a refused move leaves nothing half-merged behind
   }
 }
 
