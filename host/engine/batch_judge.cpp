@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <functional>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 
 namespace clickagg {
@@ -12,22 +12,32 @@ namespace {
 // Below this many events a batch is judged on the calling thread alone.
 constexpr size_t kParallelJudge = 1 << 16;
 
-// The distinct minutes one range of a batch holds, in first-appearance order.
-class MinuteList {
+// The distinct minutes one range of a batch holds, numbered in first-appearance order. A batch
+// holds a few minutes, so a short list is searched; a long one (a replay spread over hours)
+// gets a hash index.
+class MinuteIds {
  public:
-  void add(int64_t m) {
-    if (have_last_ && m == last_) return;
-    have_last_ = true;
-    last_ = m;
-    if (seen_.insert(m).second) list_.push_back(m);
+  uint32_t id_of(int64_t m) {
+    if (index_.empty()) {
+      for (size_t k = 0; k < list_.size(); ++k)
+        if (list_[k] == m) return static_cast<uint32_t>(k);
+      if (list_.size() < kShortList) return append(m);
+      for (size_t k = 0; k < list_.size(); ++k) index_.emplace(list_[k], static_cast<uint32_t>(k));
+    }
+    const auto [it, fresh] = index_.emplace(m, static_cast<uint32_t>(list_.size()));
+    if (fresh) list_.push_back(m);
+    return it->second;
   }
   const std::vector<int64_t>& list() const { return list_; }
 
  private:
-  bool have_last_ = false;
-  int64_t last_ = 0;
-  std::unordered_set<int64_t> seen_;
+  static constexpr size_t kShortList = 32;
+  uint32_t append(int64_t m) {
+    list_.push_back(m);
+    return static_cast<uint32_t>(list_.size() - 1);
+  }
   std::vector<int64_t> list_;
+  std::unordered_map<int64_t, uint32_t> index_;
 };
 
 }  // namespace
@@ -42,7 +52,7 @@ void HostJudge::judge(const int64_t* t, size_t n, const JudgeRule& rule, ThreadP
     else pool.run(fn);
   };
   std::vector<int64_t> range_max(parts, kNoTime);
-  std::vector<MinuteList> minutes(parts);
+  std::vector<MinuteIds> minutes(parts);
   std::vector<std::vector<DroppedEvent>> dropped(parts);
   if (parts > 1) {
     run([&](unsigned p) {
@@ -56,16 +66,30 @@ void HostJudge::judge(const int64_t* t, size_t n, const JudgeRule& rule, ThreadP
   start[0] = rule.start_max;
   for (unsigned p = 1; p < parts; ++p) start[p] = std::max(start[p - 1], range_max[p - 1]);
 
+  // Each event's verdict, and its minute's number in its range (first appearance); the
+  // minute's division is done once per event and the lookup once per change of minute.
   run([&](unsigned p) {
     const auto [lo, hi] = range(p);
     int64_t pmax = start[p];
     int64_t w = watermark_before(rule, pmax);
+    MinuteIds& ids = minutes[p];
+    int64_t last = 0;
+    uint32_t last_id = 0;
+    bool have = false;
     for (size_t i = lo; i < hi; ++i) {
       const int64_t minute = minute_of(t[i]);
       const Verdict v = verdict_of(minute, w, rule.lateness_ms);
       verdict_[i] = v;
-      if (v == Verdict::DroppedLate) dropped[p].push_back(DroppedEvent{i, w});
-      else minutes[p].add(minute);
+      if (v == Verdict::DroppedLate) {
+        dropped[p].push_back(DroppedEvent{i, w});
+      } else {
+        if (!have || minute != last) {
+          last_id = ids.id_of(minute);
+          last = minute;
+          have = true;
+        }
+        local_[i] = last_id;
+      }
       if (t[i] > pmax) {
         pmax = t[i];
         w = watermark_before(rule, pmax);
@@ -77,27 +101,25 @@ void HostJudge::judge(const int64_t* t, size_t n, const JudgeRule& rule, ThreadP
   out.dropped.clear();
   for (const auto& d : dropped) out.dropped.insert(out.dropped.end(), d.begin(), d.end());
 
-  // Local minute ids: the distinct counted minutes of the batch, ascending.
+  // Local minute ids: the distinct counted minutes of the batch, ascending; each range's
+  // numbers renumbered to them (a gather, skipped where they already agree).
   std::vector<int64_t>& all = out.minutes;
   all.clear();
-  for (const MinuteList& l : minutes) all.insert(all.end(), l.list().begin(), l.list().end());
+  for (const MinuteIds& l : minutes) all.insert(all.end(), l.list().begin(), l.list().end());
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   run([&](unsigned p) {
-    const auto [lo, hi] = range(p);
-    int64_t last = 0;
-    uint32_t last_id = 0;
-    bool have = false;
-    for (size_t i = lo; i < hi; ++i) {
-      if (verdict_[i] == Verdict::DroppedLate) continue;
-      const int64_t minute = minute_of(t[i]);
-      if (!have || minute != last) {
-        last_id = static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), minute) - all.begin());
-        last = minute;
-        have = true;
-      }
-      local_[i] = last_id;
+    const std::vector<int64_t>& list = minutes[p].list();
+    std::vector<uint32_t> to(list.size());
+    bool same = true;
+    for (size_t k = 0; k < list.size(); ++k) {
+      to[k] = static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), list[k]) - all.begin());
+      same = same && to[k] == k;
     }
+    if (same) return;
+    const auto [lo, hi] = range(p);
+    for (size_t i = lo; i < hi; ++i)
+      if (verdict_[i] != Verdict::DroppedLate) local_[i] = to[local_[i]];
   });
   out.begin = 0;
   out.end = n;
