@@ -156,6 +156,7 @@ void run_engine(benchmark::State& state, double zipf, unsigned threads, bool lon
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * events));
+  state.counters["events"] = static_cast<double>(events);  // per run (engine_instructions.py)
   // Nanoseconds per event in each stage (wall clock of the stage, all threads together).
   for (const auto& [stage, secs] : stages)
     state.counters["ns_" + stage] = secs * 1e9 / static_cast<double>(state.iterations() * events);

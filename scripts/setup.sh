@@ -22,6 +22,7 @@ PACKAGES=(
   python3-zmq python3-protobuf                              # the Python subscriber example's test
   chromium wrk                                              # browser test, load test
   curl gdb                                                  # gdb: thread stacks of a test process that hangs
+  valgrind                                                  # instruction counts of the engine (bench/engine_instructions.py)
   file docker-compose                                       # the Debian package (cpack), the compose files' test
 )
 

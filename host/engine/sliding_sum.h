@@ -37,9 +37,10 @@ class SlidingSum {
   // Slots are at most 1024 (filters + 1), so 11 bits; ads are shard-local indexes.
   static constexpr int kSlotBits = 11;
   static uint64_t group_key(uint32_t ad, uint32_t slot) { return (uint64_t{ad} << kSlotBits) | slot; }
-  // A sum and its runs reach tens of MB and grow while the window fills: on the engine's table
-  // memory (huge pages, recycled) and grown by half again when short, not by what one minute
-  // adds, so that a move does not map and fault in a fresh block every minute.
+  // The runs that enter and leave a sum reach tens of MB and grow while windows fill: like the
+  // sum, on the engine's table memory (huge pages, recycled), and grown by half again when
+  // short rather than by what one minute adds, so that a move does not map and fault in a
+  // fresh block every minute.
   using Run = std::vector<Entry, HugePageAllocator<Entry>>;
 
   // The groups of `tables` (summed where several hold one) as a run sorted by key; `scratch`
