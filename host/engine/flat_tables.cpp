@@ -83,14 +83,15 @@ TableMemory& table_memory() {
 }
 
 class TableMemoryResource final : public std::pmr::memory_resource {
-  // Small blocks from the heap (aligned as asked), the rest mapped: 2 MiB aligned.
+  // Small blocks from the heap, aligned as asked (table_alloc's come from calloc); from 2 MiB
+  // up, table_alloc's mapped blocks, which are 2 MiB aligned.
   void* do_allocate(size_t bytes, size_t align) override {
     if (bytes < kHuge || align > kHuge) return std::pmr::new_delete_resource()->allocate(bytes, align);
-    return table_memory().take(mapped_size(bytes));
+    return table_alloc(bytes);
   }
   void do_deallocate(void* p, size_t bytes, size_t align) override {
     if (bytes < kHuge || align > kHuge) std::pmr::new_delete_resource()->deallocate(p, bytes, align);
-    else table_memory().give(p, mapped_size(bytes));
+    else table_free(p, bytes);
   }
   bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
 };
